@@ -1,0 +1,224 @@
+"""AMI client: panoramisk's protocol, our connection lifecycle.
+
+Theory of operation: one `run()` task owns the link. It connects with a timeout, logs in,
+announces the link up (once), lists live channels so the registry can reconcile, and watches
+the link with Pings. When the link drops (Asterisk restart, network, a missed Ping) it logs
+once, backs off with jitter (capped), and starts over. panoramisk's own reconnect timer and
+its re-sending of queued actions after FullyBooted are not used: a re-sent Originate would
+call a customer twice, so an action that did not get its answer fails with `AmiError` and the
+caller decides. Every action has a timeout. Events are translated at the boundary
+(`cti.ami.events`) and put on one bounded queue that a single named task consumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from collections import deque
+from typing import Any, Mapping
+
+from panoramisk.actions import Action
+
+from cti.ami import events as ev
+from cti.ami.protocol import WholeMessageProtocol
+from cti.safety import check_value
+
+log = logging.getLogger("hotline.ami")
+LOGIN_EVENTS = "system,call,agent,user"
+
+
+class AmiError(RuntimeError):
+    error_id = "ami-action-failed"
+
+
+class AmiNotConnected(AmiError):
+    error_id = "ami-not-connected"
+
+
+class _Everything:
+    """panoramisk re-queues unanswered actions unless their name is 'forgettable': all are."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+class AmiClient:
+    """A self-healing AMI link with typed events and timed actions."""
+
+    def __init__(self, host: str, port: int, username: str, secret: str, *,
+                 connect_timeout: float = 5.0, action_timeout: float = 10.0, ping_interval: float = 10.0,
+                 reconnect_min: float = 0.5, reconnect_max: float = 30.0, queue_size: int = 10000) -> None:
+        self.host, self.port, self.username, self.secret = host, port, username, secret
+        self.connect_timeout, self.action_timeout = connect_timeout, action_timeout
+        self.ping_interval = ping_interval
+        self.reconnect_min, self.reconnect_max = reconnect_min, reconnect_max
+        self.events: asyncio.Queue[ev.AmiEvent] = asyncio.Queue(queue_size)
+        self.connected = asyncio.Event()
+        self.logins = 0  # how many times the link came up; tests and status use it
+        self.forgetable_actions = _Everything()
+        self.awaiting_actions: deque = deque()
+        self._protocol: WholeMessageProtocol | None = None
+        self._lost: asyncio.Future | None = None
+        self._closing = False
+        self._dropped_events = 0
+
+    # -- lifecycle -----------------------------------------------------------------------
+    async def run(self) -> None:
+        delay = self.reconnect_min
+        was_up = True  # so that the first failure is logged
+        while not self._closing:
+            try:
+                await self._session()
+                delay = self.reconnect_min
+                was_up = True
+            except (OSError, asyncio.TimeoutError, AmiError) as exc:
+                if was_up:
+                    log.warning("AMI %s:%s unreachable (%s); retrying with backoff", self.host, self.port, exc)
+                was_up = False
+            if self._closing:
+                break
+            await asyncio.sleep(random.uniform(delay / 2, delay))
+            delay = min(self.reconnect_max, delay * 2)
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._protocol is not None:
+            self._protocol.transport.close()
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(None)
+
+    async def wait_connected(self, timeout: float) -> None:
+        await asyncio.wait_for(self.connected.wait(), timeout)
+
+    async def _session(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._lost = loop.create_future()
+        _, protocol = await asyncio.wait_for(
+            loop.create_connection(WholeMessageProtocol, self.host, self.port), self.connect_timeout)
+        self._attach(protocol)
+        try:
+            await self._login()
+            self.logins += 1
+            self.connected.set()
+            log.info("AMI connected to %s:%s (Asterisk Call Manager %s)", self.host, self.port, protocol.version)
+            await self._resync()
+            await self._watch()
+        finally:
+            self.connected.clear()
+            self._protocol = None
+            if not protocol.closed:
+                protocol.close()
+            if not self._closing:
+                log.warning("AMI link to %s:%s lost; reconnecting", self.host, self.port)
+
+    def _attach(self, protocol: WholeMessageProtocol) -> None:
+        protocol.factory = self
+        protocol.encoding = "utf-8"
+        protocol.log = log
+        self._protocol = protocol
+
+    async def _login(self) -> None:
+        reply = await self._send({"Action": "Login", "Username": self.username,
+                                  "Secret": self.secret, "Events": LOGIN_EVENTS})
+        if not reply.success:
+            raise AmiError(f"AMI login as {self.username!r} refused: {reply.get('Message', '')}; "
+                           "check the [hotline] user in manager.conf and the secret in hotline.yaml")
+
+    async def _watch(self) -> None:
+        while True:
+            done, _ = await asyncio.wait({self._lost}, timeout=self.ping_interval)
+            if done:
+                return
+            try:
+                await self._send({"Action": "Ping"})
+            except (AmiError, asyncio.TimeoutError):
+                log.warning("AMI Ping unanswered; dropping the link")
+                return
+
+    async def _resync(self) -> None:
+        """List live channels so the registry can reconcile what happened while we were away."""
+        replies = await self.action({"Action": "CoreShowChannels"})
+        seen: set[str] = set()
+        for msg in replies if isinstance(replies, list) else [replies]:
+            event = ev.translate(msg)
+            if isinstance(event, ev.ChannelSeen):
+                seen.add(event.uniqueid)
+                self._publish(event)
+        self._publish(ev.ChannelsListed(uniqueids=frozenset(seen)))
+
+    # -- panoramisk factory interface -----------------------------------------------------
+    def dispatch(self, message: Mapping[str, str]) -> None:
+        event = ev.translate(message)
+        if event is not None:
+            self._publish(event)
+
+    def connection_lost(self, exc: Any) -> None:
+        log.debug("AMI connection_lost(%r)", exc)
+        if self._lost is not None and not self._lost.done():
+            self._lost.set_result(exc)
+
+    def _publish(self, event: ev.AmiEvent) -> None:
+        try:
+            self.events.put_nowait(event)
+        except asyncio.QueueFull:
+            self._dropped_events += 1
+            if self._dropped_events in (1, 100, 10000):
+                log.error("AMI event queue full: %d events dropped so far", self._dropped_events)
+
+    # -- actions -------------------------------------------------------------------------
+    async def action(self, fields: Mapping[str, Any], *, timeout: float | None = None, as_list: bool | None = None):
+        """Send one action and wait for its response (a list for event-list actions)."""
+        if not self.connected.is_set():
+            raise AmiNotConnected(f"AMI is not connected; cannot send {fields.get('Action')}")
+        reply = await self._send(fields, timeout=timeout, as_list=as_list)
+        first = reply[0] if isinstance(reply, list) else reply
+        if not first.success:
+            raise AmiError(f"{fields.get('Action')} failed: {first.get('Message', first)}")
+        return reply
+
+    async def _send(self, fields: Mapping[str, Any], *, timeout: float | None = None, as_list: bool | None = None):
+        protocol = self._protocol
+        if protocol is None or protocol.closed:
+            raise AmiNotConnected("AMI link is down")
+        for key, value in fields.items():
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                check_value(str(item), f"AMI header {key}")
+        action = Action(dict(fields), as_list=as_list)
+        future = protocol.send(action, as_list=as_list)
+        try:
+            return await asyncio.wait_for(future, timeout or self.action_timeout)
+        except asyncio.TimeoutError:
+            protocol.responses.pop(action.id, None)
+            raise AmiError(f"no answer to {fields.get('Action')} within {timeout or self.action_timeout} s") from None
+
+    # -- typed helpers ---------------------------------------------------------------------
+    async def originate(self, channel: str, *, context: str | None = None, exten: str | None = None,
+                        priority: int = 1, application: str | None = None, data: str = "",
+                        caller_id: str = "", timeout_s: float = 30.0,
+                        variables: Mapping[str, str] | None = None, channel_id: str | None = None) -> str:
+        """Async Originate with a known ChannelId; returns that uniqueid. Never retried."""
+        channel_id = channel_id or str(uuid.uuid4())
+        fields: dict[str, Any] = {"Action": "Originate", "Channel": channel, "Async": "true",
+                                  "ChannelId": channel_id, "Timeout": str(int(timeout_s * 1000))}
+        if application:
+            fields.update(Application=application, Data=data)
+        else:
+            fields.update(Context=context, Exten=exten, Priority=str(priority))
+        if caller_id:
+            fields["CallerID"] = caller_id
+        if variables:
+            fields["Variable"] = [f"{k}={v}" for k, v in variables.items()]
+        await self.action(fields)
+        return channel_id
+
+    async def hangup(self, channel: str, cause: int = 16) -> None:
+        await self.action({"Action": "Hangup", "Channel": channel, "Cause": str(cause)})
+
+    async def redirect(self, channel: str, context: str, exten: str, priority: int = 1) -> None:
+        await self.action({"Action": "Redirect", "Channel": channel, "Context": context,
+                           "Exten": exten, "Priority": str(priority)})
+
+    async def setvar(self, channel: str, name: str, value: str) -> None:
+        await self.action({"Action": "Setvar", "Channel": channel, "Variable": name, "Value": value})

@@ -1,0 +1,103 @@
+"""Composition root: builds every object of the engine and owns their tasks.
+
+Shutdown order (SIGTERM/SIGINT or `stop()`): stop intake (FastAGI listener closed) -> drain live
+calls (bounded by shutdown.drain_timeout) -> flush CDRs to the database or spool -> close AMI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from cti.agi import CallSession, FastAgiServer
+from cti.ami import AmiClient
+from cti.calls import InboundCalls
+from cti.config import HotlineConfig
+from cti.registry import CallRegistry
+from cti.store import CdrWriter, create_schema, make_engine
+from ivr.library import FlowLibrary
+
+log = logging.getLogger("hotline.app")
+
+
+class Engine:
+    """One running hotline engine; `run()` until `stop()`."""
+
+    def __init__(self, config: HotlineConfig) -> None:
+        self.config = config
+        self.ready = asyncio.Event()
+        self._stop = asyncio.Event()
+        self.db = make_engine(config.database.url)
+        self.cdrs = CdrWriter(self.db, Path(config.database.spool_dir) / "cdr.jsonl",
+                              batch_size=config.database.batch_size)
+        a = config.ami
+        self.ami = AmiClient(a.host, a.port, a.username, a.secret, connect_timeout=a.connect_timeout,
+                             action_timeout=a.action_timeout, ping_interval=a.ping_interval,
+                             reconnect_min=a.reconnect_min, reconnect_max=a.reconnect_max)
+        self.registry = CallRegistry()
+        self.flows = FlowLibrary(Path(config.ivr.flows_dir), Path(config.ivr.sounds_dir))
+        self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
+                                  self.cdrs, ami_up=self.ami.connected.is_set)
+        g = config.agi
+        self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,
+                                 max_sessions=g.max_sessions, command_timeout=g.command_timeout)
+
+    async def _on_call(self, session: CallSession) -> None:
+        await self.calls.handle(session)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self) -> None:
+        await self._prepare()
+        async with asyncio.TaskGroup() as tg:
+            background = [
+                tg.create_task(self.ami.run(), name="ami-link"),
+                tg.create_task(self.registry.consume(self.ami.events), name="ami-events"),
+                tg.create_task(self.cdrs.run(), name="cdr-writer"),
+                tg.create_task(self.flows.watch(), name="ivr-reload"),
+            ]
+            await self.agi.start()
+            log.info("engine ready: FastAGI %s:%d, AMI %s:%d, database %s, flows %s",
+                     self.config.agi.host, self.agi.port, self.config.ami.host, self.config.ami.port,
+                     _safe_url(self.config.database.url), ", ".join(sorted(self.flows.flows)) or "none")
+            self.ready.set()
+            await self._stop.wait()
+            await self._shutdown(background)
+
+    async def _prepare(self) -> None:
+        self.flows.scan()
+        try:
+            await asyncio.wait_for(create_schema(self.db), 15)
+        except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
+            log.error("database unreachable at start (%s); CDRs go to the spool until it returns", exc)
+
+    async def _shutdown(self, background: list[asyncio.Task]) -> None:
+        log.info("stopping: no new calls; draining %d live calls (up to %.0f s)",
+                 self.agi.active_sessions, self.config.shutdown.drain_timeout)
+        await self.agi.close(self.config.shutdown.drain_timeout)
+        await self.calls.drain(5.0)
+        await self.cdrs.close()
+        await self.ami.close()
+        for task in background:
+            task.cancel()
+        await self.db.dispose()
+        log.info("stopped")
+
+
+def _safe_url(url: str) -> str:
+    head, sep, tail = url.rpartition("@")
+    return f"{head.split('//')[0]}//***@{tail}" if sep else url
+
+
+async def serve(config: HotlineConfig) -> None:
+    """Run the engine until SIGTERM or SIGINT."""
+    engine = Engine(config)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, engine.stop)
+    await engine.run()

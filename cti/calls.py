@@ -1,0 +1,143 @@
+"""Inbound call use case: one coroutine owns one call from FastAGI connect to its CDR.
+
+The FastAGI session of a call runs the IVR flow named by the AGI script (`agi://…/ivr/main`),
+marks the call as properly finished for the dialplan (HOTLINE_DONE=1, so Asterisk does not fall
+back), hangs up, then joins what Asterisk reported over AMI (linked id, hangup cause) into the
+call's one CDR. A caller leaving mid-prompt ends the coroutine cleanly with disposition
+`caller_hangup` and the node they left from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Protocol
+
+from cti.agi import AgiCommandError, AgiCommandTimeout, AgiProtocolError, CallerHungUp, CallSession
+from cti.registry import CallRegistry, ChannelInfo
+from cti.safety import strip_controls
+from cti.store import CdrRecord
+from ivr.models import Flow
+from ivr.runner import FlowRunner, IvrOutcome
+from ivr.stepper import FlowLoopError
+
+log = logging.getLogger("hotline.calls")
+DONE_VARIABLE = "HOTLINE_DONE"
+NORMAL_CLEARING = 16
+
+
+class CdrSink(Protocol):
+    def submit(self, record: CdrRecord) -> None: ...
+
+
+@dataclass
+class CallFacts:
+    """What the engine itself saw of a call."""
+
+    started_at: datetime
+    answered_at: datetime | None = None
+    disposition: str = "error"
+
+
+class InboundCalls:
+    """Serves every inbound FastAGI call; one instance per engine."""
+
+    def __init__(self, flows: Callable[[], dict[str, Flow]], sounds_dir: Path, registry: CallRegistry,
+                 cdrs: CdrSink, *, hangup_wait: float = 2.0, ami_up: Callable[[], bool] = lambda: False) -> None:
+        self._flows = flows
+        self._sounds_dir = sounds_dir
+        self._registry = registry
+        self._cdrs = cdrs
+        self._hangup_wait = hangup_wait
+        self._ami_up = ami_up
+        self.served = 0
+        self._recording: set[asyncio.Task[None]] = set()
+
+    async def handle(self, call: CallSession) -> None:
+        facts = CallFacts(started_at=_now())
+        flow = self._flow_for(call.script)
+        runner = FlowRunner(flow, self._sounds_dir) if flow else None
+        try:
+            facts.disposition = await self._serve(call, runner, facts)
+        finally:
+            self.served += 1
+            # Asterisk hangs the channel up only once the FastAGI socket closes, i.e. after this
+            # handler returns: the CDR waits for that Hangup event in a task of its own.
+            task = asyncio.create_task(self._record(call, runner.outcome if runner else None, facts),
+                                       name=f"cdr {call.uniqueid}")
+            self._recording.add(task)
+            task.add_done_callback(self._recording.discard)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait for pending CDRs of finished calls (at shutdown, before the writer flushes)."""
+        if self._recording:
+            await asyncio.wait(set(self._recording), timeout=timeout)
+
+    async def _serve(self, call: CallSession, runner: FlowRunner | None, facts: CallFacts) -> str:
+        if runner is None:
+            log.error("call %s asks for script %r: no such flow; the dialplan falls back", call.uniqueid, call.script)
+            return "fallback"
+        try:
+            await call.answer()
+            facts.answered_at = _now()
+            outcome = await runner.run(call)
+            await call.set_variable(DONE_VARIABLE, "1")
+            await _hang_up_normally(call)
+            return outcome.disposition
+        except CallerHungUp:
+            log.info("call %s: caller hung up at node %s", call.uniqueid, runner.walk.node)
+            return "caller_hangup"
+        except (AgiCommandError, AgiCommandTimeout, AgiProtocolError, FlowLoopError) as exc:
+            log.error("call %s failed at node %s (%s); the dialplan falls back", call.uniqueid, runner.walk.node, exc)
+            return "error"
+
+    def _flow_for(self, script: str) -> Flow | None:
+        kind, _, name = script.partition("/")
+        return self._flows().get(name) if kind == "ivr" else None
+
+    async def _record(self, call: CallSession, outcome: IvrOutcome | None, facts: CallFacts) -> None:
+        info = await self._channel(call.uniqueid)
+        ended = info.ended_at if info and info.ended_at else _now()
+        started = min(facts.started_at, info.created_at) if info and info.created_at else facts.started_at
+        self._cdrs.submit(CdrRecord(
+            call_id=call.uniqueid or f"agi-{id(call)}",
+            linked_id=info.linkedid if info else None,
+            direction="inbound",
+            caller=strip_controls(call.caller),
+            caller_name=strip_controls(call.env.get("calleridname", "")),
+            dialed=strip_controls(call.dialed),
+            started_at=started,
+            answered_at=facts.answered_at,
+            ended_at=ended,
+            duration_s=round((ended - started).total_seconds(), 3),
+            ivr_flow=outcome.flow if outcome else "",
+            ivr_path=">".join(outcome.path) if outcome else "",
+            exit_node=outcome.exit_node if outcome else "",
+            disposition=facts.disposition,
+            hangup_cause=info.cause if info else None,
+            hangup_cause_txt=info.cause_txt if info else None,
+            digits="".join(outcome.digits) if outcome else None,
+        ))
+
+    async def _channel(self, uniqueid: str) -> ChannelInfo | None:
+        """The AMI view of the call; waits briefly for its Hangup event when AMI is up."""
+        if not uniqueid:
+            return None
+        if self._ami_up():
+            return await self._registry.wait_ended(uniqueid, self._hangup_wait)
+        return self._registry.get(uniqueid)
+
+
+async def _hang_up_normally(call: CallSession) -> None:
+    """Hangup(16): AGI's own HANGUP leaves the cause at 0 (unknown), which reports would misread."""
+    try:
+        await call.exec("Hangup", NORMAL_CLEARING)
+    except CallerHungUp:
+        pass  # that is the point
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,102 @@
+"""`hotline` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from cti.yamlconf import ConfigError
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hotline", description="Call-centre engine beside Asterisk")
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the engine")
+    run.add_argument("-c", "--config", type=Path, default=Path("config/hotline.yaml"))
+    run.add_argument("--db", help="database URL (overrides database.url)")
+    run.set_defaults(func=_run)
+
+    sandbox = sub.add_parser("sandbox", help="local Asterisk 22 for demos and tests")
+    sandbox.add_argument("action", choices=["up", "down", "status", "restart"])
+    sandbox.set_defaults(func=_sandbox)
+
+    ivr = sub.add_parser("ivr", help="IVR flow tools")
+    ivr_sub = ivr.add_subparsers(required=True, metavar="ACTION")
+    val = ivr_sub.add_parser("validate", help="check flow files; every error as file:line:col")
+    val.add_argument("paths", nargs="+", type=Path)
+    val.add_argument("--sounds", type=Path, default=Path("sounds"))
+    val.set_defaults(func=_ivr_validate)
+    return p
+
+
+def _run(args: argparse.Namespace) -> int:
+    from cti.app import serve
+    from cti.config import load_config
+    from cti.logs import setup_logging
+
+    config = load_config(args.config)
+    if args.db:
+        config = config.model_copy(update={"database": config.database.model_copy(update={"url": args.db})})
+    setup_logging(config.engine.log_level, config.engine.log_format)
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency; plain asyncio still works
+        asyncio.run(serve(config))
+    else:
+        uvloop.run(serve(config))
+    return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from cti.sandbox import Sandbox, SandboxError
+
+    box = Sandbox()
+    try:
+        if args.action == "restart":
+            box.down()
+            status = box.up()
+        else:
+            status = {"up": box.up, "down": box.down, "status": box.status}[args.action]()
+    except SandboxError as exc:
+        print(f"hotline sandbox {args.action}: {exc}", file=sys.stderr)
+        return 1
+    print(status.describe())
+    return 0 if args.action == "down" or status.running else 3
+
+
+def _ivr_validate(args: argparse.Namespace) -> int:
+    from ivr.loader import load_flow
+
+    failed = 0
+    for path in _yaml_files(args.paths):
+        try:
+            flow = load_flow(path, args.sounds)
+        except ConfigError as exc:
+            print(exc)
+            failed += 1
+        else:
+            print(f"{path}: ok (flow {flow.name!r}, {len(flow.nodes)} nodes)")
+    return 1 if failed else 0
+
+
+def _yaml_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]
+    return files
+
+
+if __name__ == "__main__":
+    sys.exit(main())

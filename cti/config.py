@@ -1,0 +1,110 @@
+"""Typed engine configuration, read from ``config/hotline.yaml``.
+
+Every section forbids unknown keys so that a misspelt option is an error with a did-you-mean
+hint instead of a silently ignored setting. Defaults are the loopback sandbox of DESIGN.md, so
+a file only needs what differs (in practice: ``ami.secret``).
+
+Relative paths (``database.spool_dir``, ``ivr.flows_dir``, ``ivr.sounds_dir`` and a relative
+SQLite URL) are kept as written and resolve against the process's current directory, not the
+config file's folder: the service unit or the developer sets the working directory once, and
+the same file then works for both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cti.yamlconf import validate
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+Seconds = Annotated[float, Field(gt=0)]
+Host = Annotated[str, Field(min_length=1)]
+Positive = Annotated[int, Field(gt=0)]
+
+SANDBOX_AMI_SECRET = "hotline-sandbox-secret"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EngineConfig(_Section):
+    name: str = "hotline"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+
+class AmiConfig(_Section):
+    """Asterisk Manager Interface link; the secret has no default on purpose."""
+
+    host: Host = "127.0.0.1"
+    port: Port = 5038
+    username: Host = "hotline"
+    secret: Annotated[str, Field(min_length=1)]
+    connect_timeout: Seconds = 5.0
+    action_timeout: Seconds = 10.0
+    ping_interval: Seconds = 10.0
+    reconnect_min: Seconds = 0.5
+    reconnect_max: Seconds = 30.0
+
+    @model_validator(mode="after")
+    def _backoff_bounds_ordered(self) -> Self:
+        if self.reconnect_max < self.reconnect_min:
+            raise ValueError("reconnect_max must be at least reconnect_min")
+        return self
+
+
+class AgiConfig(_Section):
+    host: Host = "127.0.0.1"
+    port: Port = 4573
+    header_timeout: Seconds = 5.0
+    command_timeout: Seconds = 30.0
+    max_sessions: Positive = 1000
+
+
+class DatabaseConfig(_Section):
+    url: Host = "sqlite+aiosqlite:///var/hotline.db"
+    spool_dir: Host = "var/spool"
+    batch_size: Positive = 500
+
+
+class MqttConfig(_Section):
+    enabled: bool = False
+    host: Host = "127.0.0.1"
+    port: Port = 1883
+    topic_prefix: Host = "hotline"
+
+
+class IvrConfig(_Section):
+    flows_dir: Host = "config/ivr"
+    sounds_dir: Host = "sounds"
+    default_flow: Host = "main"
+
+
+class ShutdownConfig(_Section):
+    drain_timeout: Seconds = 30.0
+
+
+class HotlineConfig(_Section):
+    """The whole of ``hotline.yaml``; only ``ami`` is required (for its secret)."""
+
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+    ami: AmiConfig
+    agi: AgiConfig = Field(default_factory=AgiConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    mqtt: MqttConfig = Field(default_factory=MqttConfig)
+    ivr: IvrConfig = Field(default_factory=IvrConfig)
+    shutdown: ShutdownConfig = Field(default_factory=ShutdownConfig)
+
+    @classmethod
+    def default(cls) -> HotlineConfig:
+        """The sandbox configuration (same values as the shipped ``config/hotline.yaml``)."""
+        return cls(ami=AmiConfig(secret=SANDBOX_AMI_SECRET))
+
+
+def load_config(path: str | Path) -> HotlineConfig:
+    """Read and check ``path``; raises ``cti.yamlconf.ConfigError`` listing every problem."""
+    return validate(path, HotlineConfig)

@@ -1,0 +1,124 @@
+"""Call registry: what Asterisk says about every live channel, fed by AMI events.
+
+The FastAGI coroutine of a call knows what the engine did; the registry knows what Asterisk
+did (when the channel appeared, its linked id, when and why it hung up). The CDR joins both.
+After an AMI reconnect the registry reconciles with `CoreShowChannels`: channels it still holds
+that Asterisk no longer has ended while we were away ("lost hangups") and are closed with an
+unknown cause, so nobody waits for a Hangup event that will never come.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cti.ami import events as ev
+
+log = logging.getLogger("hotline.registry")
+ENDED_KEEP = 2000  # ended channels remembered for late CDR joins
+
+
+@dataclass
+class ChannelInfo:
+    uniqueid: str
+    linkedid: str
+    channel: str
+    caller: str = ""
+    caller_name: str = ""
+    created_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    cause: int | None = None
+    cause_txt: str = ""
+    state: str = ""
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class CallRegistry:
+    """Live channels by uniqueid; one task feeds it through `apply`."""
+
+    def __init__(self) -> None:
+        self.channels: dict[str, ChannelInfo] = {}
+        self._ended_order: deque[str] = deque()
+        self.lost_hangups = 0
+
+    def get(self, uniqueid: str) -> ChannelInfo | None:
+        return self.channels.get(uniqueid)
+
+    @property
+    def live(self) -> list[ChannelInfo]:
+        return [c for c in self.channels.values() if c.ended_at is None]
+
+    def apply(self, event: ev.AmiEvent) -> None:
+        handler = getattr(self, "_on_" + type(event).__name__, None)
+        if handler is not None:
+            handler(event)
+
+    async def consume(self, queue: asyncio.Queue) -> None:
+        """The one task that reads the AMI event queue."""
+        while True:
+            event = await queue.get()
+            self.apply(event)
+
+    async def wait_ended(self, uniqueid: str, timeout: float) -> ChannelInfo:
+        info = self._ensure(uniqueid)
+        try:
+            await asyncio.wait_for(info.ended.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass  # still live (the dialplan continues) or AMI missed it: join what we have
+        return info
+
+    # -- event handlers ------------------------------------------------------------------
+    def _ensure(self, uniqueid: str, linkedid: str = "", channel: str = "") -> ChannelInfo:
+        info = self.channels.get(uniqueid)
+        if info is None:
+            info = self.channels[uniqueid] = ChannelInfo(uniqueid, linkedid or uniqueid, channel)
+        if linkedid:
+            info.linkedid = linkedid
+        if channel:
+            info.channel = channel
+        return info
+
+    def _update(self, event: ev.ChannelEvent) -> ChannelInfo:
+        info = self._ensure(event.uniqueid, event.linkedid, event.channel)
+        info.caller = event.caller or info.caller
+        info.caller_name = event.caller_name or info.caller_name
+        info.state = event.state or info.state
+        if info.created_at is None:
+            info.created_at = event.received_at
+        if event.state == "Up" and info.answered_at is None:
+            info.answered_at = event.received_at
+        return info
+
+    def _on_Newchannel(self, event: ev.Newchannel) -> None:
+        self._update(event)
+
+    def _on_Newstate(self, event: ev.Newstate) -> None:
+        self._update(event)
+
+    def _on_ChannelSeen(self, event: ev.ChannelSeen) -> None:
+        self._update(event)
+
+    def _on_Hangup(self, event: ev.Hangup) -> None:
+        info = self._update(event)
+        info.cause, info.cause_txt = event.cause, event.cause_txt
+        self._end(info, event.received_at)
+
+    def _on_ChannelsListed(self, event: ev.ChannelsListed) -> None:
+        for info in self.live:
+            if info.uniqueid not in event.uniqueids and info.created_at is not None:
+                self.lost_hangups += 1
+                log.info("channel %s ended while AMI was away; closing it", info.channel or info.uniqueid)
+                info.cause_txt = "lost while AMI was disconnected"
+                self._end(info, event.received_at)
+
+    def _end(self, info: ChannelInfo, at: datetime) -> None:
+        if info.ended_at is None:
+            info.ended_at = at
+            self._ended_order.append(info.uniqueid)
+        info.ended.set()
+        while len(self._ended_order) > ENDED_KEEP:
+            self.channels.pop(self._ended_order.popleft(), None)

@@ -1,0 +1,1 @@
+"""Helpers shared by tests: polling with deadlines, a cuttable TCP proxy."""
