@@ -32,6 +32,14 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("action", choices=["up", "down", "status", "restart"])
     sandbox.set_defaults(func=_sandbox)
 
+    ast = sub.add_parser("asterisk", help="check an Asterisk installation against the engine's needs")
+    ast_sub = ast.add_subparsers(required=True, metavar="ACTION")
+    chk = ast_sub.add_parser("check", help="read manager.conf and extensions.conf and report")
+    chk.add_argument("--etc", type=Path, default=None,
+                     help="Asterisk config folder (default: /etc/asterisk, or the sandbox's when there is none)")
+    chk.add_argument("-c", "--config", type=Path, default=Path("config/hotline.yaml"))
+    chk.set_defaults(func=_asterisk_check)
+
     ivr = sub.add_parser("ivr", help="IVR flow tools")
     ivr_sub = ivr.add_subparsers(required=True, metavar="ACTION")
     val = ivr_sub.add_parser("validate", help="check flow files; every error as file:line:col")
@@ -74,6 +82,21 @@ def _sandbox(args: argparse.Namespace) -> int:
         return 1
     print(status.describe())
     return 0 if args.action == "down" or status.running else 3
+
+
+def _asterisk_check(args: argparse.Namespace) -> int:
+    from cti.asterisk_check import check
+    from cti.config import load_config
+    from cti.sandbox import Sandbox
+
+    etc = args.etc
+    if etc is None:
+        system = Path("/etc/asterisk")
+        etc = system if (system / "manager.conf").exists() else Sandbox().root / "etc/asterisk"
+    findings = check(etc, load_config(args.config))
+    for finding in findings:
+        print(finding)
+    return 0 if all(f.ok for f in findings) else 1
 
 
 def _ivr_validate(args: argparse.Namespace) -> int:

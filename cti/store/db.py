@@ -15,13 +15,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
-from cti.store.models import metadata
+from cti.store.models import CdrRecord, cdr, metadata
 
 DEFAULT_CONNECT_TIMEOUT = 2.0
 DEFAULT_COMMAND_TIMEOUT = 10.0
@@ -94,3 +94,15 @@ async def insert_ignore(
         return
     stmt = insert_ignore_stmt(conn.dialect.name, table, conflict_column)
     await conn.execute(stmt, list(rows))
+
+
+async def fetch_cdrs(engine: AsyncEngine, **filters: Any) -> list[CdrRecord]:
+    """All CDRs whose columns equal the given values, oldest first (tests and reports)."""
+    stmt = select(cdr).order_by(cdr.c.started_at, cdr.c.id)
+    for name, value in filters.items():
+        if name not in cdr.c:
+            raise TypeError(f"fetch_cdrs: {name!r} is not a cdr column")
+        stmt = stmt.where(cdr.c[name] == value)
+    async with engine.connect() as conn:
+        result = await conn.execute(stmt)
+        return [CdrRecord.from_row(row) for row in result]

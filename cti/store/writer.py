@@ -24,14 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cti.store.db import insert_ignore
+from cti.store.db import fetch_cdrs, insert_ignore
 from cti.store.models import CdrRecord, cdr
 from cti.store.spool import Spool
 
 log = logging.getLogger("hotline.store")
+
+__all__ = ["CdrWriter", "WriterStats", "fetch_cdrs"]
 
 # Errors that mean "the database is not reachable/usable right now": spool and retry later.
 OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
@@ -320,14 +322,3 @@ def _describe(exc: BaseException) -> str:
     cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None else exc
     return f"{type(cause).__name__}: {cause}".strip().splitlines()[0][:300]
 
-
-async def fetch_cdrs(engine: AsyncEngine, **filters: Any) -> list[CdrRecord]:
-    """All CDRs whose columns equal the given values, oldest first (tests and reports)."""
-    stmt = select(cdr).order_by(cdr.c.started_at, cdr.c.id)
-    for name, value in filters.items():
-        if name not in cdr.c:
-            raise TypeError(f"fetch_cdrs: {name!r} is not a cdr column")
-        stmt = stmt.where(cdr.c[name] == value)
-    async with engine.connect() as conn:
-        result = await conn.execute(stmt)
-        return [CdrRecord.from_row(row) for row in result]

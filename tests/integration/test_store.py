@@ -25,8 +25,7 @@ from tests.support.until import until
 
 pytestmark = pytest.mark.integration
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
-PG_URL = f"postgresql+asyncpg://postgres@{PG_HOST}:{PG_PORT}/test"
+from tests.support.pg import PG_DB, PG_HOST, PG_PASSWORD, PG_PORT, PG_URL, PG_USER, pg_url_via
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
 
@@ -46,13 +45,13 @@ def make_records(start: int, stop: int) -> list[CdrRecord]:
 
 async def require_postgres() -> None:
     try:
-        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres",
-                                     database="test", timeout=2)
+        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, password=PG_PASSWORD,
+                                     database=PG_DB, timeout=2)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         if os.environ.get("HOTLINE_SKIP_PG") == "1":
             pytest.skip(f"PostgreSQL unreachable and HOTLINE_SKIP_PG=1: {exc}")
         pytest.fail(f"PostgreSQL at {PG_HOST}:{PG_PORT} unreachable ({exc}); "
-                    "start it or set HOTLINE_SKIP_PG=1")
+                    "run scripts/ensure-system.sh test (or set HOTLINE_SKIP_PG=1)")
     await conn.close()
 
 
@@ -165,7 +164,7 @@ async def test_cdrs_submitted_during_a_postgres_outage_are_spooled_then_replayed
     proxy = TcpProxy(PG_HOST, PG_PORT)
     await proxy.start()
     direct = make_engine(pg_url)
-    proxied = make_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{proxy.port}/test")
+    proxied = make_engine(pg_url_via("127.0.0.1", proxy.port))
     spool = tmp_path / "cdr.spool"
     writer = CdrWriter(proxied, spool, flush_interval=0.05, retry_interval=0.1, db_timeout=5)
     task = start(writer)
@@ -209,7 +208,7 @@ async def test_new_writer_replays_the_spool_left_by_a_stopped_engine(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:
     spool = tmp_path / "cdr.spool"
-    dead = make_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/test")
+    dead = make_engine(pg_url_via("127.0.0.1", closed_port()))
     first = CdrWriter(dead, spool, retry_interval=30)
     task = start(first)
     for record in make_records(0, 40):
@@ -237,7 +236,7 @@ async def test_hung_database_cannot_wedge_the_writer(tmp_path: Path) -> None:
 
     blackhole = await asyncio.start_server(swallow, "127.0.0.1", 0)
     port = blackhole.sockets[0].getsockname()[1]
-    hung = make_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/test", connect_timeout=5)
+    hung = make_engine(pg_url_via("127.0.0.1", port), connect_timeout=5)
     writer = CdrWriter(hung, tmp_path / "cdr.spool", db_timeout=0.3, retry_interval=30)
     task = start(writer)
     try:
@@ -252,3 +251,20 @@ async def test_hung_database_cannot_wedge_the_writer(tmp_path: Path) -> None:
             w.transport.abort()
         blackhole.close()
         await hung.dispose()
+
+
+async def test_record_the_database_refuses_is_parked_without_blocking_its_batch(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    poison = dataclasses.replace(make_records(99, 100)[0], caller=None)  # type: ignore[arg-type]
+    writer = CdrWriter(engine, tmp_path / "cdr.spool")
+    task = start(writer)
+    for record in [*make_records(0, 10), poison, *make_records(10, 20)]:
+        writer.submit(record)
+    await writer.flush(timeout=10)
+    await stop(writer, task)
+
+    assert await row_counts(engine) == (20, 20)
+    assert writer.db_up and writer.stats.rejected == 1
+    parked = (tmp_path / "cdr.spool.bad").read_text().splitlines()
+    assert [CdrRecord.from_json(line).call_id for line in parked] == [poison.call_id]

@@ -1,0 +1,35 @@
+"""`hotline asterisk check` against the sandbox's real config files, and a broken copy of them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cti.asterisk_check import check
+from cti.cli import main
+from cti.config import HotlineConfig
+
+pytestmark = pytest.mark.integration
+
+
+def test_sandbox_configs_pass_every_check(sandbox):
+    findings = check(sandbox.root / "etc/asterisk", HotlineConfig.default())
+    assert [str(f) for f in findings if not f.ok] == []
+    assert len(findings) == 8
+
+
+def test_overprivileged_user_and_missing_fallback_are_reported(sandbox, tmp_path, capsys):
+    etc = tmp_path / "etc"
+    shutil.copytree(sandbox.root / "etc/asterisk", etc, ignore=shutil.ignore_patterns("*.d"))
+    manager = (etc / "manager.conf").read_text().replace("write = call,originate,reporting", "write = call,originate,system")
+    (etc / "manager.conf").write_text(manager)
+    dialplan = (etc / "extensions.conf").read_text().replace("HOTLINE_DONE", "SOMETHING_ELSE")
+    (etc / "extensions.conf").write_text(dialplan)
+
+    code = main(["asterisk", "check", "--etc", str(etc), "-c", str(Path(__file__).parents[2] / "config/hotline.yaml")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL" in out and "remove system from write" in out
+    assert "falls back unless the engine set HOTLINE_DONE" in out

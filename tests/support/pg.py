@@ -1,0 +1,17 @@
+"""Where the integration tests find PostgreSQL (scripts/ensure-system.sh creates role and database)."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy.engine import make_url
+
+PG_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+asyncpg://hotline:hotline@127.0.0.1:5432/hotline_test")
+_parsed = make_url(PG_URL)
+PG_HOST, PG_PORT = _parsed.host or "127.0.0.1", _parsed.port or 5432
+PG_USER, PG_PASSWORD, PG_DB = _parsed.username, _parsed.password, _parsed.database
+
+
+def pg_url_via(host: str, port: int) -> str:
+    """The same database reached through another address (a proxy, a dead port)."""
+    return _parsed.set(host=host, port=port).render_as_string(hide_password=False)
