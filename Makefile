@@ -25,8 +25,8 @@ run: venv sounds sandbox
 	@echo
 	@echo "  hotline engine starting on $(CONFIG) (SQLite at var/hotline.db)."
 	@echo "  Place a test call from another terminal:"
-	@echo "    sipp 127.0.0.1:5060 -sf tests/sipp/caller_dtmf.xml -i 127.0.0.2 -p 5060 -mi 127.0.0.2 -m 1 -s 10000"
-	@echo "  or let Asterisk call itself:  $(HOTLINE) sandbox status  (then see README: 'Try it')"
+	@echo "    sipp 127.0.0.1:5060 -sf tests/sipp/caller_press_1.xml -s 10000 -i 127.0.0.2 -p 5070 -mi 127.0.0.2 -m 1"
+	@echo "  then see its record:  .venv/bin/hotline cdr --last 5"
 	@echo
 	$(HOTLINE) run -c $(CONFIG)
 

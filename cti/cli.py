@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("action", choices=["up", "down", "status", "restart"])
     sandbox.set_defaults(func=_sandbox)
 
+    cdr = sub.add_parser("cdr", help="show the latest call detail records")
+    cdr.add_argument("-c", "--config", type=Path, default=Path("config/hotline.yaml"))
+    cdr.add_argument("--db", help="database URL (default: database.url of the config)")
+    cdr.add_argument("--last", type=int, default=20)
+    cdr.add_argument("--json", action="store_true", help="one JSON object per line")
+    cdr.set_defaults(func=_cdr)
+
     ast = sub.add_parser("asterisk", help="check an Asterisk installation against the engine's needs")
     ast_sub = ast.add_subparsers(required=True, metavar="ACTION")
     chk = ast_sub.add_parser("check", help="read manager.conf and extensions.conf and report")
@@ -46,6 +53,19 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("paths", nargs="+", type=Path)
     val.add_argument("--sounds", type=Path, default=Path("sounds"))
     val.set_defaults(func=_ivr_validate)
+    sim = ivr_sub.add_parser("simulate", help="walk a flow without a phone, printing prompt texts and decisions")
+    sim.add_argument("flow", metavar="FLOW", help="flow name (or path to its .yaml file)")
+    sim.add_argument("--flows-dir", type=Path, default=Path("config/ivr"))
+    sim.add_argument("--sounds", type=Path, default=Path("sounds"), help="folder holding prompts.yaml")
+    sim.add_argument("--digits", type=_digits, help="keys for successive menu attempts, e.g. 1,2,# ('-' or "
+                                                    "empty = silence); without it keys are read from stdin")
+    sim.add_argument("--caller", default="", metavar="NUMBER", help="caller number shown in the transcript")
+    sim.set_defaults(func=_ivr_simulate)
+    graph = ivr_sub.add_parser("graph", help="draw a flow as Mermaid (.mmd), Graphviz (.dot) or SVG (.svg)")
+    graph.add_argument("flow", metavar="FLOW", help="flow name (or path to its .yaml file)")
+    graph.add_argument("-o", "--output", type=Path, required=True, help="out.mmd, out.dot or out.svg")
+    graph.add_argument("--flows-dir", type=Path, default=Path("config/ivr"))
+    graph.set_defaults(func=_ivr_graph)
     return p
 
 
@@ -84,6 +104,16 @@ def _sandbox(args: argparse.Namespace) -> int:
     return 0 if args.action == "down" or status.running else 3
 
 
+def _cdr(args: argparse.Namespace) -> int:
+    from cti.cdr_view import show_latest
+    from cti.config import load_config
+
+    url = args.db or load_config(args.config).database.url
+    for line in asyncio.run(show_latest(url, args.last, as_json=args.json)):
+        print(line)
+    return 0
+
+
 def _asterisk_check(args: argparse.Namespace) -> int:
     from cti.asterisk_check import check
     from cti.config import load_config
@@ -112,6 +142,38 @@ def _ivr_validate(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: ok (flow {flow.name!r}, {len(flow.nodes)} nodes)")
     return 1 if failed else 0
+
+
+def _digits(text: str) -> list[str]:
+    from ivr.simulate import parse_digits
+
+    try:
+        return parse_digits(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _ivr_simulate(args: argparse.Namespace) -> int:
+    from ivr.loader import find_flow
+    from ivr.simulate import interactive, prompt_texts, scripted, simulate
+
+    flow = find_flow(args.flow, args.flows_dir)
+    keys = scripted(args.digits) if args.digits is not None else interactive(sys.stdin, sys.stdout)
+    simulate(flow, prompt_texts(args.sounds, flow.language), keys, sys.stdout, caller=args.caller)
+    return 0
+
+
+def _ivr_graph(args: argparse.Namespace) -> int:
+    from ivr.graph import GraphError, render
+    from ivr.loader import find_flow
+
+    try:
+        render(find_flow(args.flow, args.flows_dir), args.output)
+    except GraphError as exc:
+        print(f"hotline ivr graph: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.output}: written")
+    return 0
 
 
 def _yaml_files(paths: list[Path]) -> list[Path]:

@@ -57,6 +57,9 @@ class FlowLibrary:
                       f"; version in service of {kept!r} kept" if kept else "", exc)
             self._on_change(kept or path.stem, exc.issues)
             return
+        previous = self._by_file.get(path)
+        if previous and previous != flow.name:
+            self.flows.pop(previous, None)  # renamed inside its file: the old name is gone
         self.flows[flow.name] = flow
         self._by_file[path] = flow.name
         log.info("flow %s loaded from %s", flow.name, path)

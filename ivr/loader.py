@@ -1,23 +1,31 @@
-"""Load and check IVR flows: schema first, then the graph (references, reachability, prompts).
+"""Load and check IVR flows: schema first, then the graph (references, reachability, loops, prompts).
 
 Every problem comes back as `file:line:col: what; fix`, all at once, through `ConfigError`.
+`graph_issues` also works on a `Flow` built in code (tests, tools), with positions 1:1.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cti.yamlconf import ConfigError, ConfigIssue, NodeMarks, Position, load_yaml_with_marks, validate
 from ivr.models import Flow, HangupNode, MenuNode, PlayNode
 
+NODE_TYPES = ("play", "menu", "hangup")
+Marks = dict[tuple[Any, ...], NodeMarks]
+
 
 def load_flow(path: str | Path, sounds_dir: Path | None = None) -> Flow:
     """Validated flow from one YAML file, or ConfigError with every issue found."""
-    flow = validate(path, Flow)
+    try:
+        flow = validate(path, Flow)
+    except ConfigError as exc:
+        raise ConfigError(_clearer_type_issues(str(path), exc.issues)) from None
     _, marks = load_yaml_with_marks(path)
-    issues = _graph_issues(str(path), flow, marks)
+    issues = graph_issues(flow, str(path), marks)
     if sounds_dir is not None:
         issues += _prompt_issues(str(path), flow, marks, sounds_dir)
     if issues:
@@ -42,15 +50,107 @@ def load_flows(directory: Path, sounds_dir: Path | None = None) -> tuple[dict[st
     return flows, issues
 
 
-def _where(marks: dict[tuple[Any, ...], NodeMarks], *path: Any) -> Position:
+def find_flow(spec: str, flows_dir: Path) -> Flow:
+    """A flow by file path, or by its name among the flows in `flows_dir` (tools' FLOW argument)."""
+    path = Path(spec)
+    if path.suffix in (".yaml", ".yml") or path.is_file():
+        return load_flow(path)
+    flows, issues = load_flows(flows_dir)
+    if spec in flows:
+        return flows[spec]
+    guess = _guess(spec, list(flows))
+    hint = f"did you mean {guess!r}?" if guess else f"use one of: {', '.join(sorted(flows)) or '(none)'}"
+    raise ConfigError([ConfigIssue(str(flows_dir), 1, 1, f"no flow named {spec!r}", hint), *issues])
+
+
+# ---------------------------------------------------------------- schema: clearer node types
+
+
+def _clearer_type_issues(file: str, issues: list[ConfigIssue]) -> list[ConfigIssue]:
+    """Replace pydantic's union-tag wording with 'unknown type' at the type value, plus a guess."""
+    try:
+        data, marks = load_yaml_with_marks(file)
+    except ConfigError:
+        return issues
+    nodes = data.get("nodes") if isinstance(data, dict) else None
+    if not isinstance(nodes, dict):
+        return issues
+    for name, node in nodes.items():
+        at = marks.get(("nodes", name))
+        if at is None or not isinstance(node, dict) or node.get("type") in NODE_TYPES:
+            continue
+        issues = [i for i in issues if not ((i.line, i.col) == at.key and " tag" in i.message)]
+        issues.append(_type_issue(file, marks, name, node))
+    return issues
+
+
+def _type_issue(file: str, marks: Marks, name: str, node: dict[str, Any]) -> ConfigIssue:
+    if "type" not in node:
+        pos = marks[("nodes", name)].key
+        return ConfigIssue(file, pos.line, pos.col, f"node {name!r} has no type",
+                           "add 'type: play', 'type: menu' or 'type: hangup'")
+    pos = _where(marks, "nodes", name, "type")
+    guess = _guess(str(node["type"]), list(NODE_TYPES))
+    hint = f"did you mean {guess!r}?" if guess else f"use one of: {', '.join(NODE_TYPES)}"
+    return ConfigIssue(file, pos.line, pos.col, f"node {name!r} has unknown type {node['type']!r}", hint)
+
+
+# ---------------------------------------------------------------- graph
+
+
+def graph_issues(flow: Flow, file: str = "<flow>", marks: Marks | None = None) -> list[ConfigIssue]:
+    """Broken references, unreachable nodes, loops without caller input, loops a silent caller never leaves.
+
+    A misspelt reference is followed to its did-you-mean guess, so the nodes it was meant to reach
+    are not also reported as unreachable and the other checks still run.
+    """
+    marks = marks or {}
+    known = list(flow.nodes)
+    issues: list[ConfigIssue] = []
+    fixes: dict[str, str] = {}
+    for path, target in _references(flow):
+        if target not in flow.nodes:
+            issues.append(_ref_issue(file, _where(marks, *path), target, known, "node"))
+            fixes[target] = _guess(target, known) or target
+
+    def resolve(name: str | None) -> str | None:
+        name = fixes.get(name, name) if name else None
+        return name if name in flow.nodes else None
+
+    entry = resolve(flow.entry)
+    if entry is not None:
+        reachable = _reachable(entry, lambda n: [t for t in map(resolve, flow.targets(n)) if t])
+        issues += [_at_node(file, marks, name, f"node {name!r} can never be reached",
+                            "point a next/choice/fallback at it, or delete it")
+                   for name in flow.nodes if name not in reachable]
+    for cycle in _cycles(flow, lambda n: _play_next(flow, n, resolve)):
+        issues += [_at_node(file, marks, name, f"node {name!r} is on a loop that never waits for the caller",
+                            "break the loop with a menu, or end it with a hangup node") for name in cycle]
+    for cycle in _cycles(flow, lambda n: _silent_next(flow, n, resolve)):
+        issues += _silent_loop_issues(file, flow, marks, cycle)
+    return issues
+
+
+def _guess(name: str, known: list[str]) -> str | None:
+    found = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _where(marks: Marks, *path: Any) -> Position:
     while path and path not in marks:
         path = path[:-1]
     return marks[path].value if path in marks else Position(1, 1)
 
 
+def _at_node(file: str, marks: Marks, name: str, message: str, hint: str) -> ConfigIssue:
+    at = marks.get(("nodes", name))
+    pos = at.key if at else Position(1, 1)
+    return ConfigIssue(file, pos.line, pos.col, message, hint)
+
+
 def _ref_issue(file: str, pos: Position, name: str, known: list[str], what: str) -> ConfigIssue:
-    guess = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"did you mean {guess[0]!r}?" if guess else f"use one of: {', '.join(sorted(known))}"
+    guess = _guess(name, known)
+    hint = f"did you mean {guess!r}?" if guess else f"use one of: {', '.join(sorted(known))}"
     return ConfigIssue(file, pos.line, pos.col, f"{what} {name!r} does not exist", hint)
 
 
@@ -67,63 +167,85 @@ def _references(flow: Flow) -> list[tuple[tuple[Any, ...], str]]:
     return refs
 
 
-def _graph_issues(file: str, flow: Flow, marks) -> list[ConfigIssue]:
-    known = list(flow.nodes)
-    issues = [_ref_issue(file, _where(marks, *path), target, known, "node")
-              for path, target in _references(flow) if target not in flow.nodes]
-    if issues:
-        return issues
-    reachable = _reachable(flow)
-    for name in flow.nodes:
-        if name not in reachable:
-            issues.append(ConfigIssue(file, *_pos(marks, "nodes", name), f"node {name!r} can never be reached",
-                                      "point a next/choice/fallback at it, or delete it"))
-    for name in _silent_loops(flow):
-        issues.append(ConfigIssue(file, *_pos(marks, "nodes", name),
-                                  f"node {name!r} is on a loop that never waits for the caller",
-                                  "break the loop with a menu, or end it with a hangup node"))
-    return issues
-
-
-def _pos(marks, *path) -> tuple[int, int]:
-    key = marks.get(tuple(path))
-    pos = key.key if key else Position(1, 1)
-    return pos.line, pos.col
-
-
-def _reachable(flow: Flow) -> set[str]:
-    seen, todo = set(), [flow.entry]
+def _reachable(entry: str, targets: Callable[[str], list[str]]) -> set[str]:
+    seen, todo = set(), [entry]
     while todo:
         name = todo.pop()
         if name not in seen:
             seen.add(name)
-            todo += flow.targets(name)
+            todo += targets(name)
     return seen
 
 
-def _silent_loops(flow: Flow) -> list[str]:
-    """Play nodes chained in a cycle with no menu in between spin forever without input."""
-    bad: list[str] = []
-    for start, node in flow.nodes.items():
-        seen, name = set(), start
-        while isinstance(flow.nodes.get(name), PlayNode) and name not in seen:
-            seen.add(name)
-            name = flow.nodes[name].next  # type: ignore[union-attr]
-        if name == start and isinstance(node, PlayNode):
-            bad.append(start)
-    return bad
+def _play_next(flow: Flow, name: str, resolve: Callable[[str | None], str | None]) -> str | None:
+    node = flow.nodes[name]
+    return resolve(node.next) if isinstance(node, PlayNode) else None
 
 
-def _prompt_issues(file: str, flow: Flow, marks, sounds_dir: Path) -> list[ConfigIssue]:
-    issues = []
+def _silent_next(flow: Flow, name: str, resolve: Callable[[str | None], str | None]) -> str | None:
+    """Where a caller who never presses a key goes next (None: the call ends or waits nowhere)."""
+    node = flow.nodes[name]
+    if isinstance(node, PlayNode):
+        return resolve(node.next)
+    if isinstance(node, MenuNode):
+        return resolve(node.on_silence or node.fallback)
+    return None
+
+
+def _cycles(flow: Flow, successor: Callable[[str], str | None]) -> list[list[str]]:
+    """Every cycle of a graph with at most one successor per node, each listed from its first node in file order."""
+    order = {name: i for i, name in enumerate(flow.nodes)}
+    done: set[str] = set()
+    cycles: list[list[str]] = []
+    for start in flow.nodes:
+        trail: list[str] = []
+        name: str | None = start
+        while name is not None and name not in done and name not in trail:
+            trail.append(name)
+            name = successor(name)
+        if name is not None and name in trail:
+            cycle = trail[trail.index(name):]
+            first = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+            cycles.append(cycle[first:] + cycle[:first])
+        done.update(trail)
+    return cycles
+
+
+def _silent_loop_issues(file: str, flow: Flow, marks: Marks, cycle: list[str]) -> list[ConfigIssue]:
+    menus = [name for name in cycle if isinstance(flow.nodes[name], MenuNode)]
+    if not menus:
+        return []  # a play-only loop, reported as such
+    menu = flow.nodes[menus[0]]
+    assert isinstance(menu, MenuNode)
+    pos = _where(marks, "nodes", menus[0], "on_silence" if menu.on_silence else "fallback")
+    loop = " -> ".join([*cycle, cycle[0]])
+    return [ConfigIssue(file, pos.line, pos.col, f"a caller who never presses a key goes round {loop} forever",
+                        f"give menu {menus[0]!r} an on_silence that ends the call (a goodbye prompt, then a "
+                        f"hangup node)")]
+
+
+# ---------------------------------------------------------------- prompts
+
+
+def _prompt_refs(flow: Flow) -> list[tuple[tuple[Any, ...], str]]:
+    refs: list[tuple[tuple[Any, ...], str]] = []
     for name, node in flow.nodes.items():
-        if isinstance(node, HangupNode):
-            continue
-        prompts = node.prompts if isinstance(node, PlayNode) else [node.prompt, *node.no_input, *node.no_match]
-        for prompt in prompts:
-            if not any((sounds_dir / flow.language / f"{prompt}.{ext}").exists() for ext in ("wav", "gsm", "sln")):
-                issues.append(ConfigIssue(file, *_pos(marks, "nodes", name),
-                                          f"prompt {prompt!r} of node {name!r} has no recording in "
-                                          f"{sounds_dir / flow.language}",
-                                          "add its text to sounds/prompts.yaml and run scripts/make_sounds.py"))
+        if isinstance(node, PlayNode):
+            refs += [(("nodes", name, "prompts", i), p) for i, p in enumerate(node.prompts)]
+        elif isinstance(node, MenuNode):
+            refs.append((("nodes", name, "prompt"), node.prompt))
+            refs += [(("nodes", name, "no_input", i), p) for i, p in enumerate(node.no_input)]
+            refs += [(("nodes", name, "no_match", i), p) for i, p in enumerate(node.no_match)]
+    return refs
+
+
+def _prompt_issues(file: str, flow: Flow, marks: Marks, sounds_dir: Path) -> list[ConfigIssue]:
+    issues = []
+    folder = sounds_dir / flow.language
+    for path, prompt in _prompt_refs(flow):
+        if not any((folder / f"{prompt}.{ext}").exists() for ext in ("wav", "gsm", "sln")):
+            pos = _where(marks, *path)
+            issues.append(ConfigIssue(file, pos.line, pos.col,
+                                      f"prompt {prompt!r} of node {path[1]!r} has no recording in {folder}",
+                                      "add its text to sounds/prompts.yaml and run scripts/make_sounds.py"))
     return issues

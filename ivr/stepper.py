@@ -3,17 +3,22 @@
 Theory of operation: `Walk.start()` returns the first command for the call shell to execute
 (`Play`, `Collect`, `Finish`). The shell performs it and hands the outcome back through
 `Walk.feed(result)`, which returns the next command. The walk records the path of nodes and the
-keys the caller pressed, so the CDR can say where each caller went and left. A key pressed while
-a barge-in prompt plays is kept ("type-ahead") and answers the next menu without replaying it.
-A flow that could loop forever without caller input is refused by the validator; as a second
-guard the walk stops after `max_steps` steps.
+keys the caller pressed, so the CDR can say where each caller went and left, and a trail of
+`Decision`s (node entered, key, silence, retry, fallback) that the simulator prints and logs can
+show. A key pressed while a barge-in prompt plays is kept ("type-ahead") and answers the next
+menu without replaying it; a wrong type-ahead key gets the no-match prompt but costs no attempt,
+since the caller has not heard the menu yet. A flow that could loop forever without caller input
+is refused by the validator; as a second guard one `feed` may enter at most `max_steps` nodes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from ivr.models import Flow, HangupNode, MenuNode, PlayNode
+
+ALL_KEYS = "0123456789*#"
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,26 @@ class Finish:
 Command = Play | Collect | Finish
 
 
+class Event(StrEnum):
+    ENTER = "enter"            # detail: node type
+    KEY = "key"                # detail: key pressed at a menu
+    TYPE_AHEAD = "type_ahead"  # detail: key pressed during a barge-in prompt, kept for the next menu
+    IGNORED = "ignored"        # detail: key pressed during a prompt without barge-in
+    SILENCE = "silence"
+    RETRY = "retry"            # detail: "no_input" or "no_match", attempt number
+    CHOICE = "choice"          # detail: target node
+    FALLBACK = "fallback"      # detail: target node
+    ON_SILENCE = "on_silence"  # detail: target node
+    FINISH = "finish"          # detail: disposition
+
+
+@dataclass(frozen=True)
+class Decision:
+    node: str
+    event: Event
+    detail: str = ""
+
+
 class FlowLoopError(RuntimeError):
     error_id = "ivr-loop"
 
@@ -51,13 +76,16 @@ class Walk:
     max_steps: int = 1000
     path: list[str] = field(default_factory=list)
     digits: list[str] = field(default_factory=list)
+    trail: list[Decision] = field(default_factory=list)
     node: str = ""
     _attempt: int = 0
     _silent: int = 0
+    _wrong: int = 0
     _pending: str = ""
     _steps: int = 0
 
     def start(self) -> Command:
+        self._steps = 0
         return self._enter(self.flow.entry)
 
     @property
@@ -66,10 +94,12 @@ class Walk:
 
     def feed(self, result: str) -> Command:
         """`result` is the key pressed ('' for none) of the last Play or Collect."""
+        self._steps = 0
         current = self.flow.nodes[self.node]
         if isinstance(current, PlayNode):
-            if result and current.barge_in:
-                self._pending = result
+            if result:
+                self._pending = result if current.barge_in else self._pending
+                self._note(Event.TYPE_AHEAD if current.barge_in else Event.IGNORED, result)
             return self._enter(current.next)
         if isinstance(current, MenuNode):
             return self._menu_answer(current, result)
@@ -79,43 +109,50 @@ class Walk:
     def _enter(self, name: str) -> Command:
         self._steps += 1
         if self._steps > self.max_steps:
-            raise FlowLoopError(f"flow {self.flow.name!r} ran {self.max_steps} steps without ending at {name!r}")
+            raise FlowLoopError(f"flow {self.flow.name!r} entered {self.max_steps} nodes without caller "
+                                f"input, stopped at {name!r}")
         self.node = name
         self.path.append(name)
-        self._attempt = self._silent = 0
+        self._attempt = self._silent = self._wrong = 0
         node = self.flow.nodes[name]
+        self._note(Event.ENTER, node.type)
         if isinstance(node, PlayNode):
-            escape = self._all_keys() if node.barge_in else ""
-            return Play(tuple(node.prompts), escape)
+            return Play(tuple(node.prompts), ALL_KEYS if node.barge_in else "")
         if isinstance(node, MenuNode):
             if self._pending:
                 key, self._pending = self._pending, ""
                 return self._menu_answer(node, key)
             return self._ask(node, (node.prompt,))
         assert isinstance(node, HangupNode)
+        self._note(Event.FINISH, node.disposition)
         return Finish(node.disposition)
 
     def _ask(self, node: MenuNode, prompts: tuple[str, ...]) -> Collect:
         self._attempt += 1
-        return Collect(prompts, int(node.timeout_s * 1000), self._all_keys())
+        return Collect(prompts, int(node.timeout_s * 1000), ALL_KEYS)
 
     def _menu_answer(self, node: MenuNode, key: str) -> Command:
+        self._note(Event.KEY if key else Event.SILENCE, key)
         if key in node.choices:
             self.digits.append(key)
-            return self._enter(node.choices[key])
+            return self._leave(Event.CHOICE, node.choices[key])
         if key:
             self.digits.append(key)
+            self._wrong += 1
         else:
             self._silent += 1
         if self._attempt >= node.max_attempts:
-            if self._silent == self._attempt and node.on_silence:
-                return self._enter(node.on_silence)
-            return self._enter(node.fallback)
-        retry = node.no_match if key else node.no_input
-        said = (retry[min(self._attempt, len(retry)) - 1],) if retry else ()
+            if self._wrong == 0 and node.on_silence:
+                return self._leave(Event.ON_SILENCE, node.on_silence)
+            return self._leave(Event.FALLBACK, node.fallback)
+        retry, count = (node.no_match, self._wrong) if key else (node.no_input, self._silent)
+        said = (retry[min(count, len(retry)) - 1],) if retry else ()
+        self._note(Event.RETRY, f"{'no_match' if key else 'no_input'} {self._attempt + 1}/{node.max_attempts}")
         return self._ask(node, (*said, node.prompt))
 
-    @staticmethod
-    def _all_keys() -> str:
-        return "0123456789*#"
+    def _leave(self, how: Event, target: str) -> Command:
+        self._note(how, target)
+        return self._enter(target)
 
+    def _note(self, event: Event, detail: str = "") -> None:
+        self.trail.append(Decision(self.node, event, detail))

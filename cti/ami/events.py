@@ -123,8 +123,11 @@ def _seen(msg):
     return ChannelSeen(**_channel_fields(msg), duration_s=duration)
 
 
+_NOT_USER_HEADERS = ("event", "userevent", "content")  # panoramisk keeps a message body as "content"
+
+
 def _user_event(msg):
-    headers = {k: v for k, v in msg.items() if isinstance(v, str) and k.lower() not in ("event", "userevent")}
+    headers = {k: v for k, v in msg.items() if isinstance(v, str) and k.lower() not in _NOT_USER_HEADERS}
     return UserEvent(name=msg.get("UserEvent", ""), headers=headers)
 
 

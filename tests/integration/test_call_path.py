@@ -91,3 +91,27 @@ async def test_garbage_on_the_fastagi_port_is_survived(engine, tmp_path):
     result = await sipp.call(tmp_path, [Pause(1500), Dtmf("1"), AwaitHangup(30000)], caller="5551005")
     assert result.ok, result.stderr
     assert (await engine.cdr(caller="5551005")).disposition == "completed"
+
+
+async def test_call_record_lands_in_postgresql(sandbox, tmp_path):
+    import random
+
+    from cti.app import Engine
+    from tests.integration.conftest import RunningEngine, engine_config
+    from tests.support.pg import PG_URL
+
+    caller = f"77{random.randrange(10**8):08d}"  # unique: the PG database outlives test runs
+    eng = Engine(engine_config(tmp_path, url=PG_URL))
+    task = asyncio.create_task(eng.run(), name="engine-on-postgresql")
+    try:
+        await asyncio.wait_for(eng.ready.wait(), 20)
+        await eng.ami.wait_connected(20)
+        result = await sipp.call(tmp_path, [Pause(1500), Dtmf("2"), AwaitHangup(30000)], caller=caller)
+        assert result.ok, result.stderr
+        row = await RunningEngine(eng, task).cdr(caller=caller)
+    finally:
+        eng.stop()
+        await asyncio.wait_for(task, 30)
+    assert (row.ivr_path, row.digits, row.disposition, row.hangup_cause) == \
+        ("welcome>menu>fault>goodbye>done", "2", "completed", 16)
+    assert row.started_at.tzinfo is not None
