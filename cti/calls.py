@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from cti.agi import AgiCommandError, AgiCommandTimeout, AgiProtocolError, CallerHungUp, CallSession
+from acd.service import AcdService
+from cti.customers import CustomerDirectory
+from cti.queue_call import Announcer, QueueCall, QueueOutcome, UnknownQueue
 from cti.registry import CallRegistry, ChannelInfo
 from cti.safety import strip_controls
 from cti.store import CdrRecord
 from ivr.models import Flow
 from ivr.runner import FlowRunner, IvrOutcome
-from ivr.stepper import FlowLoopError
+from ivr.stepper import Enqueue, FlowLoopError
 
 log = logging.getLogger("hotline.calls")
 DONE_VARIABLE = "HOTLINE_DONE"
@@ -40,26 +43,35 @@ class CallFacts:
     started_at: datetime
     answered_at: datetime | None = None
     disposition: str = "error"
+    queue: QueueOutcome | None = None
+    queue_name: str | None = None
 
 
 class InboundCalls:
     """Serves every inbound FastAGI call; one instance per engine."""
 
     def __init__(self, flows: Callable[[], dict[str, Flow]], sounds_dir: Path, registry: CallRegistry,
-                 cdrs: CdrSink, *, hangup_wait: float = 2.0, ami_up: Callable[[], bool] = lambda: False) -> None:
+                 cdrs: CdrSink, *, hangup_wait: float = 2.0, ami_up: Callable[[], bool] = lambda: False,
+                 acd: AcdService | None = None, directory: CustomerDirectory | None = None) -> None:
         self._flows = flows
         self._sounds_dir = sounds_dir
         self._registry = registry
         self._cdrs = cdrs
         self._hangup_wait = hangup_wait
         self._ami_up = ami_up
+        self._acd = acd
+        self._directory = directory
         self.served = 0
         self._recording: set[asyncio.Task[None]] = set()
 
     async def handle(self, call: CallSession) -> None:
         facts = CallFacts(started_at=_now())
         flow = self._flow_for(call.script)
-        runner = FlowRunner(flow, self._sounds_dir) if flow else None
+        runner = None
+        if flow:
+            variables = {"caller": call.caller, **(await self._lookup(call.caller))}
+            runner = FlowRunner(flow, self._sounds_dir, variables=variables,
+                                queue_handler=lambda c, command: self._queue(call, command, runner, facts))
         try:
             facts.disposition = await self._serve(call, runner, facts)
         finally:
@@ -94,6 +106,26 @@ class InboundCalls:
             log.error("call %s failed at node %s (%s); the dialplan falls back", call.uniqueid, runner.walk.node, exc)
             return "error"
 
+    async def _lookup(self, caller: str) -> dict[str, str]:
+        return await self._directory.lookup(caller) if self._directory else {}
+
+    async def _queue(self, call: CallSession, command: Enqueue, runner: FlowRunner, facts: CallFacts) -> str:
+        if self._acd is None:
+            log.error("call %s: flow queues to %s but no ACD is configured", call.uniqueid, command.queue)
+            return "nobody_logged_in"
+        facts.queue_name = command.queue
+        try:
+            queue_call = QueueCall.for_command(self._acd, call, command, runner.walk.variables,
+                                               Announcer(runner.prompt_path))
+        except UnknownQueue:
+            log.error("call %s: flow queues to unknown queue %r (check config/acd.yaml)", call.uniqueid, command.queue)
+            return "nobody_logged_in"
+        try:
+            facts.queue = await queue_call.run()
+        finally:
+            facts.queue = queue_call.outcome
+        return facts.queue.result
+
     def _flow_for(self, script: str) -> Flow | None:
         kind, _, name = script.partition("/")
         return self._flows().get(name) if kind == "ivr" else None
@@ -116,6 +148,10 @@ class InboundCalls:
             ivr_flow=outcome.flow if outcome else "",
             ivr_path=">".join(outcome.path) if outcome else "",
             exit_node=outcome.exit_node if outcome else "",
+            queue=facts.queue_name,
+            agent=facts.queue.agent if facts.queue else None,
+            wait_s=facts.queue.wait_s if facts.queue else None,
+            talk_s=facts.queue.talk_s if facts.queue else None,
             disposition=facts.disposition,
             hangup_cause=info.cause if info else None,
             hangup_cause_txt=info.cause_txt if info else None,

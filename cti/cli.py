@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from cti.yamlconf import ConfigError
+from ivr.stepper import QUEUE_RESULTS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +32,19 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="local Asterisk 22 for demos and tests")
     sandbox.add_argument("action", choices=["up", "down", "status", "restart"])
     sandbox.set_defaults(func=_sandbox)
+
+    agents = sub.add_parser("agents", help="agent control of the running engine")
+    agents.add_argument("action", choices=["login", "logout", "ready", "pause", "end-wrapup", "list"])
+    agents.add_argument("agent", nargs="?", help="agent id (all actions but list)")
+    agents.add_argument("--reason", default="", help="pause reason (e.g. lunch, training)")
+    agents.add_argument("-c", "--config", type=Path, default=Path("config/hotline.yaml"))
+    agents.add_argument("--json", action="store_true")
+    agents.set_defaults(func=_agents)
+
+    queues = sub.add_parser("queues", help="live queue statistics of the running engine")
+    queues.add_argument("-c", "--config", type=Path, default=Path("config/hotline.yaml"))
+    queues.add_argument("--json", action="store_true")
+    queues.set_defaults(func=_queues)
 
     cdr = sub.add_parser("cdr", help="show the latest call detail records")
     cdr.add_argument("-c", "--config", type=Path, default=Path("config/hotline.yaml"))
@@ -58,8 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--flows-dir", type=Path, default=Path("config/ivr"))
     sim.add_argument("--sounds", type=Path, default=Path("sounds"), help="folder holding prompts.yaml")
     sim.add_argument("--digits", type=_digits, help="keys for successive menu attempts, e.g. 1,2,# ('-' or "
-                                                    "empty = silence); without it keys are read from stdin")
+                                                    "empty = silence; write --digits=-,1 when the first is '-'); "
+                                                    "without it keys are read from stdin")
     sim.add_argument("--caller", default="", metavar="NUMBER", help="caller number shown in the transcript")
+    sim.add_argument("--var", action="append", default=[], type=_variable, metavar="NAME=VALUE",
+                     help="call variable for branch nodes (repeatable), e.g. --var tier=gold")
+    sim.add_argument("--queue-outcome", default="answered", choices=QUEUE_RESULTS,
+                     help="what happens at queue nodes (default: answered)")
     sim.set_defaults(func=_ivr_simulate)
     graph = ivr_sub.add_parser("graph", help="draw a flow as Mermaid (.mmd), Graphviz (.dot) or SVG (.svg)")
     graph.add_argument("flow", metavar="FLOW", help="flow name (or path to its .yaml file)")
@@ -102,6 +121,54 @@ def _sandbox(args: argparse.Namespace) -> int:
         return 1
     print(status.describe())
     return 0 if args.action == "down" or status.running else 3
+
+
+def _control(args: argparse.Namespace, payload: dict) -> dict | None:
+    import json
+
+    from cti.config import load_config
+    from cti.control import request
+
+    socket_path = Path(load_config(args.config).control.socket)
+    try:
+        reply = asyncio.run(request(socket_path, payload))
+    except (OSError, asyncio.TimeoutError) as exc:
+        print(f"cannot reach the engine at {socket_path} ({exc}); is `hotline run` running here?", file=sys.stderr)
+        return None
+    if args.json:
+        print(json.dumps(reply, ensure_ascii=False, indent=2))
+    elif not reply.get("ok"):
+        print(f"error {reply.get('error_id')}: {reply.get('message')}", file=sys.stderr)
+    return reply
+
+
+def _agents(args: argparse.Namespace) -> int:
+    if args.action == "list":
+        reply = _control(args, {"cmd": "agent.list"})
+    else:
+        if not args.agent:
+            print(f"hotline agents {args.action}: give the agent id", file=sys.stderr)
+            return 2
+        reply = _control(args, {"cmd": "agent." + args.action.replace("-", "_"), "agent": args.agent,
+                                "reason": args.reason})
+    if reply is None or not reply.get("ok"):
+        return 1
+    if not args.json:
+        for agent in reply.get("agents") or [reply["agent"]]:
+            reason = f" ({agent['reason']})" if agent.get("reason") else ""
+            print(f"{agent['id']:<8} {agent['name']:<20} {agent['interface']:<22} {agent['state']}{reason}"
+                  f"  for {agent['since_s']:.0f} s")
+    return 0
+
+
+def _queues(args: argparse.Namespace) -> int:
+    reply = _control(args, {"cmd": "queue.stats"})
+    if reply is None or not reply.get("ok"):
+        return 1
+    if not args.json:
+        for q in reply["queues"]:
+            print("  ".join(f"{k}={v}" for k, v in q.items()))
+    return 0
 
 
 def _cdr(args: argparse.Namespace) -> int:
@@ -153,13 +220,21 @@ def _digits(text: str) -> list[str]:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _variable(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name.strip(), value.strip()
+
+
 def _ivr_simulate(args: argparse.Namespace) -> int:
     from ivr.loader import find_flow
     from ivr.simulate import interactive, prompt_texts, scripted, simulate
 
     flow = find_flow(args.flow, args.flows_dir)
     keys = scripted(args.digits) if args.digits is not None else interactive(sys.stdin, sys.stdout)
-    simulate(flow, prompt_texts(args.sounds, flow.language), keys, sys.stdout, caller=args.caller)
+    simulate(flow, prompt_texts(args.sounds, flow.language), keys, sys.stdout, caller=args.caller,
+             variables=dict(args.var), queue_outcome=args.queue_outcome)
     return 0
 
 

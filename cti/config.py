@@ -84,6 +84,15 @@ class IvrConfig(_Section):
     default_flow: Host = "main"
 
 
+class AcdConfig(_Section):
+    config: Host = "config/acd.yaml"
+    tick_interval: Seconds = 0.5
+
+
+class ControlConfig(_Section):
+    socket: Host = "var/run/hotline.sock"
+
+
 class ShutdownConfig(_Section):
     drain_timeout: Seconds = 30.0
 
@@ -97,6 +106,8 @@ class HotlineConfig(_Section):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     ivr: IvrConfig = Field(default_factory=IvrConfig)
+    acd: AcdConfig = Field(default_factory=AcdConfig)
+    control: ControlConfig = Field(default_factory=ControlConfig)
     shutdown: ShutdownConfig = Field(default_factory=ShutdownConfig)
 
     @classmethod

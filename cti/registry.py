@@ -14,6 +14,7 @@ import logging
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 from cti.ami import events as ev
 
@@ -44,6 +45,8 @@ class CallRegistry:
         self.channels: dict[str, ChannelInfo] = {}
         self._ended_order: deque[str] = deque()
         self.lost_hangups = 0
+        # Called with the caller's uniqueid when a Dial it made is answered (agent on_call).
+        self.on_dial_answered: list[Callable[[str], None]] = []
 
     def get(self, uniqueid: str) -> ChannelInfo | None:
         return self.channels.get(uniqueid)
@@ -106,6 +109,11 @@ class CallRegistry:
         info = self._update(event)
         info.cause, info.cause_txt = event.cause, event.cause_txt
         self._end(info, event.received_at)
+
+    def _on_DialEnd(self, event: ev.DialEnd) -> None:
+        if event.status == "ANSWER" and event.uniqueid:
+            for listener in self.on_dial_answered:
+                listener(event.uniqueid)
 
     def _on_ChannelsListed(self, event: ev.ChannelsListed) -> None:
         for info in self.live:

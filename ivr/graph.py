@@ -1,7 +1,8 @@
 """Draw a flow: Mermaid flowchart text, Graphviz dot text, or SVG through Graphviz's `dot`.
 
-Shapes by node kind (play: box, menu: diamond, hangup: circle); edges labelled with the key of a
-choice, 'timeout/invalid' for a fallback, 'silence' for on_silence and 'next' after a prompt.
+Shapes by node kind (play: box, menu: diamond, queue: subroutine, branch: hexagon, hangup: circle);
+edges labelled with the key of a choice, 'timeout/invalid' for a fallback, 'silence' for on_silence,
+'next' after a prompt, the queue outcome after a queue and `variable=value` after a branch.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ivr.models import Flow, HangupNode, MenuNode, PlayNode
+from ivr.models import BranchNode, Flow, HangupNode, MenuNode, PlayNode, QueueNode
 
 FALLBACK, SILENCE, NEXT = "timeout/invalid", "silence", "next"
 
@@ -21,49 +22,68 @@ class GraphError(Exception):
 
 def edges(flow: Flow) -> list[tuple[str, str, str]]:
     """(from, to, label) for every transition, in file order."""
-    out: list[tuple[str, str, str]] = []
-    for name, node in flow.nodes.items():
-        if isinstance(node, PlayNode):
-            out.append((name, node.next, NEXT))
-        elif isinstance(node, MenuNode):
-            out += [(name, target, key) for key, target in node.choices.items()]
-            out.append((name, node.fallback, FALLBACK))
-            if node.on_silence:
-                out.append((name, node.on_silence, SILENCE))
-    return out
+    return [(name, target, label) for name in flow.nodes for target, label in _exits(flow, name)]
 
 
-def _caption(node: PlayNode | MenuNode | HangupNode) -> str:
+def _exits(flow: Flow, name: str) -> list[tuple[str, str]]:
+    node = flow.nodes[name]
+    if isinstance(node, PlayNode):
+        return [(node.next, NEXT)]
+    if isinstance(node, MenuNode):
+        return [*((t, key) for key, t in node.choices.items()), (node.fallback, FALLBACK),
+                *([(node.on_silence, SILENCE)] if node.on_silence else [])]
+    if isinstance(node, BranchNode):
+        return [*((t, f"{node.variable}={value}") for value, t in node.cases.items()), (node.default, "default")]
+    if isinstance(node, QueueNode):
+        outcomes = [(node.next, "answered"), (node.on_timeout, "timeout"), (node.on_nobody, "nobody"),
+                    (node.on_callback, "callback")]
+        return [(t, label) for t, label in outcomes if t]
+    return [(target, "") for target in flow.targets(name)]  # a kind this module does not know yet
+
+
+def _caption(node: object) -> str:
     if isinstance(node, PlayNode):
         return f"play {', '.join(node.prompts)}"
     if isinstance(node, MenuNode):
         return f"menu {node.prompt}"
-    return f"hangup {node.disposition}"
+    if isinstance(node, QueueNode):
+        return f"queue {node.queue}"
+    if isinstance(node, BranchNode):
+        return f"branch on {node.variable}"
+    if isinstance(node, HangupNode):
+        return f"hangup {node.disposition}"
+    return str(getattr(node, "type", "node"))
 
 
 def to_mermaid(flow: Flow) -> str:
     # Ids are n0, n1...: a node called 'end' or 'a-b' would break Mermaid's parser.
     ids = {name: f"n{i}" for i, name in enumerate(flow.nodes)}
-    shapes = {PlayNode: ('["', '"]'), MenuNode: ('{"', '"}'), HangupNode: ('(("', '"))')}
+    shapes = {MenuNode: ('{"', '"}'), QueueNode: ('[["', '"]]'), BranchNode: ('{{"', '"}}'),
+              HangupNode: ('(("', '"))')}
     lines = [f"%% IVR flow {flow.name}", "flowchart TD", '    start(["call"]) --> ' + ids[flow.entry]]
     for name, node in flow.nodes.items():
-        left, right = shapes[type(node)]
+        left, right = shapes.get(type(node), ('["', '"]'))
         lines.append(f"    {ids[name]}{left}{name}<br/><i>{_caption(node)}</i>{right}")
     for source, target, label in edges(flow):
-        text = "".join(f"#{ord(c)};" if c in "#*" else c for c in label)
-        lines.append(f'    {ids[source]} -->|"{text}"| {ids[target]}')
+        text = "".join(f"#{ord(c)};" if c in '#*"' else c for c in label)
+        arrow = f'-->|"{text}"|' if text else "-->"
+        lines.append(f"    {ids[source]} {arrow} {ids[target]}")
     return "\n".join(lines) + "\n"
 
 
 def to_dot(flow: Flow) -> str:
-    shapes = {PlayNode: "box", MenuNode: "diamond", HangupNode: "doublecircle"}
+    shapes = {MenuNode: "diamond", QueueNode: "box3d", BranchNode: "hexagon", HangupNode: "doublecircle"}
     lines = [f'digraph "{flow.name}" {{', "    rankdir=TB;", '    node [fontname="Helvetica"];',
              '    "__start" [shape=point, label=""];', f'    "__start" -> "{flow.entry}";']
     for name, node in flow.nodes.items():
-        lines.append(f'    "{name}" [shape={shapes[type(node)]}, label="{name}\\n{_caption(node)}"];')
+        lines.append(f'    "{name}" [shape={shapes.get(type(node), "box")}, label="{name}\\n{_caption(node)}"];')
     for source, target, label in edges(flow):
-        lines.append(f'    "{source}" -> "{target}" [label="{label}"];')
+        lines.append(f'    "{source}" -> "{target}" [label="{_dot_text(label)}"];')
     return "\n".join(lines + ["}"]) + "\n"
+
+
+def _dot_text(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def render(flow: Flow, out: Path) -> None:

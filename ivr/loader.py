@@ -7,14 +7,17 @@ Every problem comes back as `file:line:col: what; fix`, all at once, through `Co
 from __future__ import annotations
 
 import difflib
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cti.yamlconf import ConfigError, ConfigIssue, NodeMarks, Position, load_yaml_with_marks, validate
-from ivr.models import Flow, HangupNode, MenuNode, PlayNode
+from ivr.models import BranchNode, Flow, HangupNode, MenuNode, Node, PlayNode, QueueNode
 
-NODE_TYPES = ("play", "menu", "hangup")
+# Every `type:` the schema knows, read from the models so a new node kind needs no edit here.
+NODE_TYPES = tuple(typing.get_args(kind.model_fields["type"].annotation)[0]
+                   for kind in typing.get_args(typing.get_args(Node)[0]))
 Marks = dict[tuple[Any, ...], NodeMarks]
 
 
@@ -88,7 +91,7 @@ def _type_issue(file: str, marks: Marks, name: str, node: dict[str, Any]) -> Con
     if "type" not in node:
         pos = marks[("nodes", name)].key
         return ConfigIssue(file, pos.line, pos.col, f"node {name!r} has no type",
-                           "add 'type: play', 'type: menu' or 'type: hangup'")
+                           f"add 'type: <kind>' with one of: {', '.join(NODE_TYPES)}")
     pos = _where(marks, "nodes", name, "type")
     guess = _guess(str(node["type"]), list(NODE_TYPES))
     hint = f"did you mean {guess!r}?" if guess else f"use one of: {', '.join(NODE_TYPES)}"
@@ -164,6 +167,13 @@ def _references(flow: Flow) -> list[tuple[tuple[Any, ...], str]]:
             refs.append((("nodes", name, "fallback"), node.fallback))
             if node.on_silence:
                 refs.append((("nodes", name, "on_silence"), node.on_silence))
+        elif isinstance(node, BranchNode):
+            refs += [(("nodes", name, "cases", value), target) for value, target in node.cases.items()]
+            refs.append((("nodes", name, "default"), node.default))
+        elif isinstance(node, QueueNode):
+            for key in ("next", "on_timeout", "on_nobody", "on_callback"):
+                if getattr(node, key):
+                    refs.append((("nodes", name, key), getattr(node, key)))
     return refs
 
 

@@ -52,6 +52,33 @@ class MenuNode(_Node):
         return choices
 
 
+class QueueNode(_Node):
+    """Hand the caller to an ACD queue; the priority can depend on the caller's tier."""
+
+    type: Literal["queue"]
+    queue: str
+    priority: int = Field(0, ge=0, le=100)
+    tier_priority: dict[str, int] = Field(default_factory=dict,
+                                          description="priority by the call's `tier` variable (e.g. gold: 10)")
+    callback_key: str = Field("", pattern=r"^[0-9*#]?$", description="key that books a call back while waiting")
+    next: NodeName = Field(description="after the caller has talked to an agent")
+    on_timeout: NodeName = Field(description="max wait reached")
+    on_nobody: NodeName = Field(description="nobody logged in who could take the call, or the queue is full")
+    on_callback: NodeName | None = None
+
+    def priority_for(self, tier: str | None) -> int:
+        return self.tier_priority.get(tier or "", self.priority)
+
+
+class BranchNode(_Node):
+    """Go to a node chosen by a call variable's value (e.g. the customer's tier)."""
+
+    type: Literal["branch"]
+    variable: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]
+    cases: dict[str, NodeName] = Field(min_length=1)
+    default: NodeName
+
+
 class HangupNode(_Node):
     """End the call with a CDR disposition."""
 
@@ -59,7 +86,7 @@ class HangupNode(_Node):
     disposition: Literal["completed", "silent", "invalid_input", "closed", "error"] = "completed"
 
 
-Node = Annotated[Union[PlayNode, MenuNode, HangupNode], Field(discriminator="type")]
+Node = Annotated[Union[PlayNode, MenuNode, QueueNode, BranchNode, HangupNode], Field(discriminator="type")]
 
 
 class Flow(BaseModel):
@@ -79,6 +106,10 @@ class Flow(BaseModel):
         if isinstance(node, MenuNode):
             extra = [node.on_silence] if node.on_silence else []
             return [*node.choices.values(), node.fallback, *extra]
+        if isinstance(node, BranchNode):
+            return [*node.cases.values(), node.default]
+        if isinstance(node, QueueNode):
+            return [node.next, node.on_timeout, node.on_nobody, *([node.on_callback] if node.on_callback else [])]
         return []
 
     def prompts(self) -> set[str]:

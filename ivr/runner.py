@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Awaitable, Callable, Protocol
 
 from ivr.models import Flow
-from ivr.stepper import Collect, Finish, Play, Walk
+from ivr.stepper import Collect, Enqueue, Finish, Play, Walk
+
+QueueHandler = Callable[["MediaSession", Enqueue], Awaitable[str]]
 
 log = logging.getLogger("hotline.ivr")
 
@@ -36,10 +38,12 @@ class IvrOutcome:
 class FlowRunner:
     """Runs one call through one flow; the walk's state lives in `outcome` even if the caller leaves."""
 
-    def __init__(self, flow: Flow, sounds_dir: Path) -> None:
+    def __init__(self, flow: Flow, sounds_dir: Path, *, variables: dict[str, str] | None = None,
+                 queue_handler: QueueHandler | None = None) -> None:
         self.flow = flow
         self.sounds_dir = sounds_dir
-        self.walk = Walk(flow)
+        self.walk = Walk(flow, variables=dict(variables or {}))
+        self.queue_handler = queue_handler
         self.outcome = IvrOutcome(flow.name, self.walk.path, self.walk.digits)
 
     def prompt_path(self, name: str) -> str:
@@ -55,7 +59,12 @@ class FlowRunner:
         self.outcome.disposition = command.disposition
         return self.outcome
 
-    async def _execute(self, call: MediaSession, command: Play | Collect) -> str:
+    async def _execute(self, call: MediaSession, command: Play | Collect | Enqueue) -> str:
+        if isinstance(command, Enqueue):
+            if self.queue_handler is None:
+                log.error("flow %s queues to %s but the engine has no ACD", self.flow.name, command.queue)
+                return "nobody_logged_in"
+            return await self.queue_handler(call, command)
         if isinstance(command, Play):
             return await self._play_all(call, command.prompts, command.escape_digits)
         *intro, last = command.prompts

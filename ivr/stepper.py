@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ivr.models import Flow, HangupNode, MenuNode, PlayNode
+from ivr.models import BranchNode, Flow, HangupNode, MenuNode, PlayNode, QueueNode
 
 ALL_KEYS = "0123456789*#"
 
@@ -37,11 +37,21 @@ class Collect:
 
 
 @dataclass(frozen=True)
+class Enqueue:
+    """Wait in an ACD queue; feed back the outcome (answered, timeout, nobody_logged_in, ...)."""
+
+    queue: str
+    priority: int
+    callback_key: str
+
+
+@dataclass(frozen=True)
 class Finish:
     disposition: str
 
 
-Command = Play | Collect | Finish
+Command = Play | Collect | Enqueue | Finish
+QUEUE_RESULTS = ("answered", "timeout", "nobody_logged_in", "queue_full", "callback")
 
 
 class Event(StrEnum):
@@ -78,6 +88,7 @@ class Walk:
     digits: list[str] = field(default_factory=list)
     trail: list[Decision] = field(default_factory=list)
     node: str = ""
+    variables: dict[str, str] = field(default_factory=dict)
     _attempt: int = 0
     _silent: int = 0
     _wrong: int = 0
@@ -103,6 +114,8 @@ class Walk:
             return self._enter(current.next)
         if isinstance(current, MenuNode):
             return self._menu_answer(current, result)
+        if isinstance(current, QueueNode):
+            return self._enter(_after_queue(current, result))
         raise RuntimeError(f"nothing to feed at hangup node {self.node!r}")
 
     # -- nodes ---------------------------------------------------------------------------
@@ -123,6 +136,12 @@ class Walk:
                 key, self._pending = self._pending, ""
                 return self._menu_answer(node, key)
             return self._ask(node, (node.prompt,))
+        if isinstance(node, BranchNode):
+            value = self.variables.get(node.variable, "")
+            return self._leave(Event.CHOICE, node.cases.get(value, node.default))
+        if isinstance(node, QueueNode):
+            self._pending = ""
+            return Enqueue(node.queue, node.priority_for(self.variables.get("tier")), node.callback_key)
         assert isinstance(node, HangupNode)
         self._note(Event.FINISH, node.disposition)
         return Finish(node.disposition)
@@ -156,3 +175,15 @@ class Walk:
 
     def _note(self, event: Event, detail: str = "") -> None:
         self.trail.append(Decision(self.node, event, detail))
+
+
+def _after_queue(node: QueueNode, result: str) -> str:
+    if result == "answered":
+        return node.next
+    if result == "timeout":
+        return node.on_timeout
+    if result == "callback":
+        return node.on_callback or node.next
+    if result in ("nobody_logged_in", "queue_full"):
+        return node.on_nobody
+    raise ValueError(f"unknown queue outcome {result!r}; expected one of {QUEUE_RESULTS}")

@@ -84,6 +84,7 @@ class AmiClient:
 
     async def close(self) -> None:
         self._closing = True
+        self.connected.clear()
         if self._protocol is not None:
             self._protocol.transport.close()
         if self._lost is not None and not self._lost.done():
@@ -98,8 +99,10 @@ class AmiClient:
         _, protocol = await asyncio.wait_for(
             loop.create_connection(WholeMessageProtocol, self.host, self.port), self.connect_timeout)
         self._attach(protocol)
+        logged_in = False
         try:
             await self._login()
+            logged_in = True
             self.logins += 1
             self.connected.set()
             log.info("AMI connected to %s:%s (Asterisk Call Manager %s)", self.host, self.port, protocol.version)
@@ -108,9 +111,11 @@ class AmiClient:
         finally:
             self.connected.clear()
             self._protocol = None
+            if not self._lost.done():  # wakes actions still waiting on this link: they fail, never re-sent
+                self._lost.set_result(None)
             if not protocol.closed:
                 protocol.close()
-            if not self._closing:
+            if logged_in and not self._closing:  # a refused login is reported once by run()
                 log.warning("AMI link to %s:%s lost; reconnecting", self.host, self.port)
 
     def _attach(self, protocol: WholeMessageProtocol) -> None:
@@ -179,19 +184,26 @@ class AmiClient:
         return reply
 
     async def _send(self, fields: Mapping[str, Any], *, timeout: float | None = None, as_list: bool | None = None):
-        protocol = self._protocol
-        if protocol is None or protocol.closed:
+        protocol, lost = self._protocol, self._lost
+        if protocol is None or protocol.closed or lost is None or lost.done():
             raise AmiNotConnected("AMI link is down")
         for key, value in fields.items():
             for item in value if isinstance(value, (list, tuple)) else [value]:
                 check_value(str(item), f"AMI header {key}")
         action = Action(dict(fields), as_list=as_list)
         future = protocol.send(action, as_list=as_list)
+        limit = timeout or self.action_timeout
         try:
-            return await asyncio.wait_for(future, timeout or self.action_timeout)
-        except asyncio.TimeoutError:
+            # panoramisk forgets (never resolves) an action whose link closes: watch the link too.
+            done, _ = await asyncio.wait({future, lost}, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+        finally:
             protocol.responses.pop(action.id, None)
-            raise AmiError(f"no answer to {fields.get('Action')} within {timeout or self.action_timeout} s") from None
+        if future in done:
+            return future.result()
+        future.cancel()
+        if lost in done:
+            raise AmiNotConnected(f"AMI link dropped before {fields.get('Action')} was answered; not re-sent")
+        raise AmiError(f"no answer to {fields.get('Action')} within {limit} s")
 
     # -- typed helpers ---------------------------------------------------------------------
     async def originate(self, channel: str, *, context: str | None = None, exten: str | None = None,
@@ -210,7 +222,9 @@ class AmiClient:
             fields["CallerID"] = caller_id
         if variables:
             fields["Variable"] = [f"{k}={v}" for k, v in variables.items()]
-        await self.action(fields)
+        # as_list=False: the "successfully queued" ack is the answer; OriginateResponse (after the
+        # call is answered or fails, up to timeout_s later) arrives as an ordinary event.
+        await self.action(fields, as_list=False)
         return channel_id
 
     async def hangup(self, channel: str, cause: int = 16) -> None:

@@ -1,4 +1,4 @@
-"""Engine construction, schema creation and the idempotent insert used for CDRs.
+"""Engine construction, schema creation and the idempotent insert used for every record.
 
 Why these settings:
 - SQLite: WAL + synchronous=NORMAL is what makes batched writes fast (~440k rows/s measured)
@@ -15,13 +15,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event, select
+from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
-from cti.store.models import CdrRecord, cdr, metadata
+from cti.store.queries import fetch_cdrs  # noqa: F401  (re-export: its historical home)
+from cti.store.schema import metadata
 
 DEFAULT_CONNECT_TIMEOUT = 2.0
 DEFAULT_COMMAND_TIMEOUT = 10.0
@@ -34,7 +35,7 @@ def make_engine(
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
     echo: bool = False,
 ) -> AsyncEngine:
-    """Create an `AsyncEngine` tuned for the CDR writer (see module docstring)."""
+    """Create an `AsyncEngine` tuned for the record writer (see module docstring)."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -94,15 +95,3 @@ async def insert_ignore(
         return
     stmt = insert_ignore_stmt(conn.dialect.name, table, conflict_column)
     await conn.execute(stmt, list(rows))
-
-
-async def fetch_cdrs(engine: AsyncEngine, **filters: Any) -> list[CdrRecord]:
-    """All CDRs whose columns equal the given values, oldest first (tests and reports)."""
-    stmt = select(cdr).order_by(cdr.c.started_at, cdr.c.id)
-    for name, value in filters.items():
-        if name not in cdr.c:
-            raise TypeError(f"fetch_cdrs: {name!r} is not a cdr column")
-        stmt = stmt.where(cdr.c[name] == value)
-    async with engine.connect() as conn:
-        result = await conn.execute(stmt)
-        return [CdrRecord.from_row(row) for row in result]

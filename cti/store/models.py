@@ -1,33 +1,31 @@
-"""CDR schema (SQLAlchemy Core) and the `CdrRecord` value the engine hands to the writer.
+"""The records the engine hands to the writer: CDRs, agent state changes, queue events.
 
-One record per call, keyed by Asterisk's uniqueid (`call_id`, UNIQUE) so that a record
-replayed from the spool after an outage is ignored by the database instead of duplicated.
-Datetimes are always timezone-aware UTC in Python; `UtcDateTime` keeps them so on every
-backend (SQLite has no time zones, so it stores naive UTC and we re-attach UTC on read).
+Each is a frozen dataclass with the `Record` contract (`to_row`/`from_row`/`to_json`/
+`from_json`, see `codec.py`) bound to its table and idempotency key:
+- `CdrRecord` -> `cdr`, one per call, keyed by Asterisk's uniqueid (`call_id`);
+- `AgentStateRecord` -> `agent_state_log`, keyed by `event_id` (uuid4 hex made at creation);
+- `QueueLogRecord` -> `queue_log`, keyed by `event_id`.
+`RECORD_TYPES` maps a spool line's `kind` to its type; `record_from_json` reads any line,
+including CDR lines written before kinds existed (no `kind` means a CDR).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, Literal, get_args
+from enum import StrEnum
+from typing import Final, Literal, get_args
+from uuid import uuid4
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Dialect,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    TypeDecorator,
-)
+from cti.store.codec import Record, SpoolFormatError, load_spool_object
+from cti.store.schema import UtcDateTime, agent_state_log, cdr, metadata, queue_log
+
+__all__ = [
+    "RECORD_TYPES", "AgentStateRecord", "CdrRecord", "QueueEvent", "QueueLogRecord", "Record",
+    "SpoolFormatError", "UtcDateTime", "agent_state_log", "cdr", "metadata", "queue_log",
+    "record_from_json",
+]
 
 Direction = Literal["inbound", "outbound"]
 
@@ -39,75 +37,37 @@ FALLBACK: Final = "fallback"
 ERROR: Final = "error"
 
 
-class SpoolFormatError(ValueError):
-    """A spool line (or a row) cannot be turned back into a `CdrRecord`."""
+class QueueEvent(StrEnum):
+    """What happened to a call in a queue (the `queue_log.event` column)."""
 
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend; naive datetimes are refused."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        utc = _require_aware(value, "bound datetime").astimezone(UTC)
-        # SQLite's DATETIME storage drops the offset; store naive UTC explicitly.
-        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-metadata = MetaData()
-
-cdr = Table(
-    "cdr",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("call_id", String(64), nullable=False, unique=True),
-    Column("linked_id", String(64)),
-    Column("direction", String(8), nullable=False),
-    Column("caller", String(80), nullable=False),
-    Column("caller_name", String(120), nullable=False),
-    Column("dialed", String(80), nullable=False),
-    Column("started_at", UtcDateTime, nullable=False),
-    Column("answered_at", UtcDateTime),
-    Column("ended_at", UtcDateTime),
-    Column("duration_s", Float, nullable=False),
-    Column("ivr_flow", String(80), nullable=False),
-    Column("ivr_path", Text, nullable=False),
-    Column("exit_node", String(80), nullable=False),
-    Column("queue", String(80)),
-    Column("agent", String(80)),
-    Column("wait_s", Float),
-    Column("talk_s", Float),
-    Column("disposition", String(32), nullable=False),
-    Column("hangup_cause", Integer),
-    Column("hangup_cause_txt", String(80)),
-    Column("digits", Text),
-    Column("engine_node", String(80)),
-    Index("ix_cdr_started_at", "started_at"),
-    Index("ix_cdr_caller", "caller"),
-)
+    ENQUEUE = "enqueue"
+    OFFER = "offer"
+    ANSWER = "answer"
+    NO_ANSWER = "no_answer"
+    ABANDON = "abandon"
+    TRANSFER = "transfer"
+    TIMEOUT = "timeout"
+    CALLBACK = "callback"
+    LEAVE = "leave"
+    NOBODY = "nobody"
+    FULL = "full"
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class CdrRecord:
-    """One finished call, as written to `cdr` and to the spool.
+def new_event_id() -> str:
+    return uuid4().hex
 
-    `id` is assigned by the database; it is never written (`to_row` omits it) so that a
-    replayed record is matched by `call_id` alone.
-    """
+
+@dataclass(frozen=True, slots=True)
+class CdrRecord(Record):
+    """One finished call, as written to `cdr` and to the spool."""
+
+    KIND = "cdr"
+    TABLE = cdr
+    KEY = "call_id"
 
     call_id: str
     linked_id: str | None = None
@@ -133,80 +93,92 @@ class CdrRecord:
     engine_node: str | None = None
     id: int | None = None
 
-    def __post_init__(self) -> None:
+    def _validate(self) -> None:
         if not self.call_id:
             raise ValueError("CdrRecord.call_id must be a non-empty Asterisk uniqueid")
         if self.direction not in get_args(Direction):
             raise ValueError(f"CdrRecord.direction must be inbound|outbound, got {self.direction!r}")
-        for name in _DATETIME_FIELDS:
-            value = getattr(self, name)
-            if value is not None:
-                utc = _require_aware(value, f"CdrRecord.{name}").astimezone(UTC)
-                object.__setattr__(self, name, utc)
 
-    def to_row(self) -> dict[str, Any]:
-        """Column values for an INSERT (without the database-assigned `id`)."""
-        row = {name: getattr(self, name) for name in _FIELD_NAMES}
-        del row["id"]
-        return row
 
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any] | Any) -> CdrRecord:
-        """Build from a mapping or a SQLAlchemy `Row` (its `_mapping` is used)."""
-        mapping = getattr(row, "_mapping", row)
-        return cls(**{name: mapping[name] for name in _FIELD_NAMES if name in mapping})
+@dataclass(frozen=True, slots=True)
+class AgentStateRecord(Record):
+    """One agent state transition `from_state -[event]-> to_state`, as logged by the ACD."""
 
-    def to_json(self) -> str:
-        """One spool line: ASCII JSON (no raw newlines), datetimes as ISO 8601 with offset."""
-        data = {name: _json_value(getattr(self, name)) for name in _FIELD_NAMES}
-        return json.dumps(data, separators=(",", ":"), allow_nan=False)
+    KIND = "agent_state_log"
+    TABLE = agent_state_log
+    KEY = "event_id"
 
-    @classmethod
-    def from_json(cls, line: str) -> CdrRecord:
-        """Parse a spool line; any defect raises `SpoolFormatError` saying what is wrong."""
+    agent_id: str
+    from_state: str
+    event: str
+    to_state: str
+    at: datetime = field(default_factory=utc_now)
+    reason: str | None = None
+    queue: str | None = None
+    call_id: str | None = None
+    event_id: str = field(default_factory=new_event_id)
+    id: int | None = None
+
+    def _validate(self) -> None:
+        if not self.agent_id:
+            raise ValueError("AgentStateRecord.agent_id must be non-empty")
+        if not self.event_id:
+            raise ValueError("AgentStateRecord.event_id must be non-empty")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLogRecord(Record):
+    """One queue event of a call; `data` is optional JSON text for event-specific details."""
+
+    KIND = "queue_log"
+    TABLE = queue_log
+    KEY = "event_id"
+
+    call_id: str
+    queue: str
+    event: QueueEvent
+    at: datetime = field(default_factory=utc_now)
+    agent_id: str | None = None
+    priority: int | None = None
+    position: int | None = None
+    wait_s: float | None = None
+    talk_s: float | None = None
+    reason: str | None = None
+    data: str | None = None
+    event_id: str = field(default_factory=new_event_id)
+    id: int | None = None
+
+    def _validate(self) -> None:
+        if not self.call_id or not self.queue or not self.event_id:
+            raise ValueError("QueueLogRecord.call_id, queue and event_id must be non-empty")
         try:
-            data = json.loads(line)
-        except ValueError as exc:
-            raise SpoolFormatError(f"not JSON: {exc}") from exc
-        if not isinstance(data, dict):
-            raise SpoolFormatError(f"expected a JSON object, got {type(data).__name__}")
-        unknown = set(data) - set(_FIELD_NAMES)
-        if unknown:
-            raise SpoolFormatError(f"unknown fields {sorted(unknown)}")
-        try:
-            return cls(**{key: _from_json_value(key, value) for key, value in data.items()})
-        except (TypeError, ValueError) as exc:
-            raise SpoolFormatError(str(exc)) from exc
+            object.__setattr__(self, "event", QueueEvent(self.event))
+        except ValueError:
+            allowed = "|".join(QueueEvent)
+            raise ValueError(f"QueueLogRecord.event must be {allowed}, got {self.event!r}") from None
+        if self.data is not None:
+            _require_json_text(self.data)
 
 
-_FIELD_NAMES: Final = tuple(f.name for f in dataclasses.fields(CdrRecord))
-_DATETIME_FIELDS: Final = ("started_at", "answered_at", "ended_at")
-_FLOAT_FIELDS: Final = ("duration_s", "wait_s", "talk_s")
-_INT_FIELDS: Final = ("hangup_cause", "id")
+def _require_json_text(data: object) -> None:
+    if not isinstance(data, str):
+        raise TypeError(f"QueueLogRecord.data must be JSON text, got {type(data).__name__}")
+    try:
+        json.loads(data)
+    except ValueError as exc:
+        raise ValueError(f"QueueLogRecord.data is not valid JSON ({exc}); use json.dumps") from None
 
 
-def _require_aware(value: datetime, what: str) -> datetime:
-    if not isinstance(value, datetime):
-        raise TypeError(f"{what} must be a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{what} must be timezone-aware (use datetime.now(UTC))")
-    return value
+RECORD_TYPES: Final[dict[str, type[Record]]] = {
+    cls.KIND: cls for cls in (CdrRecord, AgentStateRecord, QueueLogRecord)
+}
 
 
-def _json_value(value: object) -> object:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _from_json_value(name: str, value: object) -> object:
-    if value is None:
-        return None
-    if name in _DATETIME_FIELDS:
-        if not isinstance(value, str):
-            raise SpoolFormatError(f"{name}: expected an ISO 8601 string, got {value!r}")
-        return datetime.fromisoformat(value)
-    if name in _FLOAT_FIELDS and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    expected: type = int if name in _INT_FIELDS else float if name in _FLOAT_FIELDS else str
-    if type(value) is not expected:
-        raise SpoolFormatError(f"{name}: expected {expected.__name__}, got {value!r}")
-    return value
+def record_from_json(line: str) -> Record:
+    """Parse a spool line of any kind; a line without `kind` is a CDR (pre-kind spools)."""
+    data = load_spool_object(line)
+    kind = data.get("kind", CdrRecord.KIND)
+    record_type = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
+    if record_type is None:
+        raise SpoolFormatError(f"unknown kind {kind!r}; expected one of {sorted(RECORD_TYPES)}")
+    return record_type.from_spool_dict(data)

@@ -1,4 +1,7 @@
-"""The local CDR spool: JSON lines that hold records while the database is unreachable.
+"""The local spool: JSON lines that hold records while the database is unreachable.
+
+Each line is one record of any kind (`{"kind": "queue_log", ...}`); a line without a kind
+is a CDR written by an engine from before kinds existed, and is replayed as one.
 
 Theory of operation. Records are only ever *appended* to `<spool>` (O_APPEND, one write
 per batch, fsync). To replay, the writer first *claims* the file by renaming it to
@@ -20,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cti.store.models import CdrRecord, SpoolFormatError
+from cti.store.models import Record, SpoolFormatError, record_from_json
 
 log = logging.getLogger("hotline.store")
 
@@ -36,14 +39,14 @@ class BadLine:
 
 @dataclass(frozen=True, slots=True)
 class SpoolContents:
-    records: list[CdrRecord]
+    records: list[Record]
     bad: list[BadLine]
 
 
 class Spool:
     """File operations of the spool; every method is safe to call from the event loop
     except the `*_sync` ones, which block on fsync and are meant for `asyncio.to_thread`
-    (or the rare synchronous overflow path of `CdrWriter.submit`)."""
+    (or the rare synchronous overflow path of `RecordWriter.submit`)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -57,17 +60,17 @@ class Spool:
     def has_pending(self) -> bool:
         return self.pending_bytes() > 0
 
-    def append_sync(self, records: Iterable[CdrRecord]) -> int:
+    def append_sync(self, records: Iterable[Record]) -> int:
         """Append records durably; returns how many were written."""
         lines = [record.to_json() for record in records]
         if lines:
             _append_durably(self.path, ("\n".join(lines) + "\n").encode("ascii"))
         return len(lines)
 
-    async def append(self, records: Sequence[CdrRecord]) -> int:
+    async def append(self, records: Sequence[Record]) -> int:
         return await asyncio.to_thread(self.append_sync, records)
 
-    def reject_sync(self, records: Iterable[CdrRecord]) -> None:
+    def reject_sync(self, records: Iterable[Record]) -> None:
         """Park records the database refuses (bad data) in `.bad` instead of retrying forever."""
         data = "".join(record.to_json() + "\n" for record in records)
         if data:
@@ -91,7 +94,7 @@ class Spool:
     async def finish(self, path: Path, bad: Sequence[BadLine]) -> None:
         """Everything in `path` is committed: report and park its bad lines, then delete it."""
         for line in bad:
-            log.error("spool %s line %d is not a CDR (%s); moved to %s",
+            log.error("spool %s line %d is not a valid record (%s); moved to %s",
                       path, line.number, line.reason, self.bad_path)
         await asyncio.to_thread(self._finish_sync, path, bad)
 
@@ -103,13 +106,13 @@ class Spool:
 
 
 def _parse_file(path: Path) -> SpoolContents:
-    records: list[CdrRecord] = []
+    records: list[Record] = []
     bad: list[BadLine] = []
     for number, raw in enumerate(path.read_bytes().split(b"\n"), start=1):
         if not raw.strip():
             continue
         try:
-            records.append(CdrRecord.from_json(raw.decode("utf-8")))
+            records.append(record_from_json(raw.decode("utf-8")))
         except (SpoolFormatError, UnicodeDecodeError) as exc:
             bad.append(BadLine(number, raw, str(exc)))
     return SpoolContents(records, bad)

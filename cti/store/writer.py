@@ -1,17 +1,18 @@
-"""The CDR writer: one task that batches records into the database, or the spool when it is down.
+"""The record writer: one task that batches records into the database, or the spool when it is down.
 
-Theory of operation. Call coroutines `submit()` records without ever awaiting the database;
+Theory of operation. Call coroutines `submit()` records (CDRs, agent state changes, queue
+events, mixed freely) without ever awaiting the database;
 records go to a bounded queue (or, if it is full, straight to the spool, so nothing is lost).
 One `run()` task drains the queue in batches (up to `batch_size`, or whatever arrived within
-`flush_interval`) and writes each batch with one executemany in one transaction.
+`flush_interval`) and writes each batch in one transaction, one executemany per table
+(see `sink.py`); every table has a UNIQUE key, so any batch can be written twice harmlessly.
 When a write fails with an outage-type error the batch is appended to the spool, the writer
 marks the database down (logged once), and later batches go straight to the spool. Every
 `retry_interval` it pings the database; when the ping succeeds it logs once that the DB is
 back and replays the spool with insert-ignore, deleting spool files only after commit.
+Spool lines carry their record kind; lines without one are CDRs from older engines.
 Rows the database refuses as bad data (not an outage) are isolated one by one and parked in
 `<spool>.bad` so one poison record cannot block everything behind it.
-Every database call runs under `asyncio.wait_for(…, db_timeout)`: a hung server must not
-wedge the writer.
 """
 
 from __future__ import annotations
@@ -21,30 +22,18 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cti.store.db import fetch_cdrs, insert_ignore
-from cti.store.models import CdrRecord, cdr
+from cti.store.models import RECORD_TYPES, Record
+from cti.store.sink import OUTAGE_ERRORS, DatabaseSink, describe
 from cti.store.spool import Spool
 
 log = logging.getLogger("hotline.store")
 
-__all__ = ["CdrWriter", "WriterStats", "fetch_cdrs"]
+__all__ = ["CdrWriter", "RecordWriter", "WriterStats"]
 
-# Errors that mean "the database is not reachable/usable right now": spool and retry later.
-OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
-    sa_exc.DBAPIError,
-    sa_exc.TimeoutError,  # pool checkout timeout
-    OSError,
-    ConnectionError,
-    TimeoutError,
-)
-# Errors that mean "the database refuses this data": retrying cannot help.
-DATA_ERRORS: tuple[type[BaseException], ...] = (sa_exc.DataError, sa_exc.IntegrityError)
+_ACCEPTED: frozenset[type[Record]] = frozenset(RECORD_TYPES.values())
 
 MAX_REPLAY_ROUNDS = 3
 
@@ -59,8 +48,11 @@ class WriterStats:
     rejected: int = 0
 
 
-class CdrWriter:
-    """Batching, outage-tolerant CDR writer; run exactly one `run()` task per instance."""
+class RecordWriter:
+    """Batching, outage-tolerant writer of every record kind (`RECORD_TYPES`) into its table.
+
+    Run exactly one `run()` task per instance; one instance serves the whole engine.
+    """
 
     def __init__(
         self,
@@ -74,12 +66,11 @@ class CdrWriter:
         db_timeout: float = 10.0,
     ) -> None:
         self.spool = Spool(spool_path)
-        self._engine = engine
+        self._sink = DatabaseSink(engine, db_timeout)
         self._batch_size = batch_size
         self._flush_interval = flush_interval
         self._retry_interval = retry_interval
-        self._db_timeout = db_timeout
-        self._queue: asyncio.Queue[CdrRecord] = asyncio.Queue(maxsize=queue_size)
+        self._queue: asyncio.Queue[Record] = asyncio.Queue(maxsize=queue_size)
         self._wakeup = asyncio.Event()
         self._stopped = asyncio.Event()
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
@@ -102,8 +93,14 @@ class CdrWriter:
 
     # ---- intake -------------------------------------------------------------------------
 
-    def submit(self, record: CdrRecord) -> None:
-        """Hand over a record without waiting; never drops it (overflow goes to the spool)."""
+    def submit(self, record: Record) -> None:
+        """Hand over a record without waiting; never drops it (overflow goes to the spool).
+
+        Raises TypeError at once (in the caller) for anything but a registered record type.
+        """
+        if type(record) not in _ACCEPTED:
+            raise TypeError(f"RecordWriter.submit: {type(record).__name__} is not one of "
+                            f"{sorted(t.__name__ for t in _ACCEPTED)}")
         self._submitted += 1
         if self._stopping:
             self._spool_now(record)
@@ -112,14 +109,14 @@ class CdrWriter:
             self._queue.put_nowait(record)
         except asyncio.QueueFull:
             if not self._overflowing:
-                log.warning("CDR queue full (%d); spooling directly to %s",
+                log.warning("record queue full (%d); spooling directly to %s",
                             self._queue.maxsize, self.spool.path)
                 self._overflowing = True
             self._spool_now(record)
         else:
             self._wakeup.set()
 
-    def _spool_now(self, record: CdrRecord) -> None:
+    def _spool_now(self, record: Record) -> None:
         # Synchronous fsync in the caller's task: rare, and better than losing the record.
         self._counts["spooled"] += self.spool.append_sync([record])
         self._settle(1)
@@ -165,7 +162,7 @@ class CdrWriter:
     async def run(self) -> None:
         """The single writer task: replay any spool left by a previous run, then write batches."""
         if self._running:
-            raise RuntimeError("CdrWriter.run() is already running")
+            raise RuntimeError("RecordWriter.run() is already running")
         self._running = True
         try:
             await self._replay()
@@ -178,7 +175,7 @@ class CdrWriter:
             self._running = False
             self._stopped.set()
 
-    async def _next_batch(self) -> list[CdrRecord]:
+    async def _next_batch(self) -> list[Record]:
         batch = self._drain(self._batch_size)
         if not batch:
             await self._wait_wakeup(self._retry_interval)
@@ -195,7 +192,7 @@ class CdrWriter:
             batch.extend(self._drain(self._batch_size - len(batch)))
         return batch
 
-    def _drain(self, limit: int) -> list[CdrRecord]:
+    def _drain(self, limit: int) -> list[Record]:
         count = min(limit, self._queue.qsize())
         batch = [self._queue.get_nowait() for _ in range(count)]
         if self._queue.empty():
@@ -215,7 +212,7 @@ class CdrWriter:
         except TimeoutError:
             pass  # periodic tick: time to check whether a replay is due
 
-    async def _write_batch(self, batch: list[CdrRecord]) -> None:
+    async def _write_batch(self, batch: list[Record]) -> None:
         if self._db_up:
             try:
                 rejected = await self._insert(batch)
@@ -228,45 +225,14 @@ class CdrWriter:
         self._counts["spooled"] += await self.spool.append(batch)
         self._settle(len(batch))
 
-    # ---- database -----------------------------------------------------------------------
-
-    async def _insert(self, records: Sequence[CdrRecord]) -> int:
-        """Insert (ignoring known call_ids); returns how many records were rejected as bad data."""
-        try:
-            await self._in_transaction([record.to_row() for record in records])
-            return 0
-        except DATA_ERRORS as exc:
-            log.warning("database refused a batch of %d CDRs (%s); isolating the bad ones",
-                        len(records), _describe(exc))
-        return await self._insert_one_by_one(records)
-
-    async def _insert_one_by_one(self, records: Sequence[CdrRecord]) -> int:
-        refused: list[CdrRecord] = []
-        for record in records:
-            try:
-                await self._in_transaction([record.to_row()])
-            except DATA_ERRORS as exc:
-                log.error("CDR %s refused by the database (%s); parked in %s",
-                          record.call_id, _describe(exc), self.spool.bad_path)
-                refused.append(record)
+    async def _insert(self, records: Sequence[Record]) -> int:
+        """Write to the database; park refused records in `.bad`; returns how many were refused."""
+        refused = await self._sink.write(records)
         if refused:
             await asyncio.to_thread(self.spool.reject_sync, refused)
             self._counts["rejected"] += len(refused)
+            log.error("%d refused records parked in %s", len(refused), self.spool.bad_path)
         return len(refused)
-
-    async def _in_transaction(self, rows: list[dict[str, Any]]) -> None:
-        await asyncio.wait_for(self._insert_rows(rows), self._db_timeout)
-
-    async def _insert_rows(self, rows: list[dict[str, Any]]) -> None:
-        async with self._engine.begin() as conn:
-            await insert_ignore(conn, cdr, rows)
-
-    async def _ping(self) -> None:
-        async def ping() -> None:
-            async with self._engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-
-        await asyncio.wait_for(ping(), self._db_timeout)
 
     # ---- outage and replay --------------------------------------------------------------
 
@@ -283,7 +249,7 @@ class CdrWriter:
         if not self.spool.has_pending() and self._db_up:
             return
         try:
-            await self._ping()
+            await self._sink.ping()
             self._mark_up()
             for _ in range(MAX_REPLAY_ROUNDS):
                 if not await self._replay_one_file():
@@ -301,24 +267,21 @@ class CdrWriter:
             rejected = await self._insert(chunk)
             self._counts["replayed"] += len(chunk) - rejected
         await self.spool.finish(path, contents.bad)
-        log.info("replayed %d CDRs from %s", len(contents.records), path)
+        log.info("replayed %d records from %s", len(contents.records), path)
         return True
 
     def _mark_down(self, exc: BaseException) -> None:
         if self._db_up:
-            log.warning("CDR database unreachable (%s); spooling to %s, retrying every %.1fs",
-                        _describe(exc), self.spool.path, self._retry_interval)
+            log.warning("record database unreachable (%s); spooling to %s, retrying every %.1fs",
+                        describe(exc), self.spool.path, self._retry_interval)
         self._db_up = False
 
     def _mark_up(self) -> None:
         if not self._db_up:
-            log.info("CDR database is back; replaying %d spooled bytes",
-                        self.spool.pending_bytes())
+            log.info("record database is back; replaying %d spooled bytes",
+                     self.spool.pending_bytes())
         self._db_up = True
 
 
-def _describe(exc: BaseException) -> str:
-    """Short cause without the SQL and its parameters (a batch's parameters are huge)."""
-    cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None else exc
-    return f"{type(cause).__name__}: {cause}".strip().splitlines()[0][:300]
-
+# The original name: `CdrWriter(engine, spool_path, ...)` keeps working for CDR-only callers.
+CdrWriter = RecordWriter

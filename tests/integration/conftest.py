@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
 
 from cti.ami import AmiClient
 from cti.app import Engine
-from cti.config import HotlineConfig
+from cti.config import load_config
 from cti.sandbox import AMI_SECRET, Sandbox
 from cti.store import fetch_cdrs
 from tests.support.until import until
@@ -25,19 +26,23 @@ def sandbox() -> Sandbox:
     return box
 
 
-def engine_config(tmp_path: Path, **database) -> HotlineConfig:
-    return HotlineConfig.model_validate({
+def engine_config(tmp_path: Path, url: str | None = None, acd: str | None = None) -> Path:
+    """A hotline.yaml for one test (written to disk: the CLI and the loader read it like an operator's)."""
+    path = tmp_path / "hotline.yaml"
+    path.write_text(json.dumps({
         "ami": {"secret": AMI_SECRET, "reconnect_max": 2.0, "ping_interval": 2.0},
-        "database": {"url": database.get("url", f"sqlite+aiosqlite:///{tmp_path}/cdr.db"),
-                     "spool_dir": str(tmp_path / "spool")},
+        "database": {"url": url or f"sqlite+aiosqlite:///{tmp_path}/cdr.db", "spool_dir": str(tmp_path / "spool")},
         "ivr": {"flows_dir": str(REPO / "config/ivr"), "sounds_dir": str(REPO / "sounds")},
+        "acd": {"config": acd or str(REPO / "config/acd.yaml"), "tick_interval": 0.2},
+        "control": {"socket": str(tmp_path / "hotline.sock")},
         "shutdown": {"drain_timeout": 5.0},
-    })
+    }, indent=2))  # JSON is YAML
+    return path
 
 
 class RunningEngine:
-    def __init__(self, engine: Engine, task: asyncio.Task) -> None:
-        self.engine, self.task = engine, task
+    def __init__(self, engine: Engine, task: asyncio.Task, config_path: Path | None = None) -> None:
+        self.engine, self.task, self.config_path = engine, task, config_path
 
     async def cdr(self, timeout: float = 15.0, **filters):
         """The one CDR row matching `filters`, polled until the writer has stored it."""
@@ -52,15 +57,40 @@ class RunningEngine:
         return rows[0]
 
 
-@pytest.fixture
-async def engine(sandbox, tmp_path):
-    eng = Engine(engine_config(tmp_path))
+async def start_engine(config_path: Path) -> RunningEngine:
+    eng = Engine(load_config(config_path))
     task = asyncio.create_task(eng.run(), name="engine-under-test")
-    await asyncio.wait_for(eng.ready.wait(), 20)
+    ready = asyncio.create_task(eng.ready.wait())
+    done, _ = await asyncio.wait({task, ready}, timeout=20, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        task.result()  # the engine failed to start: show why
+    assert ready in done, "engine not ready within 20 s"
     await eng.ami.wait_connected(20)
-    yield RunningEngine(eng, task)
-    eng.stop()
-    await asyncio.wait_for(task, 30)
+    return RunningEngine(eng, task, config_path)
+
+
+async def stop_engine(running: RunningEngine) -> None:
+    running.engine.stop()
+    await asyncio.wait_for(running.task, 30)
+
+
+@pytest.fixture
+async def engine_factory(sandbox, tmp_path):
+    started: list[RunningEngine] = []
+
+    async def factory(url: str | None = None, acd: str | None = None) -> RunningEngine:
+        running = await start_engine(engine_config(tmp_path, url=url, acd=acd))
+        started.append(running)
+        return running
+
+    yield factory
+    for running in started:
+        await stop_engine(running)
+
+
+@pytest.fixture
+async def engine(engine_factory):
+    return await engine_factory()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ async def test_caller_pressing_1_hears_billing_and_leaves_a_complete_cdr(engine,
     assert row.dialed == "10000"
     assert row.direction == "inbound"
     assert row.ivr_flow == "main"
-    assert row.ivr_path == "welcome>menu>billing>goodbye>done"
+    assert row.ivr_path == "by_tier>welcome>menu>billing>goodbye>done"
     assert row.exit_node == "done"
     assert row.digits == "1"
     assert row.disposition == "completed"
@@ -39,7 +39,7 @@ async def test_caller_hanging_up_mid_prompt_ends_cleanly_with_caller_hangup(engi
     row = await engine.cdr(caller="5551002")
     assert row.disposition == "caller_hangup"
     assert row.exit_node == "welcome"
-    assert row.ivr_path == "welcome"
+    assert row.ivr_path == "by_tier>welcome"
     assert row.duration_s < 5.0
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
 
@@ -74,7 +74,7 @@ async def test_engine_reconnects_after_asterisk_restart_and_next_call_works(engi
     result = await sipp.call(tmp_path, [Pause(1500), Dtmf("2"), AwaitHangup(30000)], caller="5551004")
     assert result.ok, result.stderr
     row = await engine.cdr(caller="5551004")
-    assert row.ivr_path == "welcome>menu>fault>goodbye>done"
+    assert row.ivr_path == "by_tier>welcome>menu>fault>goodbye>done"
     assert row.hangup_cause == 16  # the AMI link after the restart fed the registry
 
 
@@ -93,25 +93,16 @@ async def test_garbage_on_the_fastagi_port_is_survived(engine, tmp_path):
     assert (await engine.cdr(caller="5551005")).disposition == "completed"
 
 
-async def test_call_record_lands_in_postgresql(sandbox, tmp_path):
+async def test_call_record_lands_in_postgresql(engine_factory, tmp_path):
     import random
 
-    from cti.app import Engine
-    from tests.integration.conftest import RunningEngine, engine_config
     from tests.support.pg import PG_URL
 
     caller = f"77{random.randrange(10**8):08d}"  # unique: the PG database outlives test runs
-    eng = Engine(engine_config(tmp_path, url=PG_URL))
-    task = asyncio.create_task(eng.run(), name="engine-on-postgresql")
-    try:
-        await asyncio.wait_for(eng.ready.wait(), 20)
-        await eng.ami.wait_connected(20)
-        result = await sipp.call(tmp_path, [Pause(1500), Dtmf("2"), AwaitHangup(30000)], caller=caller)
-        assert result.ok, result.stderr
-        row = await RunningEngine(eng, task).cdr(caller=caller)
-    finally:
-        eng.stop()
-        await asyncio.wait_for(task, 30)
+    hotline = await engine_factory(url=PG_URL)
+    result = await sipp.call(tmp_path, [Pause(1500), Dtmf("2"), AwaitHangup(30000)], caller=caller)
+    assert result.ok, result.stderr
+    row = await hotline.cdr(caller=caller)
     assert (row.ivr_path, row.digits, row.disposition, row.hangup_cause) == \
-        ("welcome>menu>fault>goodbye>done", "2", "completed", 16)
+        ("by_tier>welcome>menu>fault>goodbye>done", "2", "completed", 16)
     assert row.started_at.tzinfo is not None

@@ -1,0 +1,206 @@
+"""ACD use cases: the asyncio shell around the pure `Router`.
+
+Theory of operation: the router decides, this service carries decisions out. Each waiting
+call's coroutine opens an `Inbox` for its task; reservations, cancellations, rejections and
+timeouts the router produces are dropped into the right inbox, and the call coroutine (which
+owns the call) reacts: it dials the reserved agent, keeps waiting, or leaves the queue.
+Every agent state change and queue event becomes a record for the database (through the
+store's writer, so nothing is lost when the database is down) and an event for listeners
+(CTI/MQTT). One task ticks the router so that timeouts (wrap-up, ringing, escalation, max
+wait) happen even when nothing else does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Protocol
+
+from acd.models import Agent, AgentState, Reservation, Task
+from acd.router import Decision, Router
+
+log = logging.getLogger("hotline.acd")
+
+
+REFUSAL_EVENT = {"nobody_logged_in": "nobody", "queue_full": "full"}
+
+
+class RecordSink(Protocol):
+    def submit(self, record: object) -> None: ...
+
+
+@dataclass(frozen=True)
+class Offered:
+    reservation: Reservation
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    reservation: Reservation
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: str  # queue_full | nobody_logged_in
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    pass
+
+
+InboxEvent = Offered | Withdrawn | Refused | TimedOut
+
+
+@dataclass
+class Inbox:
+    task: Task
+    events: asyncio.Queue[InboxEvent] = field(default_factory=asyncio.Queue)
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    accepted_reservation: str = ""
+
+
+class AcdService:
+    """Owns the router; the only code that changes ACD state."""
+
+    def __init__(self, router: Router, records: RecordSink, *, clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.router = router
+        self._records = records
+        self._clock, self._wall = clock, wall
+        self._inboxes: dict[str, Inbox] = {}
+        self.listeners: list[Callable[[str, dict], None]] = []
+
+    # -- time ----------------------------------------------------------------------------
+    def now(self) -> float:
+        return self._clock()
+
+    async def run_ticks(self, interval: float = 0.5) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self._apply(self.router.tick(self.now()))
+
+    # -- calls ---------------------------------------------------------------------------
+    def open(self, task: Task) -> Inbox:
+        """Put a call in its queue; events about it arrive in the returned inbox."""
+        inbox = self._inboxes[task.id] = Inbox(task)
+        self._queue_log(task, "enqueue", priority=task.priority)
+        self._apply(self.router.enqueue(task, self.now()))
+        return inbox
+
+    def close(self, task_id: str) -> None:
+        self._inboxes.pop(task_id, None)
+
+    def abandon(self, task_id: str) -> None:
+        task = self.router.task(task_id)
+        if task is not None:
+            self._queue_log(task, "abandon", wait_s=self.now() - task.enqueued_at)
+        self._apply(self.router.abandon(task_id, self.now()))
+
+    def leave(self, task_id: str, event: str) -> None:
+        """The caller leaves the queue without an agent (timeout handled, callback booked...)."""
+        task = self.router.task(task_id)
+        if task is not None:
+            self._queue_log(task, event, wait_s=self.now() - task.enqueued_at)
+            self._apply(self.router.abandon(task_id, self.now()))
+
+    def answered(self, reservation: Reservation) -> None:
+        """The agent picked up (seen on AMI DialEnd, or when Dial returned)."""
+        inbox = self._inboxes.get(reservation.task_id)
+        if inbox is None or inbox.accepted_reservation == reservation.id:
+            return
+        inbox.accepted_reservation = reservation.id
+        inbox.answered.set()
+        self._queue_log(inbox.task, "answer", agent_id=reservation.agent_id,
+                        wait_s=self.now() - inbox.task.enqueued_at)
+        self._apply(self.router.accept(reservation.id, self.now()))
+
+    def not_answered(self, reservation: Reservation, reason: str) -> None:
+        inbox = self._inboxes.get(reservation.task_id)
+        if inbox is not None:
+            self._queue_log(inbox.task, "no_answer", agent_id=reservation.agent_id, reason=reason)
+        self._apply(self.router.reject(reservation.id, self.now(), reason))
+
+    def call_ended(self, reservation: Reservation, talk_s: float) -> None:
+        self._apply(self.router.hangup(reservation.agent_id, self.now()))
+
+    def on_dial_answered(self, caller_uniqueid: str) -> None:
+        """AMI hook: the caller's Dial was answered (agent on_call in real time)."""
+        reservation = self.router.reservation_for_task(caller_uniqueid)
+        if reservation is not None:
+            self.answered(reservation)
+
+    # -- agents --------------------------------------------------------------------------
+    def agent_command(self, agent_id: str, command: str, reason: str = "") -> Agent:
+        if self.router.agent(agent_id) is None:
+            raise KeyError(agent_id)
+        now = self.now()
+        decision = {
+            "login": lambda: self.router.login(agent_id, now),
+            "logout": lambda: self.router.logout(agent_id, now),
+            "ready": lambda: self.router.ready(agent_id, now),
+            "pause": lambda: self.router.pause(agent_id, now, reason or "break"),
+            "end_wrapup": lambda: self.router.end_wrapup(agent_id, now),
+        }[command]()
+        self._apply(decision)
+        return self.router.agent(agent_id)
+
+    def restore(self, states: dict[str, tuple[str, str]]) -> None:
+        """After a restart: agents logged in before come back as they were (mid-call -> ready)."""
+        for agent_id, (state, reason) in states.items():
+            if self.router.agent(agent_id) is None or state == AgentState.LOGGED_OUT:
+                continue
+            self.agent_command(agent_id, "login")
+            if state == AgentState.PAUSED:
+                self.agent_command(agent_id, "pause", reason)
+            elif self.router.agent(agent_id).state != AgentState.READY:
+                self.agent_command(agent_id, "ready")
+            log.info("agent %s restored as %s", agent_id, self.router.agent(agent_id).state)
+
+    # -- decisions -----------------------------------------------------------------------
+    def _apply(self, decision: Decision) -> None:
+        for change in decision.state_changes:
+            self._agent_log(change)
+        for reservation in decision.reservations:
+            self._deliver(reservation.task_id, Offered(reservation))
+            task = self.router.task(reservation.task_id)
+            if task is not None:
+                self._queue_log(task, "offer", agent_id=reservation.agent_id)
+        for reservation in decision.cancelled_reservations:
+            self._deliver(reservation.task_id, Withdrawn(reservation))
+        for task_id, reason in decision.rejected_tasks:
+            inbox = self._inboxes.get(task_id)
+            if inbox is not None:
+                self._queue_log(inbox.task, REFUSAL_EVENT.get(reason, reason), reason=reason)
+            self._deliver(task_id, Refused(reason))
+        for task_id in decision.timed_out_tasks:
+            self._deliver(task_id, TimedOut())
+
+    def _deliver(self, task_id: str, event: InboxEvent) -> None:
+        inbox = self._inboxes.get(task_id)
+        if inbox is not None:
+            inbox.events.put_nowait(event)
+
+    def _agent_log(self, change) -> None:
+        from cti.store import AgentStateRecord
+
+        self._records.submit(AgentStateRecord(
+            at=self._wall(), agent_id=change.agent_id, from_state=str(change.from_state),
+            event=str(change.event), to_state=str(change.to_state), reason=change.reason or None))
+        self._notify("agent", {"agent": change.agent_id, "from": str(change.from_state),
+                               "event": str(change.event), "state": str(change.to_state),
+                               "reason": change.reason})
+
+    def _queue_log(self, task: Task, event: str, **fields) -> None:
+        from cti.store import QueueLogRecord
+
+        self._records.submit(QueueLogRecord(at=self._wall(), call_id=task.id, queue=task.queue, event=event,
+                                            **{k: v for k, v in fields.items() if v is not None}))
+        self._notify("queue", {"queue": task.queue, "call": task.id, "event": event, **fields})
+
+    def _notify(self, kind: str, payload: dict) -> None:
+        for listener in self.listeners:
+            listener(kind, payload)

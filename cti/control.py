@@ -1,0 +1,160 @@
+"""Local control channel of a running engine: `hotline agents ...`, `hotline queues`.
+
+A Unix socket (file permissions are the access control) speaking one JSON object per line:
+request `{"cmd": "agent.login", "agent": "1001"}`, reply `{"ok": true, ...}` or
+`{"ok": false, "error_id": "...", "message": "..."}`. The same validated commands are what the
+MQTT bridge accepts from agent desktops, so both paths share `Commands.execute`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from acd.service import AcdService
+
+log = logging.getLogger("hotline.control")
+MAX_REQUEST = 64 * 1024
+
+
+class _Cmd(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgentCmd(_Cmd):
+    cmd: Literal["agent.login", "agent.logout", "agent.ready", "agent.pause", "agent.end_wrapup"]
+    agent: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")]
+    reason: Annotated[str, Field(max_length=64, pattern=r"^[\w .\-]*$")] = ""
+
+
+class ListCmd(_Cmd):
+    cmd: Literal["agent.list", "queue.stats"]
+
+
+Command = Annotated[Union[AgentCmd, ListCmd], Field(discriminator="cmd")]
+_parse = TypeAdapter(Command)
+
+
+class CommandError(Exception):
+    def __init__(self, error_id: str, message: str) -> None:
+        super().__init__(message)
+        self.error_id = error_id
+
+
+class Commands:
+    """Executes validated commands against the ACD."""
+
+    def __init__(self, acd: AcdService) -> None:
+        self.acd = acd
+
+    def execute(self, raw: dict[str, Any]) -> dict[str, Any]:
+        try:
+            command = _parse.validate_python(raw)
+        except ValidationError as exc:
+            return _error("invalid-command", "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                                        for e in exc.errors()))
+        try:
+            return {"ok": True, **self._run(command)}
+        except CommandError as exc:
+            return _error(exc.error_id, str(exc))
+
+    def _run(self, command: AgentCmd | ListCmd) -> dict[str, Any]:
+        if isinstance(command, ListCmd):
+            return {"agents": self.agents()} if command.cmd == "agent.list" else {"queues": self.queues()}
+        from acd.agent_state import InvalidTransition
+
+        action = command.cmd.split(".", 1)[1]
+        try:
+            agent = self.acd.agent_command(command.agent, action, command.reason)
+        except KeyError:
+            raise CommandError("unknown-agent", f"no agent {command.agent!r} in config/acd.yaml") from None
+        except InvalidTransition as exc:
+            raise CommandError(getattr(exc, "error_id", "invalid-transition"), str(exc)) from None
+        return {"agent": _agent_view(agent, self.acd.now())}
+
+    def agents(self) -> list[dict[str, Any]]:
+        now = self.acd.now()
+        return [_agent_view(a, now) for a in sorted(self.acd.router.agents.values(), key=lambda a: a.id)]
+
+    def queues(self) -> list[dict[str, Any]]:
+        now = self.acd.now()
+        return [_jsonable(self.acd.router.stats(name, now)) for name in sorted(self.acd.router.queues)]
+
+
+def _agent_view(agent, now: float) -> dict[str, Any]:
+    return {"id": agent.id, "name": agent.name, "interface": agent.interface, "state": str(agent.state),
+            "reason": agent.pause_reason, "since_s": round(max(0.0, now - agent.state_since), 1)}
+
+
+def _jsonable(obj: Any) -> Any:
+    if hasattr(obj, "__dataclass_fields__"):
+        return {k: _jsonable(getattr(obj, k)) for k in obj.__dataclass_fields__}
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float):
+        return round(obj, 3)
+    return obj if isinstance(obj, (int, str, bool)) or obj is None else str(obj)
+
+
+def _error(error_id: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error_id": error_id, "message": message}
+
+
+class ControlServer:
+    """Serves `Commands` on a Unix socket."""
+
+    def __init__(self, commands: Commands, path: Path) -> None:
+        self.commands = commands
+        self.path = path
+        self._server: asyncio.AbstractServer | None = None
+
+    async def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():
+            self.path.unlink()
+        self._server = await asyncio.start_unix_server(self._serve, str(self.path), limit=MAX_REQUEST)
+        os.chmod(self.path, 0o660)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        self.path.unlink(missing_ok=True)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while line := await reader.readline():
+                writer.write(json.dumps(self._answer(line), ensure_ascii=False).encode() + b"\n")
+                await writer.drain()
+        except (ValueError, ConnectionError) as exc:  # over-long line, peer gone
+            log.warning("control connection dropped: %s", exc)
+        finally:
+            writer.close()
+
+    def _answer(self, line: bytes) -> dict[str, Any]:
+        try:
+            request = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error("bad-json", "send one JSON object per line")
+        if not isinstance(request, dict):
+            return _error("bad-json", "send one JSON object per line")
+        return self.commands.execute(request)
+
+
+async def request(path: Path, payload: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+    """Client side, used by the CLI."""
+    reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(path)), timeout)
+    try:
+        writer.write(json.dumps(payload).encode() + b"\n")
+        await writer.drain()
+        return json.loads(await asyncio.wait_for(reader.readline(), timeout))
+    finally:
+        writer.close()

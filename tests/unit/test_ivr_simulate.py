@@ -1,0 +1,144 @@
+"""`hotline ivr simulate`: the real stepper, prompts shown as their text, every decision printed."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from cti.cli import main
+from ivr.loader import load_flow
+from ivr.simulate import interactive, parse_digits, prompt_texts, scripted, simulate
+
+REPO = Path(__file__).resolve().parents[2]
+SOUNDS = REPO / "sounds"
+TEXT = prompt_texts(SOUNDS, "en")
+# A flow of our own (the shipped ones may grow): greeting, one menu, two choices, goodbye.
+MAIN_FLOW = '''\
+name: main
+language: en
+entry: welcome
+nodes:
+  welcome:
+    type: play
+    prompts: [welcome]
+    next: menu
+  menu:
+    type: menu
+    prompt: main_menu
+    choices:
+      "1": billing
+      "2": fault
+    max_attempts: 2
+    no_match: [invalid]
+    on_silence: cannot_hear
+    fallback: goodbye
+  billing:
+    type: play
+    prompts: [billing]
+    next: goodbye
+  fault:
+    type: play
+    prompts: [fault]
+    next: goodbye
+  goodbye:
+    type: play
+    prompts: [goodbye]
+    barge_in: false
+    next: done
+  cannot_hear:
+    type: play
+    prompts: [cannot_hear]
+    barge_in: false
+    next: hangup_silent
+  hangup_silent:
+    type: hangup
+    disposition: silent
+  done:
+    type: hangup
+'''
+
+
+@pytest.fixture
+def flows(tmp_path: Path) -> Path:
+    (tmp_path / "main.yaml").write_text(MAIN_FLOW, encoding="utf-8")
+    return tmp_path
+
+
+def simulate_cli(capsys: pytest.CaptureFixture[str], flows: Path, *extra: str) -> str:
+    code = main(["ivr", "simulate", "main", "--flows-dir", str(flows), "--sounds", str(SOUNDS), *extra])
+    assert code == 0
+    return capsys.readouterr().out
+
+
+def in_order(out: str, *parts: str) -> bool:
+    at = 0
+    for part in parts:
+        at = out.find(part, at)
+        if at < 0:
+            return False
+        at += len(part)
+    return True
+
+
+def test_digit_1_plays_welcome_menu_billing_goodbye_and_ends_completed(capsys: pytest.CaptureFixture[str], flows: Path) -> None:
+    out = simulate_cli(capsys, flows, "--digits", "1", "--caller", "+4930123")
+    assert out.startswith("flow main (en), caller +4930123\n")
+    assert in_order(out, TEXT["welcome"], TEXT["main_menu"], "caller presses 1", "choice -> billing",
+                    TEXT["billing"], TEXT["goodbye"])
+    assert out.endswith("disposition: completed\npath: welcome > menu > billing > goodbye > done\n"
+                        "digits: 1\nexit node: done\n")
+
+
+def test_all_silent_caller_hears_the_menu_twice_then_cannot_hear(capsys: pytest.CaptureFixture[str], flows: Path) -> None:
+    out = simulate_cli(capsys, flows, "--digits=-,")  # "=": a value starting with - is an option to argparse
+    assert in_order(out, TEXT["welcome"], TEXT["main_menu"], "silence", "retry after silence: attempt 2/2",
+                    TEXT["main_menu"], "silence", "on_silence -> cannot_hear", TEXT["cannot_hear"])
+    assert out.count(TEXT["main_menu"]) == 2
+    assert "path: welcome > menu > cannot_hear > hangup_silent\n" in out
+    assert "disposition: silent\n" in out and "exit node: hangup_silent\n" in out
+
+
+def test_wrong_key_then_script_runs_out_hears_invalid_then_falls_back(capsys: pytest.CaptureFixture[str], flows: Path) -> None:
+    out = simulate_cli(capsys, flows, "--digits", "9")
+    assert in_order(out, "caller presses 9", TEXT["invalid"], TEXT["main_menu"], "silence",
+                    "fallback -> goodbye", TEXT["goodbye"])
+    assert "path: welcome > menu > goodbye > done\n" in out
+
+
+def test_bad_digit_entry_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["ivr", "simulate", "main", "--digits", "1,12"])
+    assert info.value.code == 2
+    assert "'12' is not one key" in capsys.readouterr().err
+
+
+def test_unknown_flow_name_suggests_the_close_one(capsys: pytest.CaptureFixture[str], flows: Path) -> None:
+    assert main(["ivr", "simulate", "mian", "--flows-dir", str(flows), "--digits", "1"]) == 2
+    assert "no flow named 'mian'; did you mean 'main'?" in capsys.readouterr().err
+
+
+def test_parse_digits_reads_dash_and_empty_as_silence() -> None:
+    assert parse_digits("1,-,,#, *") == ["1", "", "", "#", "*"]
+
+
+def test_interactive_reads_keys_from_stdin_and_empty_line_is_silence(flows: Path) -> None:
+    flow = load_flow(flows / "main.yaml")
+    out = io.StringIO()
+    result = simulate(flow, TEXT, interactive(io.StringIO("\nx\n2\n"), out), out)
+    assert result.path == ["welcome", "menu", "fault", "goodbye", "done"]
+    assert "one key please" in out.getvalue()
+
+
+def test_interactive_end_of_input_is_silence(flows: Path) -> None:
+    flow = load_flow(flows / "main.yaml")
+    result = simulate(flow, TEXT, interactive(io.StringIO(""), io.StringIO()), io.StringIO())
+    assert (result.disposition, result.exit_node) == ("silent", "hangup_silent")
+
+
+def test_prompt_without_text_is_flagged_not_fatal(flows: Path) -> None:
+    out = io.StringIO()
+    result = simulate(load_flow(flows / "main.yaml"), {}, scripted(["2"]), out)
+    assert "[no text for 'welcome']" in out.getvalue()
+    assert result.prompts == ["welcome", "main_menu", "fault", "goodbye"]
