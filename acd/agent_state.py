@@ -32,6 +32,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
+from acd.errors import AcdError
 from acd.models import Agent, AgentState
 
 log = logging.getLogger("hotline.acd")
@@ -80,7 +81,7 @@ TRANSITIONS: dict[tuple[AgentState, AgentEvent], AgentState] = {
 _REMEMBERING = frozenset({S.RESERVED, S.ON_CALL, S.WRAP_UP})
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(AcdError):
     """The event is not allowed in the agent's current state (e.g. logout while on a call)."""
 
     error_id = "agent_invalid_transition"
@@ -114,7 +115,7 @@ def apply(agent: Agent, event: AgentEvent, now: float, reason: str = "") -> Stat
         reason = reason or "break"
     _account(agent, before, target, now)
     _enter(agent, before, target, now, reason)
-    log.debug("agent %s: %s -[%s]-> %s %s", agent.id, before, event, target, reason)
+    log.debug("agent %s: %s -[%s]-> %s%s", agent.id, before, event, target, f" ({reason})" if reason else "")
     return StateChange(agent.id, before, event, target, now, reason)
 
 

@@ -145,6 +145,9 @@ class Lines:
         for line in self._of_queue.get(queue, ()):
             yield from (task_id for _, task_id in self._lines[line])
 
+    def ids_in(self, line: LineKey) -> list[str]:
+        return [task_id for _, task_id in self._lines.get(line, ())]
+
     def lines_of(self, queue: str) -> list[LineKey]:
         return sorted(self._of_queue.get(queue, ()))
 

@@ -20,7 +20,9 @@ from datetime import datetime, timezone
 from typing import Callable, Protocol
 
 from acd.models import Agent, AgentState, Reservation, Task
+from acd.errors import UnknownReservation
 from acd.router import Decision, Router
+from cti.store.models import AgentStateRecord, QueueLogRecord
 
 log = logging.getLogger("hotline.acd")
 
@@ -105,18 +107,24 @@ class AcdService:
         task = self.router.task(task_id)
         if task is not None:
             self._queue_log(task, event, wait_s=self.now() - task.enqueued_at)
-            self._apply(self.router.abandon(task_id, self.now()))
+            self._apply(self.router.abandon(task_id, self.now(), reason=event))
 
     def answered(self, reservation: Reservation) -> None:
         """The agent picked up (seen on AMI DialEnd, or when Dial returned)."""
         inbox = self._inboxes.get(reservation.task_id)
         if inbox is None or inbox.accepted_reservation == reservation.id:
             return
+        try:
+            decision = self.router.accept(reservation.id, self.now())
+        except UnknownReservation:
+            log.warning("agent %s answered call %s after the reservation expired", reservation.agent_id,
+                        reservation.task_id)
+            return
         inbox.accepted_reservation = reservation.id
         inbox.answered.set()
         self._queue_log(inbox.task, "answer", agent_id=reservation.agent_id,
                         wait_s=self.now() - inbox.task.enqueued_at)
-        self._apply(self.router.accept(reservation.id, self.now()))
+        self._apply(decision)
 
     def not_answered(self, reservation: Reservation, reason: str) -> None:
         inbox = self._inboxes.get(reservation.task_id)
@@ -135,8 +143,11 @@ class AcdService:
 
     # -- agents --------------------------------------------------------------------------
     def agent_command(self, agent_id: str, command: str, reason: str = "") -> Agent:
-        if self.router.agent(agent_id) is None:
+        agent = self.router.agent(agent_id)
+        if agent is None:
             raise KeyError(agent_id)
+        if _already(agent, command, reason):
+            return agent  # a desktop pressing Ready twice is not an error
         now = self.now()
         decision = {
             "login": lambda: self.router.login(agent_id, now),
@@ -177,6 +188,9 @@ class AcdService:
                 self._queue_log(inbox.task, REFUSAL_EVENT.get(reason, reason), reason=reason)
             self._deliver(task_id, Refused(reason))
         for task_id in decision.timed_out_tasks:
+            inbox = self._inboxes.get(task_id)
+            if inbox is not None:
+                self._queue_log(inbox.task, "timeout", wait_s=self.now() - inbox.task.enqueued_at)
             self._deliver(task_id, TimedOut())
 
     def _deliver(self, task_id: str, event: InboxEvent) -> None:
@@ -185,8 +199,6 @@ class AcdService:
             inbox.events.put_nowait(event)
 
     def _agent_log(self, change) -> None:
-        from cti.store import AgentStateRecord
-
         self._records.submit(AgentStateRecord(
             at=self._wall(), agent_id=change.agent_id, from_state=str(change.from_state),
             event=str(change.event), to_state=str(change.to_state), reason=change.reason or None))
@@ -195,8 +207,6 @@ class AcdService:
                                "reason": change.reason})
 
     def _queue_log(self, task: Task, event: str, **fields) -> None:
-        from cti.store import QueueLogRecord
-
         self._records.submit(QueueLogRecord(at=self._wall(), call_id=task.id, queue=task.queue, event=event,
                                             **{k: v for k, v in fields.items() if v is not None}))
         self._notify("queue", {"queue": task.queue, "call": task.id, "event": event, **fields})
@@ -204,3 +214,15 @@ class AcdService:
     def _notify(self, kind: str, payload: dict) -> None:
         for listener in self.listeners:
             listener(kind, payload)
+
+
+def _already(agent: Agent, command: str, reason: str) -> bool:
+    if command == "ready":
+        return agent.state == AgentState.READY
+    if command == "login":
+        return agent.state != AgentState.LOGGED_OUT
+    if command == "logout":
+        return agent.state == AgentState.LOGGED_OUT
+    if command == "pause":
+        return agent.state == AgentState.PAUSED and agent.pause_reason == (reason or "break")
+    return False

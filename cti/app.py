@@ -18,7 +18,12 @@ from cti.ami import AmiClient
 from cti.calls import InboundCalls
 from cti.config import HotlineConfig
 from cti.registry import CallRegistry
-from cti.store import CdrWriter, create_schema, make_engine
+from acd.config import load_acd
+from acd.router import Router
+from acd.service import AcdService
+from cti.control import Commands, ControlServer
+from cti.customers import CustomerDirectory, create_and_seed
+from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
 from ivr.library import FlowLibrary
 
 log = logging.getLogger("hotline.app")
@@ -40,8 +45,15 @@ class Engine:
                              reconnect_min=a.reconnect_min, reconnect_max=a.reconnect_max)
         self.registry = CallRegistry()
         self.flows = FlowLibrary(Path(config.ivr.flows_dir), Path(config.ivr.sounds_dir))
+        queues, agents = load_acd(Path(config.acd.config))
+        self.acd = AcdService(Router(queues, agents), self.cdrs)
+        self.registry.on_dial_answered.append(self.acd.on_dial_answered)
+        self.commands = Commands(self.acd)
+        self.control = ControlServer(self.commands, Path(config.control.socket))
+        self.directory = CustomerDirectory(self.db)
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
-                                  self.cdrs, ami_up=self.ami.connected.is_set)
+                                  self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
+                                  directory=self.directory)
         g = config.agi
         self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,
                                  max_sessions=g.max_sessions, command_timeout=g.command_timeout)
@@ -60,7 +72,9 @@ class Engine:
                 tg.create_task(self.registry.consume(self.ami.events), name="ami-events"),
                 tg.create_task(self.cdrs.run(), name="cdr-writer"),
                 tg.create_task(self.flows.watch(), name="ivr-reload"),
+                tg.create_task(self.acd.run_ticks(self.config.acd.tick_interval), name="acd-ticks"),
             ]
+            await self.control.start()
             await self.agi.start()
             log.info("engine ready: FastAGI %s:%d, AMI %s:%d, database %s, flows %s",
                      self.config.agi.host, self.agi.port, self.config.ami.host, self.config.ami.port,
@@ -73,14 +87,22 @@ class Engine:
         self.flows.scan()
         try:
             await asyncio.wait_for(create_schema(self.db), 15)
+            await asyncio.wait_for(create_and_seed(self.db), 15)
+            await self._restore_agents()
         except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
             log.error("database unreachable at start (%s); CDRs go to the spool until it returns", exc)
+
+    async def _restore_agents(self) -> None:
+        """Agents logged in when the engine stopped are logged in again, in the state they had."""
+        last = await asyncio.wait_for(latest_agent_states(self.db), 15)
+        self.acd.restore({agent_id: (rec.to_state, rec.reason or "") for agent_id, rec in last.items()})
 
     async def _shutdown(self, background: list[asyncio.Task]) -> None:
         log.info("stopping: no new calls; draining %d live calls (up to %.0f s)",
                  self.agi.active_sessions, self.config.shutdown.drain_timeout)
         await self.agi.close(self.config.shutdown.drain_timeout)
         await self.calls.drain(5.0)
+        await self.control.close()
         await self.cdrs.close()
         await self.ami.close()
         for task in background:

@@ -125,8 +125,7 @@ class QueueCall:
         if isinstance(event, Refused):
             self._finish(event.reason)
             return True
-        if isinstance(event, TimedOut):
-            self.acd.leave(self.task.id, "timeout")
+        if isinstance(event, TimedOut):  # the router already took the call out of the queue
             self._finish("timeout")
             return True
         assert isinstance(event, Withdrawn)

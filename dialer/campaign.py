@@ -115,7 +115,7 @@ class PacingPriors(_Section):
     talk_s: Annotated[float, Field(gt=0, le=7200)] = 180.0
     wrapup_s: Annotated[float, Field(ge=0, le=3600)] = 15.0
     target_fraction: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.75, description="aim the abandonment controller at this share of the cap")
+        0.5, description="aim the abandonment controller at this share of the cap")
 
 
 class ScreenPopField(_Section):

@@ -104,8 +104,10 @@ async def test_gold_caller_overtakes_a_normal_caller_when_the_agent_frees(hotlin
 
 
 async def test_caller_hanging_up_in_queue_is_logged_as_abandoned(hotline, tmp_path, capsys):
-    assert cli(["agents", "login", "1001", "-c", str(hotline.config_path)]) == 0
-    assert cli(["agents", "pause", "1001", "--reason", "lunch", "-c", str(hotline.config_path)]) == 0
+    # through the real control socket, as an operator would (the CLI runs its own event loop: a thread)
+    assert await asyncio.to_thread(cli, ["agents", "login", "1001", "-c", str(hotline.config_path)]) == 0
+    assert await asyncio.to_thread(cli, ["agents", "pause", "1001", "--reason", "lunch",
+                                         "-c", str(hotline.config_path)]) == 0
     assert "paused (lunch)" in capsys.readouterr().out
 
     result = await sipp.call(tmp_path, [*PRESS_0, Pause(3000), HangUp()], caller="5551104")

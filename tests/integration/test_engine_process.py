@@ -36,6 +36,8 @@ async def test_sigterm_mid_call_lets_the_call_finish_and_writes_its_cdr(sandbox,
         f"ami: {{secret: hotline-sandbox-secret}}\n"
         f"database: {{url: 'sqlite+aiosqlite:///{db}', spool_dir: '{tmp_path / 'spool'}'}}\n"
         f"ivr: {{flows_dir: '{REPO / 'config/ivr'}', sounds_dir: '{REPO / 'sounds'}'}}\n"
+        f"acd: {{config: '{REPO / 'config/acd.yaml'}'}}\n"
+        f"control: {{socket: '{tmp_path / 'hotline.sock'}'}}\n"
         f"shutdown: {{drain_timeout: 20}}\n")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cti.cli", "run", "-c", str(config), cwd=tmp_path,

@@ -1,0 +1,54 @@
+"""IVR behaviour heard by real callers (SIPp through the sandbox Asterisk)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+
+from tests.support import sipp
+from tests.support.sipp import AwaitHangup, Dtmf, Pause
+
+pytestmark = pytest.mark.integration
+
+
+def played(caplog, call_id: str) -> list[str]:
+    pattern = re.compile(rf"call {re.escape(call_id)} flow \S+ node \S+ plays (\S+)")
+    return [m.group(1) for r in caplog.records if (m := pattern.search(r.getMessage()))]
+
+
+async def test_gold_and_normal_callers_hear_different_welcomes(engine, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="hotline.ivr")
+    for caller in ("5559001", "5559003"):  # seeded: gold, normal
+        result = await sipp.call(tmp_path, [Pause(1500), Dtmf("1"), AwaitHangup(30000)], caller=caller)
+        assert result.ok, result.stderr
+    gold, normal = await engine.cdr(caller="5559001"), await engine.cdr(caller="5559003")
+    assert gold.ivr_path == "by_tier>welcome_gold>menu>billing>goodbye>done"
+    assert normal.ivr_path == "by_tier>welcome>menu>billing>goodbye>done"
+    assert played(caplog, gold.call_id)[0] == "welcome_gold"
+    assert played(caplog, normal.call_id)[0] == "welcome"
+
+
+async def test_silent_caller_hears_the_menu_twice_then_cannot_hear_and_is_hung_up(engine, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="hotline.ivr")
+    result = await sipp.call(tmp_path, [AwaitHangup(60000)], caller="5551201")
+    assert result.ok, result.stderr
+    row = await engine.cdr(caller="5551201")
+    assert row.disposition == "silent"
+    assert row.ivr_path == "by_tier>welcome>menu>cannot_hear>hangup_silent"
+    assert played(caplog, row.call_id) == ["welcome", "agent_option", "agent_option", "cannot_hear"]
+    assert 12.0 < row.duration_s < 40.0  # two 5 s waits after the menu prompts
+    assert row.digits == ""
+
+
+async def test_invalid_key_is_retried_then_the_fallback_says_goodbye(engine, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="hotline.ivr")
+    # both keys come while the (6 s) menu prompt or the retry plays: two wrong answers, two attempts
+    result = await sipp.call(tmp_path, [Pause(3500), Dtmf("7"), Pause(2500), Dtmf("8"), AwaitHangup(40000)],
+                             caller="5551202")
+    assert result.ok, result.stderr
+    row = await engine.cdr(caller="5551202")
+    assert (row.ivr_path, row.digits, row.disposition) == ("by_tier>welcome>menu>goodbye>done", "78", "completed")
+    heard = played(caplog, row.call_id)
+    assert heard[:3] == ["welcome", "agent_option", "invalid"] and heard[-1] == "goodbye"
