@@ -24,6 +24,8 @@ from acd.service import AcdService
 from cti.control import Commands, ControlServer
 from cti.customers import CustomerDirectory, create_and_seed
 from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
+from dialer.calls import OutboundCalls
+from dialer.service import DialerService
 from ivr.library import FlowLibrary
 
 log = logging.getLogger("hotline.app")
@@ -48,7 +50,11 @@ class Engine:
         queues, agents = load_acd(Path(config.acd.config))
         self.acd = AcdService(Router(queues, agents), self.cdrs)
         self.registry.on_dial_answered.append(self.acd.on_dial_answered)
-        self.commands = Commands(self.acd)
+        d = config.dialer
+        self.dialer = DialerService(Path(d.campaigns_dir), self.db, self.ami, self.acd, self.cdrs, interval=d.interval)
+        self.registry.on_originate_response.append(self.dialer.on_originate_response)
+        self.outbound = OutboundCalls(self.dialer, self.acd, Path(config.ivr.sounds_dir), safe_harbor_s=d.safe_harbor_s)
+        self.commands = Commands(self.acd, self.dialer)
         self.control = ControlServer(self.commands, Path(config.control.socket))
         self.directory = CustomerDirectory(self.db)
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
@@ -59,7 +65,10 @@ class Engine:
                                  max_sessions=g.max_sessions, command_timeout=g.command_timeout)
 
     async def _on_call(self, session: CallSession) -> None:
-        await self.calls.handle(session)
+        if session.script.startswith("dialer/"):
+            await self.outbound.handle(session)
+        else:
+            await self.calls.handle(session)
 
     def stop(self) -> None:
         self._stop.set()
@@ -73,6 +82,7 @@ class Engine:
                 tg.create_task(self.cdrs.run(), name="cdr-writer"),
                 tg.create_task(self.flows.watch(), name="ivr-reload"),
                 tg.create_task(self.acd.run_ticks(self.config.acd.tick_interval), name="acd-ticks"),
+                tg.create_task(self.dialer.run(), name="dialer-pacing"),
             ]
             await self.control.start()
             await self.agi.start()

@@ -86,26 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--flows-dir", type=Path, default=Path("config/ivr"))
     graph.set_defaults(func=_ivr_graph)
 
-    dialer = sub.add_parser("dialer", help="outbound campaigns: validate, simulate pacing")
-    dialer_sub = dialer.add_subparsers(required=True, metavar="ACTION")
-    dval = dialer_sub.add_parser("validate", help="check campaign files; every error as file:line:col")
-    dval.add_argument("paths", nargs="+", type=Path)
-    dval.set_defaults(func=_dialer_validate)
-    dsim = dialer_sub.add_parser("simulate", help="compare preview, progressive and predictive pacing "
-                                                  "in a discrete-event model")
-    dsim.add_argument("campaign", nargs="?", metavar="CAMPAIGN",
-                      help="campaign name or .yaml path (cap, AMD, priors); default: built-in defaults")
-    dsim.add_argument("--campaigns-dir", type=Path, default=Path("config/campaigns"))
-    dsim.add_argument("--agents", type=int, default=20)
-    dsim.add_argument("--answer-rate", type=float, default=0.3)
-    dsim.add_argument("--machine-share", type=float, default=0.25, help="share of answers that are machines")
-    dsim.add_argument("--aht", type=float, default=180.0, help="mean talk time, seconds")
-    dsim.add_argument("--wrapup", type=float, default=10.0, help="wrap-up seconds after each call")
-    dsim.add_argument("--hours", type=float, default=8.0)
-    dsim.add_argument("--seed", type=int, default=1)
-    dsim.add_argument("--json", action="store_true", help="one JSON object keyed by mode")
-    dsim.set_defaults(func=_dialer_simulate)
+    for feature in _features():
+        feature.register(sub)
     return p
+
+
+def _features():
+    """Feature CLIs live beside their feature (acd/cli.py, ...); each adds its own subcommands."""
+    from acd import cli as acd_cli
+    from cti import mqtt_cli, report_cli
+    from dialer import cli as dialer_cli
+
+    return (acd_cli, report_cli, mqtt_cli, dialer_cli)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -143,7 +135,7 @@ def _sandbox(args: argparse.Namespace) -> int:
     return 0 if args.action == "down" or status.running else 3
 
 
-def _control(args: argparse.Namespace, payload: dict) -> dict | None:
+def control(args: argparse.Namespace, payload: dict) -> dict | None:
     import json
 
     from cti.config import load_config
@@ -164,12 +156,12 @@ def _control(args: argparse.Namespace, payload: dict) -> dict | None:
 
 def _agents(args: argparse.Namespace) -> int:
     if args.action == "list":
-        reply = _control(args, {"cmd": "agent.list"})
+        reply = control(args, {"cmd": "agent.list"})
     else:
         if not args.agent:
             print(f"hotline agents {args.action}: give the agent id", file=sys.stderr)
             return 2
-        reply = _control(args, {"cmd": "agent." + args.action.replace("-", "_"), "agent": args.agent,
+        reply = control(args, {"cmd": "agent." + args.action.replace("-", "_"), "agent": args.agent,
                                 "reason": args.reason})
     if reply is None or not reply.get("ok"):
         return 1
@@ -182,7 +174,7 @@ def _agents(args: argparse.Namespace) -> int:
 
 
 def _queues(args: argparse.Namespace) -> int:
-    reply = _control(args, {"cmd": "queue.stats"})
+    reply = control(args, {"cmd": "queue.stats"})
     if reply is None or not reply.get("ok"):
         return 1
     if not args.json:
@@ -220,7 +212,7 @@ def _ivr_validate(args: argparse.Namespace) -> int:
     from ivr.loader import load_flow
 
     failed = 0
-    for path in _yaml_files(args.paths):
+    for path in yaml_files(args.paths):
         try:
             flow = load_flow(path, args.sounds)
         except ConfigError as exc:
@@ -271,38 +263,7 @@ def _ivr_graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dialer_validate(args: argparse.Namespace) -> int:
-    from dialer.campaign import load_campaign
-
-    failed = 0
-    for path in _yaml_files(args.paths):
-        try:
-            campaign = load_campaign(path)
-        except ConfigError as exc:
-            print(exc)
-            failed += 1
-        else:
-            print(f"{path}: ok (campaign {campaign.name!r}, {campaign.mode})")
-    return 1 if failed else 0
-
-
-def _dialer_simulate(args: argparse.Namespace) -> int:
-    import json
-
-    from dialer.simulate import config_for, format_table, simulate
-
-    config = config_for(args.campaign, args.campaigns_dir, agents=args.agents, answer_rate=args.answer_rate,
-                        machine_share=args.machine_share, aht_s=args.aht, wrapup_s=args.wrapup,
-                        hours=args.hours, seed=args.seed)
-    results = simulate(config)
-    if args.json:
-        print(json.dumps({mode: r.summary() for mode, r in results.items()}))
-    else:
-        print(format_table(results, config))
-    return 0
-
-
-def _yaml_files(paths: list[Path]) -> list[Path]:
+def yaml_files(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         files += sorted(path.glob("*.yaml")) if path.is_dir() else [path]

@@ -89,6 +89,12 @@ class AcdConfig(_Section):
     tick_interval: Seconds = 0.5
 
 
+class DialerConfig(_Section):
+    campaigns_dir: Host = "config/campaigns"
+    interval: Seconds = 1.0
+    safe_harbor_s: Seconds = 2.0
+
+
 class ControlConfig(_Section):
     socket: Host = "var/run/hotline.sock"
 
@@ -107,6 +113,7 @@ class HotlineConfig(_Section):
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     ivr: IvrConfig = Field(default_factory=IvrConfig)
     acd: AcdConfig = Field(default_factory=AcdConfig)
+    dialer: DialerConfig = Field(default_factory=DialerConfig)
     control: ControlConfig = Field(default_factory=ControlConfig)
     shutdown: ShutdownConfig = Field(default_factory=ShutdownConfig)
 

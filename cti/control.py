@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from acd.service import AcdService
+from cti.yamlconf import ConfigError
 
 log = logging.getLogger("hotline.control")
 MAX_REQUEST = 64 * 1024
@@ -37,7 +38,12 @@ class ListCmd(_Cmd):
     cmd: Literal["agent.list", "queue.stats"]
 
 
-Command = Annotated[Union[AgentCmd, ListCmd], Field(discriminator="cmd")]
+class DialerCmd(_Cmd):
+    cmd: Literal["dialer.start", "dialer.pause", "dialer.stop", "dialer.status"]
+    campaign: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[\w.\-]+$")]
+
+
+Command = Annotated[Union[AgentCmd, ListCmd, DialerCmd], Field(discriminator="cmd")]
 _parse = TypeAdapter(Command)
 
 
@@ -50,19 +56,47 @@ class CommandError(Exception):
 class Commands:
     """Executes validated commands against the ACD."""
 
-    def __init__(self, acd: AcdService) -> None:
+    def __init__(self, acd: AcdService, dialer=None) -> None:
         self.acd = acd
+        self.dialer = dialer
 
     def execute(self, raw: dict[str, Any]) -> dict[str, Any]:
-        try:
-            command = _parse.validate_python(raw)
-        except ValidationError as exc:
-            return _error("invalid-command", "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                                                        for e in exc.errors()))
+        """Agent and listing commands (synchronous: they only touch memory)."""
+        command = self._validate(raw)
+        if isinstance(command, dict):
+            return command
+        if isinstance(command, DialerCmd):
+            return _error("async-only", "dialer commands go through the control socket")
         try:
             return {"ok": True, **self._run(command)}
         except CommandError as exc:
             return _error(exc.error_id, str(exc))
+
+    async def execute_async(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Every command, including dialer ones (starting a campaign loads its leads)."""
+        command = self._validate(raw)
+        if not isinstance(command, DialerCmd):
+            return self.execute(raw)
+        if self.dialer is None:
+            return _error("no-dialer", "this engine runs no dialer")
+        action = command.cmd.split(".", 1)[1]
+        try:
+            if action == "start":
+                return {"ok": True, "campaign": await self.dialer.start(command.campaign)}
+            return {"ok": True, "campaign": getattr(self.dialer, action)(command.campaign)}
+        except KeyError:
+            return _error("unknown-campaign", f"campaign {command.campaign!r} is not running"
+                          if action != "start" else f"no campaign {command.campaign!r} in config/campaigns")
+        except ConfigError as exc:
+            return _error(exc.error_id, str(exc))
+
+    @staticmethod
+    def _validate(raw: dict[str, Any]):
+        try:
+            return _parse.validate_python(raw)
+        except ValidationError as exc:
+            return _error("invalid-command", "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                                        for e in exc.errors()))
 
     def _run(self, command: AgentCmd | ListCmd) -> dict[str, Any]:
         if isinstance(command, ListCmd):
@@ -132,21 +166,21 @@ class ControlServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while line := await reader.readline():
-                writer.write(json.dumps(self._answer(line), ensure_ascii=False).encode() + b"\n")
+                writer.write(json.dumps(await self._answer(line), ensure_ascii=False).encode() + b"\n")
                 await writer.drain()
         except (ValueError, ConnectionError) as exc:  # over-long line, peer gone
             log.warning("control connection dropped: %s", exc)
         finally:
             writer.close()
 
-    def _answer(self, line: bytes) -> dict[str, Any]:
+    async def _answer(self, line: bytes) -> dict[str, Any]:
         try:
             request = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return _error("bad-json", "send one JSON object per line")
         if not isinstance(request, dict):
             return _error("bad-json", "send one JSON object per line")
-        return self.commands.execute(request)
+        return await self.commands.execute_async(request)
 
 
 async def request(path: Path, payload: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:

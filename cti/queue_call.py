@@ -90,12 +90,12 @@ class QueueCall:
         except CallerHungUp:
             if not inbox.answered.is_set():
                 self.acd.abandon(self.task.id)
-            self.outcome.wait_s = self.outcome.wait_s or self._waited()
+            self.outcome.wait_s = self.outcome.wait_s or self.waited()
             raise
         finally:
             self.acd.close(self.task.id)
 
-    def _waited(self) -> float:
+    def waited(self) -> float:
         return round(self.acd.now() - self.task.enqueued_at, 3)
 
     async def _wait(self, inbox: Inbox) -> QueueOutcome:
@@ -118,7 +118,7 @@ class QueueCall:
     async def _handle(self, inbox: Inbox, event) -> bool:
         if isinstance(event, Offered):
             await self.call.music_off()
-            if await self._ring(inbox, event.reservation):
+            if await self.ring(inbox, event.reservation):
                 return True
             await self.call.music_on()
             return False
@@ -132,13 +132,13 @@ class QueueCall:
         return False
 
     def _finish(self, result: str) -> QueueOutcome:
-        self.outcome = QueueOutcome(result, wait_s=self._waited())
+        self.outcome = QueueOutcome(result, wait_s=self.waited())
         return self.outcome
 
-    async def _ring(self, inbox: Inbox, reservation: Reservation) -> bool:
+    async def ring(self, inbox: Inbox, reservation: Reservation) -> bool:
         agent = self.acd.router.agent(reservation.agent_id)
         ring_s = max(5, int(self.spec.ring_timeout_s) - 2)
-        wait_s = self._waited()
+        wait_s = self.waited()
         log.info("call %s offered to agent %s (%s) after %.1f s", self.task.id, agent.id, agent.interface, wait_s)
         try:
             outcome = await self.call.dial(agent.interface, ring_s, "g")

@@ -47,6 +47,8 @@ class CallRegistry:
         self.lost_hangups = 0
         # Called with the caller's uniqueid when a Dial it made is answered (agent on_call).
         self.on_dial_answered: list[Callable[[str], None]] = []
+        # Called with (action id, success, reason) for every async Originate's outcome.
+        self.on_originate_response: list[Callable[[str, bool, str], None]] = []
 
     def get(self, uniqueid: str) -> ChannelInfo | None:
         return self.channels.get(uniqueid)
@@ -114,6 +116,10 @@ class CallRegistry:
         if event.status == "ANSWER" and event.uniqueid:
             for listener in self.on_dial_answered:
                 listener(event.uniqueid)
+
+    def _on_OriginateResponse(self, event: ev.OriginateResponse) -> None:
+        for listener in self.on_originate_response:
+            listener(event.action_id, event.success, event.reason)
 
     def _on_ChannelsListed(self, event: ev.ChannelsListed) -> None:
         for info in self.live:

@@ -85,7 +85,7 @@ def parse_leads_csv(text: str, campaign: str, default_tz: str) -> tuple[list[Lea
     """Good rows become leads, bad rows become RowErrors; one bad row never rejects the file.
 
     Columns: ``number`` (required), ``timezone`` (else ``default_tz``), ``name``, ``priority``
-    (integer, higher first), ``id`` (else ``CAMPAIGN-ROW``), ``callback_at`` (ISO 8601 with offset);
+    (integer, higher first), ``id`` (else ``CAMPAIGN-NUMBER``: stable across imports), ``callback_at`` (ISO 8601 with offset);
     any other column is kept in ``Lead.data`` for the agent's screen pop.
     """
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -121,7 +121,7 @@ def _lead_from_row(cells: dict[str, str], row: int, campaign: str, default_tz: s
     callback_at = _cell(cells, row, "callback_at", _parse_when, errors)
     if len(errors) > before:
         return None
-    return Lead(id=cells.get("id") or f"{campaign}-{row}", campaign=campaign, number=number,
+    return Lead(id=cells.get("id") or f"{campaign}-{number}", campaign=campaign, number=number,
                 timezone=tz, name=cells.get("name", ""), priority=priority,
                 status=LeadStatus.CALLBACK if callback_at else LeadStatus.NEW, callback_at=callback_at,
                 data={k: v for k, v in cells.items() if k not in _KNOWN})

@@ -1,8 +1,10 @@
 """Draw a flow: Mermaid flowchart text, Graphviz dot text, or SVG through Graphviz's `dot`.
 
-Shapes by node kind (play: box, menu: diamond, queue: subroutine, branch: hexagon, hangup: circle);
+Shapes by node kind (play, say, set, language, callback: box; menu, collect: diamond; queue,
+transfer: subroutine; branch, hours: hexagon; lookup: cylinder; goto: flag; hangup: circle);
 edges labelled with the key of a choice, 'timeout/invalid' for a fallback, 'silence' for on_silence,
-'next' after a prompt, the queue outcome after a queue and `variable=value` after a branch.
+'next' after a prompt, the queue outcome after a queue, `variable=value` after a branch,
+open/closed/holiday after hours, found/not found/failure after a lookup.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ivr.models import BranchNode, Flow, HangupNode, MenuNode, PlayNode, QueueNode
+from ivr.models import (BranchNode, CallbackNode, CollectNode, Flow, GotoNode, HangupNode, HoursNode, LanguageNode,
+                        LookupNode, MenuNode, PlayNode, QueueNode, SayNode, SetNode, TransferNode)
 
 FALLBACK, SILENCE, NEXT = "timeout/invalid", "silence", "next"
 
@@ -26,19 +29,7 @@ def edges(flow: Flow) -> list[tuple[str, str, str]]:
 
 
 def _exits(flow: Flow, name: str) -> list[tuple[str, str]]:
-    node = flow.nodes[name]
-    if isinstance(node, PlayNode):
-        return [(node.next, NEXT)]
-    if isinstance(node, MenuNode):
-        return [*((t, key) for key, t in node.choices.items()), (node.fallback, FALLBACK),
-                *([(node.on_silence, SILENCE)] if node.on_silence else [])]
-    if isinstance(node, BranchNode):
-        return [*((t, f"{node.variable}={value}") for value, t in node.cases.items()), (node.default, "default")]
-    if isinstance(node, QueueNode):
-        outcomes = [(node.next, "answered"), (node.on_timeout, "timeout"), (node.on_nobody, "nobody"),
-                    (node.on_callback, "callback")]
-        return [(t, label) for t, label in outcomes if t]
-    return [(target, "") for target in flow.targets(name)]  # a kind this module does not know yet
+    return [(target, label) for _, target, label in flow.nodes[name].exits()]
 
 
 def _caption(node: object) -> str:
@@ -46,8 +37,26 @@ def _caption(node: object) -> str:
         return f"play {', '.join(node.prompts)}"
     if isinstance(node, MenuNode):
         return f"menu {node.prompt}"
+    if isinstance(node, CollectNode):
+        return f"collect {node.variable} ({node.min_length}-{node.max_length} keys{', confirm' if node.confirm else ''})"
+    if isinstance(node, SayNode):
+        return f"say {node.kind} {node.value}"
+    if isinstance(node, SetNode):
+        return "set " + ", ".join(f"{k}={v}" for k, v in node.values.items())
+    if isinstance(node, LanguageNode):
+        return f"language {node.language or '{' + str(node.variable) + '}'}"
+    if isinstance(node, HoursNode):
+        return f"hours {node.timezone}"
+    if isinstance(node, LookupNode):
+        return f"lookup {node.url}" if node.source == "http" else f"lookup {node.field}={node.key}"
     if isinstance(node, QueueNode):
         return f"queue {node.queue}"
+    if isinstance(node, TransferNode):
+        return f"transfer {node.mode} {node.target}"
+    if isinstance(node, CallbackNode):
+        return f"callback {{{node.number_variable}}}"
+    if isinstance(node, GotoNode):
+        return f"goto {node.flow + ':' if node.flow else ''}{node.node or 'entry'}"
     if isinstance(node, BranchNode):
         return f"branch on {node.variable}"
     if isinstance(node, HangupNode):
@@ -58,12 +67,14 @@ def _caption(node: object) -> str:
 def to_mermaid(flow: Flow) -> str:
     # Ids are n0, n1...: a node called 'end' or 'a-b' would break Mermaid's parser.
     ids = {name: f"n{i}" for i, name in enumerate(flow.nodes)}
-    shapes = {MenuNode: ('{"', '"}'), QueueNode: ('[["', '"]]'), BranchNode: ('{{"', '"}}'),
-              HangupNode: ('(("', '"))')}
+    shapes = {MenuNode: ('{"', '"}'), CollectNode: ('{"', '"}'), QueueNode: ('[["', '"]]'),
+              TransferNode: ('[["', '"]]'), BranchNode: ('{{"', '"}}'), HoursNode: ('{{"', '"}}'),
+              LookupNode: ('[("', '")]'), GotoNode: ('>"', '"]'), HangupNode: ('(("', '"))')}
     lines = [f"%% IVR flow {flow.name}", "flowchart TD", '    start(["call"]) --> ' + ids[flow.entry]]
     for name, node in flow.nodes.items():
         left, right = shapes.get(type(node), ('["', '"]'))
-        lines.append(f"    {ids[name]}{left}{name}<br/><i>{_caption(node)}</i>{right}")
+        caption = _caption(node).replace('"', "#quot;")
+        lines.append(f"    {ids[name]}{left}{name}<br/><i>{caption}</i>{right}")
     for source, target, label in edges(flow):
         text = "".join(f"#{ord(c)};" if c in '#*"' else c for c in label)
         arrow = f'-->|"{text}"|' if text else "-->"
@@ -72,11 +83,13 @@ def to_mermaid(flow: Flow) -> str:
 
 
 def to_dot(flow: Flow) -> str:
-    shapes = {MenuNode: "diamond", QueueNode: "box3d", BranchNode: "hexagon", HangupNode: "doublecircle"}
+    shapes = {MenuNode: "diamond", CollectNode: "diamond", QueueNode: "box3d", TransferNode: "box3d",
+              BranchNode: "hexagon", HoursNode: "hexagon", LookupNode: "cylinder", GotoNode: "cds",
+              HangupNode: "doublecircle"}
     lines = [f'digraph "{flow.name}" {{', "    rankdir=TB;", '    node [fontname="Helvetica"];',
              '    "__start" [shape=point, label=""];', f'    "__start" -> "{flow.entry}";']
     for name, node in flow.nodes.items():
-        lines.append(f'    "{name}" [shape={shapes.get(type(node), "box")}, label="{name}\\n{_caption(node)}"];')
+        lines.append(f'    "{name}" [shape={shapes.get(type(node), "box")}, label="{name}\\n{_dot_text(_caption(node))}"];')
     for source, target, label in edges(flow):
         lines.append(f'    "{source}" -> "{target}" [label="{_dot_text(label)}"];')
     return "\n".join(lines + ["}"]) + "\n"

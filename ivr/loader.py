@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cti.yamlconf import ConfigError, ConfigIssue, NodeMarks, Position, load_yaml_with_marks, validate
-from ivr.models import BranchNode, Flow, HangupNode, MenuNode, Node, PlayNode, QueueNode
+from ivr.models import CollectNode, Flow, GotoNode, MenuNode, Node
 
 # Every `type:` the schema knows, read from the models so a new node kind needs no edit here.
 NODE_TYPES = tuple(typing.get_args(kind.model_fields["type"].annotation)[0]
@@ -39,6 +39,7 @@ def load_flow(path: str | Path, sounds_dir: Path | None = None) -> Flow:
 def load_flows(directory: Path, sounds_dir: Path | None = None) -> tuple[dict[str, Flow], list[ConfigIssue]]:
     """Every flow in a directory; a broken file is reported and skipped, the others still load."""
     flows: dict[str, Flow] = {}
+    files: dict[str, str] = {}
     issues: list[ConfigIssue] = []
     for path in sorted(directory.glob("*.yaml")):
         try:
@@ -50,7 +51,8 @@ def load_flows(directory: Path, sounds_dir: Path | None = None) -> tuple[dict[st
             issues.append(ConfigIssue(str(path), 1, 1, f"flow name {flow.name!r} is used twice",
                                       "give each flow file its own name"))
         flows[flow.name] = flow
-    return flows, issues
+        files[flow.name] = str(path)
+    return flows, issues + flow_reference_issues(flows, files)
 
 
 def find_flow(spec: str, flows_dir: Path) -> Flow:
@@ -116,21 +118,39 @@ def graph_issues(flow: Flow, file: str = "<flow>", marks: Marks | None = None) -
             issues.append(_ref_issue(file, _where(marks, *path), target, known, "node"))
             fixes[target] = _guess(target, known) or target
 
-    def resolve(name: str | None) -> str | None:
-        name = fixes.get(name, name) if name else None
-        return name if name in flow.nodes else None
+    def resolve(names: list[str]) -> list[str]:
+        return [name for name in (fixes.get(n, n) for n in names) if name in flow.nodes]
 
-    entry = resolve(flow.entry)
+    entry = next(iter(resolve([flow.entry])), None)
     if entry is not None:
-        reachable = _reachable(entry, lambda n: [t for t in map(resolve, flow.targets(n)) if t])
+        reachable = _reachable(entry, lambda n: resolve(flow.targets(n)))
         issues += [_at_node(file, marks, name, f"node {name!r} can never be reached",
                             "point a next/choice/fallback at it, or delete it")
                    for name in flow.nodes if name not in reachable]
-    for cycle in _cycles(flow, lambda n: _play_next(flow, n, resolve)):
+    for cycle in _cycles(flow, lambda n: resolve(flow.nodes[n].no_input_exits())):
         issues += [_at_node(file, marks, name, f"node {name!r} is on a loop that never waits for the caller",
-                            "break the loop with a menu, or end it with a hangup node") for name in cycle]
-    for cycle in _cycles(flow, lambda n: _silent_next(flow, n, resolve)):
+                            "break the loop with a menu or collect, or end it with a hangup node")
+                   for name in cycle]
+    for cycle in _cycles(flow, lambda n: resolve(flow.nodes[n].silent_exits())):
         issues += _silent_loop_issues(file, flow, marks, cycle)
+    return issues
+
+
+def flow_reference_issues(flows: dict[str, Flow], files: dict[str, str] | None = None) -> list[ConfigIssue]:
+    """`goto` nodes naming a flow (or a node in it) that is not among `flows` (files: flow name -> path)."""
+    issues = []
+    for flow in flows.values():
+        gotos = {name: node for name, node in flow.nodes.items() if isinstance(node, GotoNode) and node.flow}
+        file = (files or {}).get(flow.name, f"<flow {flow.name}>")
+        marks = load_yaml_with_marks(file)[1] if gotos and files and flow.name in files else {}
+        for name, node in gotos.items():
+            assert node.flow is not None
+            other = flows.get(node.flow)
+            if other is None:
+                issues.append(_ref_issue(file, _where(marks, "nodes", name, "flow"), node.flow, list(flows), "flow"))
+            elif node.node and node.node not in other.nodes:
+                issues.append(_ref_issue(file, _where(marks, "nodes", name, "node"), node.node,
+                                         list(other.nodes), f"in flow {other.name!r}, node"))
     return issues
 
 
@@ -160,20 +180,7 @@ def _ref_issue(file: str, pos: Position, name: str, known: list[str], what: str)
 def _references(flow: Flow) -> list[tuple[tuple[Any, ...], str]]:
     refs: list[tuple[tuple[Any, ...], str]] = [(("entry",), flow.entry)]
     for name, node in flow.nodes.items():
-        if isinstance(node, PlayNode):
-            refs.append((("nodes", name, "next"), node.next))
-        elif isinstance(node, MenuNode):
-            refs += [(("nodes", name, "choices", key), target) for key, target in node.choices.items()]
-            refs.append((("nodes", name, "fallback"), node.fallback))
-            if node.on_silence:
-                refs.append((("nodes", name, "on_silence"), node.on_silence))
-        elif isinstance(node, BranchNode):
-            refs += [(("nodes", name, "cases", value), target) for value, target in node.cases.items()]
-            refs.append((("nodes", name, "default"), node.default))
-        elif isinstance(node, QueueNode):
-            for key in ("next", "on_timeout", "on_nobody", "on_callback"):
-                if getattr(node, key):
-                    refs.append((("nodes", name, key), getattr(node, key)))
+        refs += [(("nodes", name, *path), target) for path, target, _ in node.exits()]
     return refs
 
 
@@ -187,50 +194,95 @@ def _reachable(entry: str, targets: Callable[[str], list[str]]) -> set[str]:
     return seen
 
 
-def _play_next(flow: Flow, name: str, resolve: Callable[[str | None], str | None]) -> str | None:
-    node = flow.nodes[name]
-    return resolve(node.next) if isinstance(node, PlayNode) else None
+def _cycles(flow: Flow, successors: Callable[[str], list[str]]) -> list[list[str]]:
+    """One cycle per strongly connected part of the graph that has one, in file order.
 
-
-def _silent_next(flow: Flow, name: str, resolve: Callable[[str | None], str | None]) -> str | None:
-    """Where a caller who never presses a key goes next (None: the call ends or waits nowhere)."""
-    node = flow.nodes[name]
-    if isinstance(node, PlayNode):
-        return resolve(node.next)
-    if isinstance(node, MenuNode):
-        return resolve(node.on_silence or node.fallback)
-    return None
-
-
-def _cycles(flow: Flow, successor: Callable[[str], str | None]) -> list[list[str]]:
-    """Every cycle of a graph with at most one successor per node, each listed from its first node in file order."""
+    Nodes such as branch, hours or lookup have several exits taken without caller input, so a
+    loop is any cycle among them (Tarjan's algorithm finds the parts; a path round each is then
+    listed from its first node in file order).
+    """
     order = {name: i for i, name in enumerate(flow.nodes)}
-    done: set[str] = set()
-    cycles: list[list[str]] = []
-    for start in flow.nodes:
-        trail: list[str] = []
-        name: str | None = start
-        while name is not None and name not in done and name not in trail:
-            trail.append(name)
-            name = successor(name)
-        if name is not None and name in trail:
-            cycle = trail[trail.index(name):]
-            first = min(range(len(cycle)), key=lambda i: order[cycle[i]])
-            cycles.append(cycle[first:] + cycle[:first])
-        done.update(trail)
-    return cycles
+    cycles = []
+    for part in _strong_parts(list(flow.nodes), successors):
+        inside = set(part)
+        first = min(part, key=order.__getitem__)
+        if len(part) > 1 or first in successors(first):
+            cycles.append(_cycle_through(first, inside, successors, order))
+    return sorted(cycles, key=lambda c: order[c[0]])
+
+
+def _cycle_through(start: str, inside: set[str], successors: Callable[[str], list[str]],
+                   order: dict[str, int]) -> list[str]:
+    """A shortest cycle from `start` back to itself within one strongly connected part."""
+    came_from: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        following = []
+        for name in frontier:
+            for nxt in sorted(set(successors(name)) & inside, key=order.__getitem__):
+                if nxt == start:
+                    cycle = [name]
+                    while cycle[-1] != start:
+                        cycle.append(came_from[cycle[-1]])
+                    return cycle[::-1]
+                if nxt not in came_from:
+                    came_from[nxt] = name
+                    following.append(nxt)
+        frontier = following
+    raise AssertionError(f"{start} is on no cycle")
+
+
+def _strong_parts(names: list[str], successors: Callable[[str], list[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components, iteratively (flows can be long)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    parts: list[list[str]] = []
+    for root in names:
+        if root in index:
+            continue
+        work = [(root, iter(successors(root)))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            name, todo = work[-1]
+            nxt = next(todo, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(successors(nxt))))
+                elif nxt in on_stack:
+                    low[name] = min(low[name], index[nxt])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[name])
+            if low[name] == index[name]:
+                part = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    part.append(member)
+                    if member == name:
+                        break
+                parts.append(part)
+    return parts
 
 
 def _silent_loop_issues(file: str, flow: Flow, marks: Marks, cycle: list[str]) -> list[ConfigIssue]:
-    menus = [name for name in cycle if isinstance(flow.nodes[name], MenuNode)]
-    if not menus:
-        return []  # a play-only loop, reported as such
-    menu = flow.nodes[menus[0]]
-    assert isinstance(menu, MenuNode)
-    pos = _where(marks, "nodes", menus[0], "on_silence" if menu.on_silence else "fallback")
+    asks = [name for name in cycle if isinstance(flow.nodes[name], (MenuNode, CollectNode))]
+    if not asks:
+        return []  # a loop without caller input, reported as such
+    node = flow.nodes[asks[0]]
+    assert isinstance(node, (MenuNode, CollectNode))
+    pos = _where(marks, "nodes", asks[0], "on_silence" if node.on_silence else "fallback")
     loop = " -> ".join([*cycle, cycle[0]])
     return [ConfigIssue(file, pos.line, pos.col, f"a caller who never presses a key goes round {loop} forever",
-                        f"give menu {menus[0]!r} an on_silence that ends the call (a goodbye prompt, then a "
+                        f"give {node.type} {asks[0]!r} an on_silence that ends the call (a goodbye prompt, then a "
                         f"hangup node)")]
 
 
@@ -238,15 +290,8 @@ def _silent_loop_issues(file: str, flow: Flow, marks: Marks, cycle: list[str]) -
 
 
 def _prompt_refs(flow: Flow) -> list[tuple[tuple[Any, ...], str]]:
-    refs: list[tuple[tuple[Any, ...], str]] = []
-    for name, node in flow.nodes.items():
-        if isinstance(node, PlayNode):
-            refs += [(("nodes", name, "prompts", i), p) for i, p in enumerate(node.prompts)]
-        elif isinstance(node, MenuNode):
-            refs.append((("nodes", name, "prompt"), node.prompt))
-            refs += [(("nodes", name, "no_input", i), p) for i, p in enumerate(node.no_input)]
-            refs += [(("nodes", name, "no_match", i), p) for i, p in enumerate(node.no_match)]
-    return refs
+    return [(("nodes", name, *path), prompt) for name, node in flow.nodes.items()
+            for path, prompt in node.prompt_refs()]
 
 
 def _prompt_issues(file: str, flow: Flow, marks: Marks, sounds_dir: Path) -> list[ConfigIssue]:

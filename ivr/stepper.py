@@ -1,22 +1,37 @@
-"""Pure IVR interpreter: (state, result) -> next command. No I/O.
+"""Pure IVR interpreter: (state, result) -> next command. No I/O, no clock.
 
 Theory of operation: `Walk.start()` returns the first command for the call shell to execute
-(`Play`, `Collect`, `Finish`). The shell performs it and hands the outcome back through
-`Walk.feed(result)`, which returns the next command. The walk records the path of nodes and the
-keys the caller pressed, so the CDR can say where each caller went and left, and a trail of
-`Decision`s (node entered, key, silence, retry, fallback) that the simulator prints and logs can
-show. A key pressed while a barge-in prompt plays is kept ("type-ahead") and answers the next
-menu without replaying it; a wrong type-ahead key gets the no-match prompt but costs no attempt,
-since the caller has not heard the menu yet. A flow that could loop forever without caller input
-is refused by the validator; as a second guard one `feed` may enter at most `max_steps` nodes.
+(`Play`, `Collect`, `Say`, `Lookup`, `Enqueue`, `Transfer`, `Callback`, `GotoFlow`, `Finish`).
+The shell performs it and hands the outcome back through `Walk.feed(result)`, which returns the
+next command. Nodes that need nothing from the outside (branch, set, language, hours, goto in
+this flow) are passed through inside one `feed`. The walk records the path of nodes (nodes of
+another flow reached by `goto` as `flow:node`) and the keys the caller pressed, so the CDR can
+say where each caller went and left, and a trail of `Decision`s that the simulator prints.
+
+A key pressed while a barge-in prompt plays is kept ("type-ahead") and answers the next menu
+without replaying it; a wrong type-ahead key gets the no-match prompt but costs no attempt,
+since the caller has not heard the menu yet. A collect node discards type-ahead (an entry must
+start after its prompt). A flow that could loop forever without caller input is refused by the
+validator; as a second guard at most `max_steps` nodes may be entered between two commands that
+wait for the caller or a far end (a play, collect, queue or transfer), which also stops a loop
+of flows that `goto` each other.
+
+The time is injected: `now` (aware) is what hours nodes read; the shell refreshes it.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from urllib.parse import quote
 
-from ivr.models import BranchNode, Flow, HangupNode, MenuNode, PlayNode, QueueNode
+from ivr.models import (LANGUAGES, BranchNode, CallbackNode, CollectNode, Flow, GotoNode, HangupNode,
+                        HoursNode, LanguageNode, LookupNode, MenuNode, PlayNode, QueueNode, SayNode, SetNode,
+                        TransferNode)
+from ivr.values import hours_state, missing_fields, pick_fields, render, say_value
 
 ALL_KEYS = "0123456789*#"
 
@@ -29,11 +44,42 @@ class Play:
 
 @dataclass(frozen=True)
 class Collect:
-    """Play `prompts` in order (a key ends them) and wait `timeout_ms` for one key."""
+    """Play `prompts` in order (a key ends them) and wait `timeout_ms` for up to `max_digits` keys.
+
+    Feed back the keys ('' for none); `terminator` ends an entry early and is not included.
+    """
 
     prompts: tuple[str, ...]
     timeout_ms: int
     escape_digits: str
+    max_digits: int = 1
+    terminator: str = ""
+
+
+@dataclass(frozen=True)
+class Say:
+    """Say `value` (canonical form from `ivr.values.say_value`) as digits, number, money or date."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """customer_db: find the customer whose `field` equals `key`; http: GET the URL in `key`.
+
+    Feed back a mapping (found), None or {} (not found), or a `LookupFailure`.
+    """
+
+    source: str
+    key: str
+    field: str = ""
+    timeout_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class LookupFailure:
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -46,12 +92,43 @@ class Enqueue:
 
 
 @dataclass(frozen=True)
+class Transfer:
+    """Dial (or dialplan-Goto) `target` after setting `variables`; feed back 'answered' or 'failed'."""
+
+    target: str
+    variables: Mapping[str, str]
+    context: str = "hotline"
+    mode: str = "dial"
+    ring_s: int = 30
+
+
+@dataclass(frozen=True)
+class Callback:
+    """Book a call back to `number` (read from `number_variable`); feed back 'booked' or 'failed'."""
+
+    number_variable: str
+    number: str
+
+
+@dataclass(frozen=True)
+class GotoFlow:
+    """Continue in another flow; feed back that `Flow`, or None when it is not served."""
+
+    flow: str
+    node: str | None
+
+
+@dataclass(frozen=True)
 class Finish:
     disposition: str
 
 
-Command = Play | Collect | Enqueue | Finish
+Command = Play | Collect | Say | Lookup | Enqueue | Transfer | Callback | GotoFlow | Finish
+Result = str | Mapping[str, object] | LookupFailure | Flow | None
 QUEUE_RESULTS = ("answered", "timeout", "nobody_logged_in", "queue_full", "callback")
+TRANSFER_RESULTS = ("answered", "failed", "transferred")
+CALLBACK_RESULTS = ("booked", "failed")
+_WAITS = (Play, Collect, Enqueue, Transfer)  # commands that wait for the caller or a far end
 
 
 class Event(StrEnum):
@@ -60,7 +137,14 @@ class Event(StrEnum):
     TYPE_AHEAD = "type_ahead"  # detail: key pressed during a barge-in prompt, kept for the next menu
     IGNORED = "ignored"        # detail: key pressed during a prompt without barge-in
     SILENCE = "silence"
-    RETRY = "retry"            # detail: "no_input" or "no_match", attempt number
+    RETRY = "retry"            # detail: "no_match" or "no_input", attempt number
+    ENTRY = "entry"            # detail: keys entered at a collect node
+    CONFIRMED = "confirmed"    # detail: variable=value
+    REENTER = "reenter"        # detail: key pressed instead of 1 at the confirmation
+    SET = "set"                # detail: variable=value
+    LANGUAGE = "language"      # detail: language now in use
+    SKIPPED = "skipped"        # detail: why a say node said nothing
+    LOOKUP = "lookup"          # detail: found / not found / failure and why
     CHOICE = "choice"          # detail: target node
     FALLBACK = "fallback"      # detail: target node
     ON_SILENCE = "on_silence"  # detail: target node
@@ -80,7 +164,7 @@ class FlowLoopError(RuntimeError):
 
 @dataclass
 class Walk:
-    """The state of one call inside one flow."""
+    """The state of one call inside one flow (and the flows it goes on to)."""
 
     flow: Flow
     max_steps: int = 1000
@@ -89,43 +173,74 @@ class Walk:
     trail: list[Decision] = field(default_factory=list)
     node: str = ""
     variables: dict[str, str] = field(default_factory=dict)
+    now: datetime | None = None
+    language: str = ""
+    _home: str = ""
     _attempt: int = 0
     _silent: int = 0
     _wrong: int = 0
     _pending: str = ""
+    _entry: str = ""
+    _phase: str = ""
     _steps: int = 0
+    _last: Command | None = None
+
+    def __post_init__(self) -> None:
+        self.language = self.language or self.flow.language
+        self._home = self.flow.name
 
     def start(self) -> Command:
         self._steps = 0
-        return self._enter(self.flow.entry)
+        return self._issue(self._enter(self.flow.entry))
 
     @property
     def exit_node(self) -> str:
-        return self.node
+        return self.path[-1] if self.path else ""
 
-    def feed(self, result: str) -> Command:
-        """`result` is the key pressed ('' for none) of the last Play or Collect."""
-        self._steps = 0
-        current = self.flow.nodes[self.node]
+    def feed(self, result: Result) -> Command:
+        """The outcome of the last command: keys ('' for none), a queue/transfer/callback outcome,
+        a lookup result, or the flow a `GotoFlow` asked for."""
+        if isinstance(self._last, _WAITS):
+            self._steps = 0
+        return self._issue(self._answer(self.flow.nodes[self.node], result))
+
+    def _issue(self, command: Command) -> Command:
+        self._last = command
+        return command
+
+    def _answer(self, current: object, result: Result) -> Command:
         if isinstance(current, PlayNode):
             if result:
-                self._pending = result if current.barge_in else self._pending
-                self._note(Event.TYPE_AHEAD if current.barge_in else Event.IGNORED, result)
+                self._pending = str(result) if current.barge_in else self._pending
+                self._note(Event.TYPE_AHEAD if current.barge_in else Event.IGNORED, str(result))
             return self._enter(current.next)
         if isinstance(current, MenuNode):
-            return self._menu_answer(current, result)
+            return self._menu_answer(current, _keys(result)[:1])
+        if isinstance(current, CollectNode):
+            return self._collect_answer(current, _keys(result))
+        if isinstance(current, SayNode):
+            return self._enter(current.next)
+        if isinstance(current, LookupNode):
+            return self._lookup_answer(current, result)
         if isinstance(current, QueueNode):
-            return self._enter(_after_queue(current, result))
-        raise RuntimeError(f"nothing to feed at hangup node {self.node!r}")
+            return self._enter(_after_queue(current, _outcome(result, QUEUE_RESULTS, "queue")))
+        if isinstance(current, TransferNode):
+            return self._transfer_answer(current, _outcome(result, TRANSFER_RESULTS, "transfer"))
+        if isinstance(current, CallbackNode):
+            booked = _outcome(result, CALLBACK_RESULTS, "callback") == "booked"
+            return self._leave(Event.CHOICE, current.next if booked else current.on_failure or current.next)
+        if isinstance(current, GotoNode):
+            return self._switch_flow(current, result)
+        raise RuntimeError(f"nothing to feed at {type(current).__name__} {self.node!r}")
 
-    # -- nodes ---------------------------------------------------------------------------
+    # -- entering nodes ------------------------------------------------------------------
     def _enter(self, name: str) -> Command:
         self._steps += 1
         if self._steps > self.max_steps:
             raise FlowLoopError(f"flow {self.flow.name!r} entered {self.max_steps} nodes without caller "
                                 f"input, stopped at {name!r}")
         self.node = name
-        self.path.append(name)
+        self.path.append(self._label(name))
         self._attempt = self._silent = self._wrong = 0
         node = self.flow.nodes[name]
         self._note(Event.ENTER, node.type)
@@ -136,19 +251,65 @@ class Walk:
                 key, self._pending = self._pending, ""
                 return self._menu_answer(node, key)
             return self._ask(node, (node.prompt,))
+        if isinstance(node, CollectNode):
+            self._pending = ""
+            return self._ask(node, (node.prompt,))
         if isinstance(node, BranchNode):
             value = self.variables.get(node.variable, "")
             return self._leave(Event.CHOICE, node.cases.get(value, node.default))
         if isinstance(node, QueueNode):
             self._pending = ""
             return Enqueue(node.queue, node.priority_for(self.variables.get("tier")), node.callback_key)
-        assert isinstance(node, HangupNode)
-        self._note(Event.FINISH, node.disposition)
-        return Finish(node.disposition)
+        if isinstance(node, HangupNode):
+            self._note(Event.FINISH, node.disposition)
+            return Finish(node.disposition)
+        return self._enter_service(node)
 
-    def _ask(self, node: MenuNode, prompts: tuple[str, ...]) -> Collect:
+    def _enter_service(self, node: object) -> Command:
+        """Nodes that work on variables, the clock or the outside world rather than the caller."""
+        if isinstance(node, SayNode):
+            return self._say(node)
+        if isinstance(node, SetNode):
+            for variable, template in node.values.items():
+                self.variables[variable] = render(template, self.variables)
+                self._note(Event.SET, f"{variable}={self.variables[variable]}")
+            return self._enter(node.next)
+        if isinstance(node, LanguageNode):
+            wanted = node.language or self.variables.get(node.variable or "", "")
+            self.language = wanted if wanted in LANGUAGES else self.language
+            self._note(Event.LANGUAGE, self.language)
+            return self._enter(node.next)
+        if isinstance(node, HoursNode):
+            if self.now is None:
+                raise RuntimeError(f"hours node {self.node!r} needs the time: give the Walk `now`")
+            state = hours_state(node, self.now)
+            target = {"open": node.open, "closed": node.closed, "holiday": node.on_holiday or node.closed}[state]
+            self._note(Event.CHOICE, f"{state}")
+            return self._enter(target)
+        if isinstance(node, LookupNode):
+            return self._lookup(node)
+        if isinstance(node, TransferNode):
+            variables = {k: render(v, self.variables) for k, v in node.variables.items()}
+            return Transfer(node.target, variables, node.context, node.mode, node.ring_s)
+        if isinstance(node, CallbackNode):
+            number = self.variables.get(node.number_variable, "")
+            if not number:
+                self._note(Event.LOOKUP, f"no number in {node.number_variable!r}")
+                return self._leave(Event.FALLBACK, node.on_failure or node.next)
+            return Callback(node.number_variable, number)
+        assert isinstance(node, GotoNode), f"unknown node kind {type(node).__name__}"
+        if node.flow is None:
+            assert node.node is not None
+            return self._leave(Event.CHOICE, node.node)
+        return GotoFlow(node.flow, node.node)
+
+    # -- menu and collect ------------------------------------------------------------------
+    def _ask(self, node: MenuNode | CollectNode, prompts: tuple[str, ...]) -> Collect:
         self._attempt += 1
-        return Collect(prompts, int(node.timeout_s * 1000), ALL_KEYS)
+        self._phase = "entry"
+        if isinstance(node, MenuNode):
+            return Collect(prompts, int(node.timeout_s * 1000), ALL_KEYS)
+        return Collect(prompts, int(node.timeout_s * 1000), ALL_KEYS, node.max_length, node.terminator)
 
     def _menu_answer(self, node: MenuNode, key: str) -> Command:
         self._note(Event.KEY if key else Event.SILENCE, key)
@@ -157,6 +318,43 @@ class Walk:
             return self._leave(Event.CHOICE, node.choices[key])
         if key:
             self.digits.append(key)
+        return self._retry(node, wrong=bool(key))
+
+    def _collect_answer(self, node: CollectNode, keys: str) -> Command:
+        if self._phase == "readback":
+            self._phase = "say"
+            return Say("digits", self._entry)
+        if self._phase == "say":
+            self._phase = "confirm"
+            return Collect((node.confirm_prompt,), int(node.timeout_s * 1000), ALL_KEYS)
+        if self._phase == "confirm":
+            return self._confirm_answer(node, keys[:1])
+        self._note(Event.ENTRY if keys else Event.SILENCE, keys)
+        self.digits.extend(keys)
+        if keys and _entry_ok(node, keys):
+            if not node.confirm:
+                return self._accept(node, keys)
+            self._entry, self._phase = keys, "readback"
+            return Play((node.readback_prompt,), "")
+        return self._retry(node, wrong=bool(keys))
+
+    def _confirm_answer(self, node: CollectNode, key: str) -> Command:
+        if key == "1":
+            self.digits.append(key)
+            return self._accept(node, self._entry)
+        self.digits.extend(key)
+        self._note(Event.REENTER, key or "silence")
+        if self._attempt >= node.max_attempts:
+            return self._leave(Event.FALLBACK, node.fallback)
+        return self._ask(node, (node.prompt,))
+
+    def _accept(self, node: CollectNode, keys: str) -> Command:
+        self.variables[node.variable] = keys
+        self._note(Event.CONFIRMED, f"{node.variable}={keys}")
+        return self._leave(Event.CHOICE, node.next)
+
+    def _retry(self, node: MenuNode | CollectNode, wrong: bool) -> Command:
+        if wrong:
             self._wrong += 1
         else:
             self._silent += 1
@@ -164,17 +362,95 @@ class Walk:
             if self._wrong == 0 and node.on_silence:
                 return self._leave(Event.ON_SILENCE, node.on_silence)
             return self._leave(Event.FALLBACK, node.fallback)
-        retry, count = (node.no_match, self._wrong) if key else (node.no_input, self._silent)
+        retry, count = (node.no_match, self._wrong) if wrong else (node.no_input, self._silent)
         said = (retry[min(count, len(retry)) - 1],) if retry else ()
-        self._note(Event.RETRY, f"{'no_match' if key else 'no_input'} {self._attempt + 1}/{node.max_attempts}")
+        self._note(Event.RETRY, f"{'no_match' if wrong else 'no_input'} {self._attempt + 1}/{node.max_attempts}")
         return self._ask(node, (*said, node.prompt))
 
+    # -- say, lookup, transfer, goto -------------------------------------------------------
+    def _say(self, node: SayNode) -> Command:
+        text = render(node.value, self.variables)
+        value = say_value(node.kind, text)
+        if value is None:
+            self._note(Event.SKIPPED, f"{text!r} is not a {node.kind} value")
+            return self._enter(node.next)
+        return Say(node.kind, value)
+
+    def _lookup(self, node: LookupNode) -> Command:
+        template = node.url if node.source == "http" else node.key
+        assert template is not None
+        missing = missing_fields(template, self.variables)
+        if missing or not template:
+            self._note(Event.LOOKUP, f"not found: no value for {', '.join(missing)}")
+            return self._leave(Event.CHOICE, node.not_found)
+        if node.source == "http":
+            return Lookup("http", render(template, self.variables, lambda v: quote(v, safe="")),
+                          timeout_s=node.timeout_s)
+        return Lookup("customer_db", render(template, self.variables), node.field, node.timeout_s)
+
+    def _lookup_answer(self, node: LookupNode, result: Result) -> Command:
+        if isinstance(result, LookupFailure):
+            self._note(Event.LOOKUP, f"failure: {result.reason}")
+            return self._leave(Event.CHOICE, node.failure)
+        if result is None or (isinstance(result, Mapping) and not result):
+            self._note(Event.LOOKUP, "not found")
+            return self._leave(Event.CHOICE, node.not_found)
+        if not isinstance(result, Mapping):
+            raise TypeError(f"lookup result must be a mapping, None or LookupFailure, got {type(result).__name__}")
+        found = pick_fields(result, node.fields)
+        self.variables.update(found)
+        self._note(Event.LOOKUP, f"found: {', '.join(sorted(found))}")
+        return self._leave(Event.CHOICE, node.found)
+
+    def _transfer_answer(self, node: TransferNode, outcome: str) -> Command:
+        if node.mode == "goto" or outcome == "transferred":
+            self._note(Event.FINISH, "transferred")
+            return Finish("transferred")
+        target = node.next if outcome == "answered" else node.on_failure
+        assert target is not None
+        return self._leave(Event.CHOICE, target)
+
+    def _switch_flow(self, node: GotoNode, result: Result) -> Command:
+        target = (node.node or result.entry) if isinstance(result, Flow) else None
+        if isinstance(result, Flow) and target in result.nodes:
+            self._note(Event.CHOICE, f"{result.name}:{target}")
+            self.flow = result
+            return self._enter(target)
+        self._note(Event.FALLBACK, f"flow {node.flow!r} is not served" + (f" (or has no node {node.node!r})"
+                                                                          if node.node else ""))
+        if node.fallback:
+            return self._enter(node.fallback)
+        self._note(Event.FINISH, "error")
+        return Finish("error")
+
+    # -- bookkeeping -------------------------------------------------------------------------
     def _leave(self, how: Event, target: str) -> Command:
         self._note(how, target)
         return self._enter(target)
 
+    def _label(self, name: str) -> str:
+        return name if self.flow.name == self._home else f"{self.flow.name}:{name}"
+
     def _note(self, event: Event, detail: str = "") -> None:
-        self.trail.append(Decision(self.node, event, detail))
+        self.trail.append(Decision(self._label(self.node), event, detail))
+
+
+def _entry_ok(node: CollectNode, keys: str) -> bool:
+    if not node.min_length <= len(keys) <= node.max_length or not set(keys) <= set(ALL_KEYS):
+        return False
+    return node.pattern is None or re.fullmatch(node.pattern, keys) is not None
+
+
+def _keys(result: Result) -> str:
+    if not isinstance(result, str):
+        raise TypeError(f"expected the keys pressed, got {type(result).__name__}")
+    return result
+
+
+def _outcome(result: Result, known: tuple[str, ...], what: str) -> str:
+    if result not in known:
+        raise ValueError(f"unknown {what} outcome {result!r}; expected one of {known}")
+    return str(result)
 
 
 def _after_queue(node: QueueNode, result: str) -> str:
@@ -184,6 +460,4 @@ def _after_queue(node: QueueNode, result: str) -> str:
         return node.on_timeout
     if result == "callback":
         return node.on_callback or node.next
-    if result in ("nobody_logged_in", "queue_full"):
-        return node.on_nobody
-    raise ValueError(f"unknown queue outcome {result!r}; expected one of {QUEUE_RESULTS}")
+    return node.on_nobody  # nobody_logged_in, queue_full

@@ -209,7 +209,8 @@ class AmiClient:
     async def originate(self, channel: str, *, context: str | None = None, exten: str | None = None,
                         priority: int = 1, application: str | None = None, data: str = "",
                         caller_id: str = "", timeout_s: float = 30.0,
-                        variables: Mapping[str, str] | None = None, channel_id: str | None = None) -> str:
+                        variables: Mapping[str, str] | None = None, channel_id: str | None = None,
+                        action_id: str | None = None) -> str:
         """Async Originate with a known ChannelId; returns that uniqueid. Never retried."""
         channel_id = channel_id or str(uuid.uuid4())
         fields: dict[str, Any] = {"Action": "Originate", "Channel": channel, "Async": "true",
@@ -220,6 +221,8 @@ class AmiClient:
             fields.update(Context=context, Exten=exten, Priority=str(priority))
         if caller_id:
             fields["CallerID"] = caller_id
+        if action_id:
+            fields["ActionID"] = action_id  # its OriginateResponse event carries it back
         if variables:
             fields["Variable"] = [f"{k}={v}" for k, v in variables.items()]
         # as_list=False: the "successfully queued" ack is the answer; OriginateResponse (after the

@@ -80,6 +80,16 @@ class DialEnd(AmiEvent):
 
 
 @dataclass(frozen=True)
+class OriginateResponse(AmiEvent):
+    """An async Originate connected (success) or failed; reason is Asterisk's numeric code."""
+
+    action_id: str
+    uniqueid: str
+    success: bool
+    reason: str
+
+
+@dataclass(frozen=True)
 class UserEvent(AmiEvent):
     name: str
     headers: Mapping[str, str]
@@ -141,6 +151,9 @@ _TRANSLATORS = {
     "dialend": lambda m: DialEnd(uniqueid=m.get("Uniqueid", ""), dest_uniqueid=m.get("DestUniqueid", ""),
                                  dest_channel=m.get("DestChannel", ""), status=m.get("DialStatus", "")),
     "userevent": _user_event,
+    "originateresponse": lambda m: OriginateResponse(action_id=m.get("ActionID", ""), uniqueid=m.get("Uniqueid", ""),
+                                                     success=m.get("Response", "") == "Success",
+                                                     reason=m.get("Reason", "")),
 }
 
 

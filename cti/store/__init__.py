@@ -9,6 +9,7 @@ from cti.store.models import (
     RECORD_TYPES,
     AgentStateRecord,
     CdrRecord,
+    DialAttemptRecord,
     QueueEvent,
     QueueLogRecord,
     SpoolFormatError,
@@ -19,7 +20,13 @@ from cti.store.models import (
     queue_log,
     record_from_json,
 )
-from cti.store.queries import fetch_agent_states, fetch_cdrs, fetch_queue_log, latest_agent_states
+from cti.store.queries import (
+    fetch_agent_states,
+    fetch_cdrs,
+    fetch_dial_attempts,
+    fetch_queue_log,
+    latest_agent_states,
+)
 from cti.store.spool import Spool
 from cti.store.writer import CdrWriter, RecordWriter, WriterStats
 
@@ -28,6 +35,7 @@ __all__ = [
     "AgentStateRecord",
     "CdrRecord",
     "CdrWriter",
+    "DialAttemptRecord",
     "QueueEvent",
     "QueueLogRecord",
     "Record",
@@ -41,6 +49,7 @@ __all__ = [
     "create_schema",
     "fetch_agent_states",
     "fetch_cdrs",
+    "fetch_dial_attempts",
     "fetch_queue_log",
     "insert_ignore",
     "insert_ignore_stmt",

@@ -19,10 +19,10 @@ from typing import Final, Literal, get_args
 from uuid import uuid4
 
 from cti.store.codec import Record, SpoolFormatError, load_spool_object
-from cti.store.schema import UtcDateTime, agent_state_log, cdr, metadata, queue_log
+from cti.store.schema import UtcDateTime, agent_state_log, cdr, dial_attempt, metadata, queue_log
 
 __all__ = [
-    "RECORD_TYPES", "AgentStateRecord", "CdrRecord", "QueueEvent", "QueueLogRecord", "Record",
+    "RECORD_TYPES", "AgentStateRecord", "CdrRecord", "DialAttemptRecord", "QueueEvent", "QueueLogRecord", "Record",
     "SpoolFormatError", "UtcDateTime", "agent_state_log", "cdr", "metadata", "queue_log",
     "record_from_json",
 ]
@@ -169,8 +169,42 @@ def _require_json_text(data: object) -> None:
         raise ValueError(f"QueueLogRecord.data is not valid JSON ({exc}); use json.dumps") from None
 
 
+DIAL_OUTCOMES = ("human", "machine", "busy", "no_answer", "failed", "dropped")
+
+
+@dataclass(frozen=True, slots=True)
+class DialAttemptRecord(Record):
+    """One finished outbound attempt: `outcome` is one of DIAL_OUTCOMES (`dropped` = abandoned by us)."""
+
+    KIND = "dial_attempt"
+    TABLE = dial_attempt
+    KEY = "attempt_id"
+
+    attempt_id: str
+    campaign: str
+    lead_id: str
+    number: str
+    outcome: str
+    started_at: datetime = field(default_factory=utc_now)
+    ended_at: datetime = field(default_factory=utc_now)
+    answered_at: datetime | None = None
+    amd_status: str | None = None
+    amd_cause: str | None = None
+    agent: str | None = None
+    call_id: str | None = None
+    wait_s: float | None = None
+    talk_s: float | None = None
+    id: int | None = None
+
+    def _validate(self) -> None:
+        if not self.attempt_id or not self.campaign or not self.lead_id:
+            raise ValueError("DialAttemptRecord.attempt_id, campaign and lead_id must be non-empty")
+        if self.outcome not in DIAL_OUTCOMES:
+            raise ValueError(f"DialAttemptRecord.outcome must be one of {DIAL_OUTCOMES}, got {self.outcome!r}")
+
+
 RECORD_TYPES: Final[dict[str, type[Record]]] = {
-    cls.KIND: cls for cls in (CdrRecord, AgentStateRecord, QueueLogRecord)
+    cls.KIND: cls for cls in (CdrRecord, AgentStateRecord, QueueLogRecord, DialAttemptRecord)
 }
 
 

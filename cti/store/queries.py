@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cti.store.models import AgentStateRecord, CdrRecord, QueueLogRecord, Record
+from cti.store.models import AgentStateRecord, CdrRecord, DialAttemptRecord, QueueLogRecord, Record
 from cti.store.schema import agent_state_log
 
 R = TypeVar("R", bound=Record)
@@ -32,6 +32,11 @@ async def fetch_agent_states(engine: AsyncEngine, **filters: Any) -> list[AgentS
 async def fetch_queue_log(engine: AsyncEngine, **filters: Any) -> list[QueueLogRecord]:
     """All queue events whose columns equal the given values, oldest first."""
     return await _fetch(engine, QueueLogRecord, "at", filters, "fetch_queue_log")
+
+
+async def fetch_dial_attempts(engine: AsyncEngine, **filters: Any) -> list[DialAttemptRecord]:
+    """All finished dial attempts whose columns equal the given values, oldest first."""
+    return await _fetch(engine, DialAttemptRecord, "started_at", filters, "fetch_dial_attempts")
 
 
 async def _fetch(

@@ -124,3 +124,46 @@ queue_log = Table(
     Index("ix_queue_log_queue_at", "queue", "at"),
     Index("ix_queue_log_call_id", "call_id"),
 )
+
+
+# Outbound leads: one row per person to call per campaign; updated as attempts resolve.
+lead = Table(
+    "lead",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("campaign", String(80), nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("status", String(16), nullable=False),
+    Column("callback_at", UtcDateTime),
+    Column("data", Text),
+    Index("ix_lead_campaign_status", "campaign", "status"),
+    Index("ux_lead_campaign_number", "campaign", "number", unique=True),
+)
+
+# One row per finished outbound dial attempt (append-only, keyed by the attempt id).
+dial_attempt = Table(
+    "dial_attempt",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("attempt_id", String(64), nullable=False, unique=True),
+    Column("campaign", String(80), nullable=False),
+    Column("lead_id", String(64), nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime),
+    Column("ended_at", UtcDateTime, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("amd_status", String(16)),
+    Column("amd_cause", String(64)),
+    Column("agent", String(80)),
+    Column("call_id", String(64)),
+    Column("wait_s", Float),
+    Column("talk_s", Float),
+    Index("ix_dial_attempt_campaign_started", "campaign", "started_at"),
+    Index("ix_dial_attempt_lead", "lead_id"),
+)

@@ -26,7 +26,8 @@ def sandbox() -> Sandbox:
     return box
 
 
-def engine_config(tmp_path: Path, url: str | None = None, acd: str | None = None) -> Path:
+def engine_config(tmp_path: Path, url: str | None = None, acd: str | None = None,
+                  campaigns: str | None = None) -> Path:
     """A hotline.yaml for one test (written to disk: the CLI and the loader read it like an operator's)."""
     path = tmp_path / "hotline.yaml"
     path.write_text(json.dumps({
@@ -35,6 +36,7 @@ def engine_config(tmp_path: Path, url: str | None = None, acd: str | None = None
         "ivr": {"flows_dir": str(REPO / "config/ivr"), "sounds_dir": str(REPO / "sounds")},
         "acd": {"config": acd or str(REPO / "config/acd.yaml"), "tick_interval": 0.2},
         "control": {"socket": str(tmp_path / "hotline.sock")},
+        "dialer": {"campaigns_dir": campaigns or str(REPO / "config/campaigns"), "interval": 0.5},
         "shutdown": {"drain_timeout": 5.0},
     }, indent=2))  # JSON is YAML
     return path
@@ -78,8 +80,8 @@ async def stop_engine(running: RunningEngine) -> None:
 async def engine_factory(sandbox, tmp_path):
     started: list[RunningEngine] = []
 
-    async def factory(url: str | None = None, acd: str | None = None) -> RunningEngine:
-        running = await start_engine(engine_config(tmp_path, url=url, acd=acd))
+    async def factory(url: str | None = None, acd: str | None = None, campaigns: str | None = None) -> RunningEngine:
+        running = await start_engine(engine_config(tmp_path, url=url, acd=acd, campaigns=campaigns))
         started.append(running)
         return running
 

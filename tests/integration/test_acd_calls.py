@@ -55,7 +55,7 @@ async def test_billing_caller_reaches_the_agent_with_billing_skill(hotline, tmp_
     row = await hotline.cdr(caller="5551101")
     assert (row.queue, row.agent, row.disposition) == ("billing", "1001", "completed")
     assert row.ivr_path == "by_tier>welcome>menu>agent>done"
-    assert 3.0 <= row.talk_s <= 6.0
+    assert 3.0 <= row.talk_s <= 8.0  # agent-sim talks 4 s; ANSWEREDTIME is whole seconds
     assert row.wait_s is not None and row.wait_s < 5.0
     assert await queue_events(hotline, row.call_id) == [("enqueue", None), ("offer", "1001"), ("answer", "1001")]
     await until(lambda: state(hotline, "1001")[0] == "ready", 10, message="Alice back to ready after wrap-up")

@@ -25,6 +25,7 @@ from cti.store import (
     record_from_json,
 )
 from cti.store.spool import Spool
+from cti.store.schema import dial_attempt
 
 aware_datetimes = st.datetimes(
     min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1),
@@ -73,8 +74,10 @@ def test_each_kind_is_bound_to_its_table_and_unique_key() -> None:
         "cdr": (cdr, "call_id"),
         "agent_state_log": (agent_state_log, "event_id"),
         "queue_log": (queue_log, "event_id"),
+        "dial_attempt": (dial_attempt, "attempt_id"),
     }
-    for table, key in [(cdr, "call_id"), (agent_state_log, "event_id"), (queue_log, "event_id")]:
+    for table, key in [(cdr, "call_id"), (agent_state_log, "event_id"), (queue_log, "event_id"),
+                       (dial_attempt, "attempt_id")]:
         assert table.c[key].unique and not table.c[key].nullable
 
 

@@ -1,0 +1,76 @@
+"""Commands from agent desktops: ``{prefix}/agents/{agent_id}/cmd`` -> `Commands` -> a reply.
+
+The agent id comes from the TOPIC, so the broker's ACL (an agent may publish only under its
+own id) decides who can command whom; a body naming another agent is refused. Everything a
+desktop can get wrong (bad JSON, an oversized body, an unknown command, a retained command
+that would replay on every reconnect) becomes an error reply with a stable ``error_id``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+MAX_PAYLOAD = 4096
+AGENT_COMMANDS = ("login", "logout", "ready", "pause", "end_wrapup")
+RequestId = Annotated[str, Field(max_length=64)] | Annotated[int, Field(ge=0, lt=2**63)] | None
+
+
+class DesktopCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cmd: Literal["login", "logout", "ready", "pause", "end_wrapup"]
+    reason: str = ""
+    request_id: RequestId = None
+    agent: str | None = None  # optional; must then equal the agent id of the topic
+
+
+Execute = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def handle(agent_id: str, payload: bytes, retained: bool, execute: Execute) -> dict[str, Any]:
+    """The reply to one command message from `agent_id` (never raises for bad input)."""
+    if retained:
+        return error(None, "retained-command", "commands must not be published with retain: "
+                     "a retained command would run again on every reconnect")
+    if len(payload) > MAX_PAYLOAD:
+        return error(None, "payload-too-large", f"{len(payload)} bytes; commands are at most {MAX_PAYLOAD}")
+    try:
+        body = json.loads(payload)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return error(None, "bad-json", f"send one JSON object ({exc})")
+    if not isinstance(body, dict):
+        return error(None, "bad-json", "send one JSON object, e.g. {\"cmd\": \"ready\"}")
+    request_id = _request_id(body)
+    if body.get("cmd") not in AGENT_COMMANDS:
+        return error(request_id, "unknown-command",
+                     f"cmd {body.get('cmd')!r} is not one of: {', '.join(AGENT_COMMANDS)}")
+    try:
+        command = DesktopCommand.model_validate(body)
+    except ValidationError as exc:
+        return error(request_id, "invalid-command", _describe(exc))
+    if command.agent is not None and command.agent != agent_id:
+        return error(request_id, "agent-mismatch",
+                     f"topic is for agent {agent_id!r} but the body names {command.agent!r}")
+    result = execute({"cmd": f"agent.{command.cmd}", "agent": agent_id, "reason": command.reason})
+    return {"request_id": command.request_id, **result}
+
+
+def error(request_id: object, error_id: str, message: str) -> dict[str, Any]:
+    return {"request_id": request_id, "ok": False, "error_id": error_id, "message": message}
+
+
+def _request_id(body: dict[str, Any]) -> str | int | None:
+    """Echoed even on errors so the desktop can match them, when it is a sane value."""
+    rid = body.get("request_id")
+    if isinstance(rid, bool):
+        return None
+    if isinstance(rid, str) and len(rid) <= 64 or isinstance(rid, int) and 0 <= rid < 2**63:
+        return rid
+    return None
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors())

@@ -1,0 +1,33 @@
+"""ACD events -> MQTT messages (pure: returns what to publish, the bridge publishes it).
+
+`AcdService` notifies ``('agent', {agent, from, event, state, reason})`` for every agent state
+change and ``('queue', {queue, call, event, ...fields})`` for every queue-log event (enqueue,
+offer, answer, abandon, timeout...). The shell puts the caller context (number, customer
+record, tier, IVR path, digits, wait) into the queue event's fields; they are passed on as
+given, and an ``offer`` to an agent is also that agent's screen pop.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from cti.mqtt.topics import Topics
+
+
+class Message(NamedTuple):
+    topic: str
+    payload: dict[str, Any]
+    retain: bool = False
+
+
+def acd_messages(topics: Topics, kind: str, payload: dict[str, Any], at: str) -> list[Message]:
+    """Raises `topics.BadTopicLevel` for an id that cannot be a topic level."""
+    if kind == "agent":
+        return [Message(topics.agent_state(payload["agent"]), {**payload, "at": at}, retain=True)]
+    if kind == "queue":
+        body = {**payload, "at": at}
+        out = [Message(topics.call_events(payload["call"]), body)]
+        if payload.get("event") == "offer" and payload.get("agent_id"):
+            out.append(Message(topics.screenpop(payload["agent_id"]), body))
+        return out
+    return []

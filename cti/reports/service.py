@@ -1,0 +1,97 @@
+"""Run every report query on one connection and shape the results (the `Report` mapping).
+
+The database aggregates; Python only pivots the handful of grouped rows it gets back
+(queues x KPIs, agents x states, intervals) and fills empty intervals with zeros.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from cti.reports import agents, callers, kpis, traffic
+from cti.reports.dialer import dialer_section
+from cti.reports.options import ReportOptions
+
+Report = dict[str, Any]
+
+
+async def build_report(engine: AsyncEngine, opts: ReportOptions) -> Report:
+    async with engine.connect() as conn:
+        return {
+            "period": _period(opts),
+            "queues": await _queues(conn, opts),
+            "agents": await _agents(conn, opts),
+            "intervals": await _intervals(conn, opts),
+            "fcr": await _fcr(conn, opts),
+            "ivr": await _ivr(conn, opts),
+            "dialer": await dialer_section(conn, opts),
+        }
+
+
+def _period(opts: ReportOptions) -> dict[str, Any]:
+    iso = lambda t: t.isoformat() if t else None  # noqa: E731
+    return {"from": iso(opts.start), "to": iso(opts.end), "queue": opts.queue, "agent": opts.agent,
+            "interval_min": opts.interval_min, "sl_seconds": opts.sl_seconds,
+            "short_abandon_s": opts.short_abandon_s}
+
+
+async def _queues(conn: AsyncConnection, opts: ReportOptions) -> list[dict[str, Any]]:
+    wraps = {row.queue: float(row.seconds or 0) for row in await conn.execute(agents.wrapup_per_queue(opts))}
+    rows = (await conn.execute(traffic.per_queue(opts))).mappings()
+    return [kpis.queue_kpis(row, wraps.get(row["queue"], 0.0)) for row in rows]
+
+
+async def _agents(conn: AsyncConnection, opts: ReportOptions) -> list[dict[str, Any]]:
+    states: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    pauses: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    calls: dict[str, int] = defaultdict(int)
+    for row in await conn.execute(agents.per_agent_state(opts)):
+        seconds = float(row.seconds or 0)
+        states[row.agent_id][row.to_state] += seconds
+        calls[row.agent_id] += int(row.calls or 0)
+        if row.to_state == "paused":
+            pauses[row.agent_id][row.reason or "unspecified"] += seconds
+    return [kpis.agent_kpis(a, calls[a], states[a], pauses[a]) for a in sorted(states)
+            if any(s != "logged_out" and v > 0 for s, v in states[a].items())]
+
+
+async def _intervals(conn: AsyncConnection, opts: ReportOptions) -> list[dict[str, Any]]:
+    found = {int(row["bucket"]): row for row in (await conn.execute(traffic.per_interval(opts))).mappings()}
+    step = opts.interval_min * 60
+    first = _floor(opts.start, step) if opts.start else min(found, default=None)
+    last = _floor(opts.end, step, exclusive=True) if opts.end else max(found, default=None)
+    if first is None or last is None:
+        return []
+    empty = {"offered": 0, "answered": 0, "abandoned": 0, "short_abandons": 0, "late_abandons": 0,
+             "answered_in_sl": 0, "wait_sum": None}
+    return [{"start": datetime.fromtimestamp(b, UTC).isoformat(), **kpis.traffic(found.get(b, empty))}
+            for b in range(first, last + step, step)]
+
+
+def _floor(t: datetime, step: int, *, exclusive: bool = False) -> int:
+    seconds = t.timestamp()
+    bucket = int(seconds // step * step)
+    return bucket - step if exclusive and bucket == seconds else bucket
+
+
+async def _fcr(conn: AsyncConnection, opts: ReportOptions) -> dict[str, Any]:
+    row = (await conn.execute(callers.fcr(opts))).one()
+    calls = int(row.calls or 0)
+    r24, r7 = int(row.repeat_24h or 0), int(row.repeat_7d or 0)
+    return {"calls": calls, "callers": int(row.callers or 0), "repeat_24h": r24, "repeat_7d": r7,
+            "fcr_24h": kpis.share_without_repeat(calls, r24), "fcr_7d": kpis.share_without_repeat(calls, r7)}
+
+
+async def _ivr(conn: AsyncConnection, opts: ReportOptions) -> dict[str, Any]:
+    row = (await conn.execute(callers.ivr_totals(opts))).one()
+    calls = int(row.calls or 0)
+    drops = [{"exit_node": r.exit_node, "calls": int(r.calls), "share": kpis.ratio(int(r.calls), calls)}
+             for r in await conn.execute(callers.ivr_drop_out(opts))]
+    contained = int(row.contained or 0)
+    return {"calls": calls, "contained": contained, "containment_rate": kpis.ratio(contained, calls),
+            "to_queue": int(row.to_queue or 0), "dropped": int(row.dropped or 0),
+            "drop_out_rate": kpis.ratio(int(row.dropped or 0), calls), "drop_out": drops}

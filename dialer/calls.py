@@ -1,0 +1,114 @@
+"""An answered outbound call: answering-machine detection, then an agent within 2 s, or safe harbor.
+
+The called person's channel reaches `agi://…/dialer/<campaign>` when they answer. This coroutine
+owns the call from there: it runs Asterisk's AMD() with the campaign's parameters (each passed
+as a validated application argument), leaves the campaign's message on a machine (or hangs up),
+and puts a human into the campaign's ACD queue at top priority. If no agent is reserved within
+the safe-harbor time the person hears the safe-harbor message and the attempt counts as dropped
+(abandoned by us), which is what the pacer's abandonment cap measures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from acd.models import Task
+from acd.service import AcdService, Offered, Refused, TimedOut, Withdrawn
+from cti.agi import CallerHungUp, CallSession
+from cti.queue_call import QueueCall, QueueOutcome
+from dialer.service import Attempt, DialerService
+
+log = logging.getLogger("hotline.dialer")
+SAFE_HARBOR_S = 2.0
+TOP_PRIORITY = 100
+
+
+class OutboundCalls:
+    """FastAGI handler for answered dialer calls."""
+
+    def __init__(self, dialer: DialerService, acd: AcdService, sounds_dir: Path,
+                 *, safe_harbor_s: float = SAFE_HARBOR_S) -> None:
+        self.dialer, self.acd, self.sounds_dir = dialer, acd, sounds_dir
+        self.safe_harbor_s = safe_harbor_s
+
+    def prompt(self, name: str, language: str = "en") -> str:
+        return str((self.sounds_dir / language / name).resolve())
+
+    async def handle(self, call: CallSession) -> None:
+        attempt = self.dialer.attempt(await call.get_variable("HOTLINE_ATTEMPT") or "")
+        campaign = self.dialer.campaign(attempt.campaign) if attempt else None
+        if attempt is None or campaign is None:
+            log.warning("answered dialer call %s has no live attempt; hanging up", call.uniqueid)
+            await call.set_variable("HOTLINE_DONE", "1")
+            await call.hangup()
+            return
+        progress: dict = {"outcome": "dropped"}  # what we know so far, even if the person hangs up
+        try:
+            await self._serve(call, attempt, campaign, progress)
+        except CallerHungUp:
+            log.info("campaign %s: %s hung up (%s)", campaign.name, attempt.lead.number, progress["outcome"])
+        finally:
+            self.dialer.finish(attempt.id, progress.pop("outcome"), call_id=call.uniqueid, **progress)
+
+    async def _serve(self, call: CallSession, attempt: Attempt, campaign, progress: dict) -> None:
+        await call.set_variable("HOTLINE_DONE", "1")  # from here on the engine owns the call
+        progress["amd"] = await self._amd(call, campaign)
+        if progress["amd"][0] == "MACHINE":
+            progress["outcome"] = "machine"
+            self.dialer.classified(attempt, live=False)
+            if campaign.machine_prompt:
+                await call.play(self.prompt(campaign.machine_prompt))
+            await call.hangup()
+            return
+        self.dialer.classified(attempt, live=True)
+        result = await self._to_agent(call, attempt, campaign)
+        progress["wait_s"] = result.wait_s
+        if result.result == "answered":
+            progress.update(outcome="human", agent=result.agent, talk_s=result.talk_s)
+            await call.hangup()
+            return
+        log.info("campaign %s: %s plays safe harbor %s", campaign.name, attempt.lead.number, campaign.safe_harbor_prompt)
+        await call.play(self.prompt(campaign.safe_harbor_prompt))
+        await call.hangup()
+
+    async def _amd(self, call: CallSession, campaign) -> tuple[str, str]:
+        if not campaign.amd.enabled:
+            return "NOTSURE", "amd-off"
+        await call.exec("AMD", *campaign.amd.app_args().split(","))
+        return (await call.get_variable("AMDSTATUS") or "NOTSURE", await call.get_variable("AMDCAUSE") or "")
+
+    async def _to_agent(self, call: CallSession, attempt: Attempt, campaign) -> QueueOutcome:
+        task = Task(id=call.uniqueid, queue=campaign.queue, priority=TOP_PRIORITY, enqueued_at=self.acd.now(),
+                    attributes={"campaign": campaign.name, "number": attempt.lead.number, "name": attempt.lead.name,
+                                **attempt.lead.data})
+        spec = self.acd.router.queues.get(campaign.queue)
+        if spec is None:
+            log.error("campaign %s: queue %r is not in the ACD config", campaign.name, campaign.queue)
+            return QueueOutcome("nobody_logged_in")
+        queue_call = QueueCall(self.acd, call, task, spec, announce=None)
+        inbox = self.acd.open(task)
+        try:
+            while True:
+                try:
+                    event = await asyncio.wait_for(inbox.events.get(), self.safe_harbor_s)
+                except asyncio.TimeoutError:
+                    self.acd.leave(task.id, "abandon")
+                    log.info("campaign %s: no agent within %.0f s for %s: safe harbor", campaign.name,
+                             self.safe_harbor_s, attempt.lead.number)
+                    return QueueOutcome("dropped", wait_s=queue_call.waited())
+                if isinstance(event, Offered):
+                    if await queue_call.ring(inbox, event.reservation):
+                        return queue_call.outcome
+                elif isinstance(event, (Refused, TimedOut)):
+                    return QueueOutcome("dropped", wait_s=queue_call.waited())
+                else:
+                    assert isinstance(event, Withdrawn)
+        except CallerHungUp:
+            if inbox.answered.is_set():
+                return queue_call.outcome  # they talked to an agent, then hung up: a normal end
+            self.acd.abandon(task.id)
+            raise
+        finally:
+            self.acd.close(task.id)

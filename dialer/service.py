@@ -1,0 +1,250 @@
+"""Running campaigns: the asyncio shell around the pure pacer and hopper.
+
+Theory of operation: a started campaign loads its dialable leads from the database into a
+hopper. Every `interval` the service builds a `PacingState` from the ACD (agents of the
+campaign's queue: ready, in wrap-up and how long is left, on a call and for how long) and from
+its own attempts in flight (ringing, in AMD, live and waiting), asks the pacer how many lines to
+dial, takes that many leads and originates them over AMI (Async, ChannelId known in advance, the
+attempt id in channel variables; never re-sent). Outcomes arrive two ways: an `OriginateResponse`
+for calls that never connected (busy, no answer, failed) and the answered call's own FastAGI
+session (`dialer.calls`), which runs AMD and puts humans through the ACD. Every finished attempt
+is recorded, feeds the pacer's statistics, and reschedules its lead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from acd.models import AgentState
+from acd.service import AcdService
+from cti.store import DialAttemptRecord
+from dialer.campaign import Campaign, find_campaign
+from dialer.hopper import Hopper
+from dialer.leads import Lead, LeadStatus, retry_after
+from dialer.numbers import load_dnc
+from dialer.pacing import Pacer, PacingState, make_pacer
+from dialer.stats import PacingStats, Priors
+from dialer.store import load_dialable, save_lead
+
+log = logging.getLogger("hotline.dialer")
+ORIGINATE_FAILURE = {"5": "busy", "3": "no_answer", "1": "no_answer", "8": "busy", "0": "failed"}
+
+
+class Originator(Protocol):
+    async def originate(self, channel: str, **kwargs) -> str: ...
+
+
+@dataclass
+class Attempt:
+    id: str
+    lead: Lead
+    campaign: str
+    started: float
+    started_at: datetime
+    phase: str = "ringing"  # ringing -> amd -> live -> connected
+    answered: float | None = None
+
+
+@dataclass
+class CampaignRun:
+    campaign: Campaign
+    hopper: Hopper
+    pacer: Pacer
+    stats: PacingStats
+    state: str = "running"  # running | paused | stopped
+    inflight: dict[str, Attempt] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class DialerService:
+    """Starts, paces and stops campaigns; one instance per engine."""
+
+    def __init__(self, campaigns_dir: Path, db, ami: Originator, acd: AcdService, records, *,
+                 interval: float = 1.0, clock=time.monotonic) -> None:
+        self.campaigns_dir, self.db, self.ami, self.acd = campaigns_dir, db, ami, acd
+        self.records = records
+        self.interval, self.clock = interval, clock
+        self.runs: dict[str, CampaignRun] = {}
+        self._attempts: dict[str, Attempt] = {}
+        self._saves: set[asyncio.Task] = set()
+
+    # -- control -------------------------------------------------------------------------
+    async def start(self, name: str) -> dict:
+        run = self.runs.get(name)
+        if run is None:
+            campaign = find_campaign(name, self.campaigns_dir)
+            dnc, _ = load_dnc(campaign.dnc_lists)
+            hopper = Hopper(campaign, dnc)
+            hopper.extend(await load_dialable(self.db, campaign.name), _utc())
+            p = campaign.pacing
+            stats = PacingStats(Priors(p.answer_rate, p.live_rate, p.ring_s, p.talk_s, p.wrapup_s),
+                                ring_timeout_s=campaign.ring_timeout_s)
+            pacer = make_pacer(campaign.mode, stats, cap=campaign.abandon_cap,
+                               window=campaign.abandon_window_calls, target_fraction=p.target_fraction)
+            run = self.runs[campaign.name] = CampaignRun(campaign, hopper, pacer, stats)
+        run.state = "running"
+        log.info("campaign %s running (%s, %d leads in the hopper)", run.campaign.name, run.campaign.mode,
+                 len(run.hopper))
+        return self.status(run.campaign.name)
+
+    def pause(self, name: str) -> dict:
+        self._run(name).state = "paused"
+        return self.status(name)
+
+    def stop(self, name: str) -> dict:
+        run = self._run(name)
+        run.state = "stopped"
+        status = self.status(name)
+        if not run.inflight:
+            del self.runs[name]
+        return status
+
+    def status(self, name: str) -> dict:
+        run = self._run(name)
+        return {"campaign": name, "state": run.state, "mode": run.campaign.mode, "hopper": len(run.hopper),
+                "in_flight": len(run.inflight), **run.counts}
+
+    def _run(self, name: str) -> CampaignRun:
+        if name not in self.runs:
+            raise KeyError(name)
+        return self.runs[name]
+
+    # -- pacing loop ---------------------------------------------------------------------
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            for run in list(self.runs.values()):
+                if run.state == "running":
+                    await self._pace(run)
+
+    async def _pace(self, run: CampaignRun) -> None:
+        now = self.clock()
+        lines = run.pacer.lines_to_dial(self._pacing_state(run, now), now)
+        for lead in run.hopper.next_batch(lines, _utc()) if lines > 0 else []:
+            await self._dial(run, lead)
+
+    def _pacing_state(self, run: CampaignRun, now: float) -> PacingState:
+        spec = self.acd.router.queues.get(run.campaign.queue)
+        agents = [a for a in self.acd.router.agents.values()
+                  if spec and all(a.skills.get(s, 0) >= lvl for s, lvl in spec.skills.items())]
+        wrapup = spec.wrapup_s if spec else 0.0
+        phases = [a.phase for a in run.inflight.values()]
+        return PacingState(
+            agents_ready=sum(a.state == AgentState.READY for a in agents),
+            wrapup_remaining_s=tuple(max(0.0, a.state_since + wrapup - now) for a in agents
+                                     if a.state == AgentState.WRAP_UP),
+            talk_elapsed_s=tuple(now - a.state_since for a in agents if a.state == AgentState.ON_CALL),
+            ringing_age_s=tuple(now - a.started for a in run.inflight.values() if a.phase == "ringing"),
+            in_amd=phases.count("amd"), live_waiting=phases.count("live"), stats=run.stats)
+
+    async def _dial(self, run: CampaignRun, lead: Lead) -> None:
+        attempt = Attempt(uuid.uuid4().hex, lead, run.campaign.name, self.clock(), _utc())
+        lead.attempts += 1
+        run.inflight[attempt.id] = self._attempts[attempt.id] = attempt
+        c = run.campaign
+        try:
+            await self.ami.originate(
+                c.channel(lead.number), context="hotline-outbound", exten="s", caller_id=_caller_id(c),
+                timeout_s=c.ring_timeout_s, channel_id=attempt.id, action_id=attempt.id,
+                variables={"HOTLINE_ATTEMPT": attempt.id, "HOTLINE_CAMPAIGN": c.name})
+        except (OSError, asyncio.TimeoutError, RuntimeError, ValueError) as exc:
+            log.warning("campaign %s: originate to %s failed: %s", c.name, lead.number, exc)
+            self.finish(attempt.id, "failed")
+            return
+        self._count(run, "dialed")
+        self._save(lead)
+
+    # -- outcomes ------------------------------------------------------------------------
+    def attempt(self, attempt_id: str) -> Attempt | None:
+        return self._attempts.get(attempt_id)
+
+    def campaign(self, name: str) -> Campaign | None:
+        run = self.runs.get(name)
+        return run.campaign if run else None
+
+    def on_originate_response(self, action_id: str, success: bool, reason: str) -> None:
+        """AMI hook: an originated call connected (answered) or failed before connecting."""
+        attempt = self._attempts.get(action_id)
+        if attempt is None:
+            return
+        run = self.runs.get(attempt.campaign)
+        if success:
+            attempt.phase, attempt.answered = "amd", self.clock()
+            if run:
+                run.stats.observe_attempt(True, attempt.answered - attempt.started)
+            return
+        if run:
+            run.stats.observe_attempt(False)
+        self.finish(attempt.id, ORIGINATE_FAILURE.get(reason, "failed"))
+
+    def classified(self, attempt: Attempt, live: bool) -> None:
+        run = self.runs.get(attempt.campaign)
+        attempt.phase = "live" if live else "machine"
+        if run and attempt.answered is not None:
+            run.stats.observe_classification(live, self.clock() - attempt.answered)
+
+    def finish(self, attempt_id: str, outcome: str, *, agent: str | None = None, call_id: str | None = None,
+               amd: tuple[str, str] | None = None, wait_s: float | None = None, talk_s: float | None = None) -> None:
+        attempt = self._attempts.pop(attempt_id, None)
+        if attempt is None:
+            return
+        run = self.runs.get(attempt.campaign)
+        lead = attempt.lead
+        self.records.submit(DialAttemptRecord(
+            attempt_id=attempt.id, campaign=attempt.campaign, lead_id=lead.id, number=lead.number,
+            outcome=outcome, started_at=attempt.started_at, ended_at=_utc(),
+            answered_at=_utc() if attempt.answered is not None else None, amd_status=amd[0] if amd else None,
+            amd_cause=amd[1] if amd else None, agent=agent, call_id=call_id, wait_s=wait_s, talk_s=talk_s))
+        log.info("campaign %s attempt %s to %s: %s", attempt.campaign, attempt.id, lead.number, outcome)
+        if run is None:
+            return
+        run.inflight.pop(attempt.id, None)
+        self._count(run, outcome)
+        if outcome in ("human", "dropped"):
+            run.pacer.observe_live(outcome == "dropped")
+        if talk_s:
+            run.stats.observe_talk(talk_s)
+        self._reschedule(run, lead, outcome)
+        if run.state == "stopped" and not run.inflight:
+            self.runs.pop(attempt.campaign, None)
+
+    def _reschedule(self, run: CampaignRun, lead: Lead, outcome: str) -> None:
+        if outcome == "human":
+            lead.status = LeadStatus.DONE
+        else:
+            when = retry_after(outcome, lead.attempts, run.campaign, _utc())
+            lead.status, lead.next_attempt_at = (LeadStatus.RETRY, when) if when else (LeadStatus.EXHAUSTED, None)
+            if when:
+                run.hopper.add(lead, _utc())
+        self._save(lead)
+
+    def _count(self, run: CampaignRun, key: str) -> None:
+        run.counts[key] = run.counts.get(key, 0) + 1
+
+    def _save(self, lead: Lead) -> None:
+        task = asyncio.get_running_loop().create_task(self._save_now(lead), name=f"save lead {lead.id}")
+        self._saves.add(task)
+        task.add_done_callback(self._saves.discard)
+
+    async def _save_now(self, lead: Lead) -> None:
+        try:
+            await asyncio.wait_for(save_lead(self.db, lead), 10)
+        except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
+            log.warning("lead %s not saved (%s); the hopper keeps its state, the next save retries", lead.id, exc)
+
+
+def _caller_id(campaign: Campaign) -> str:
+    return f'"{campaign.caller_name}" <{campaign.caller_id}>' if campaign.caller_name else campaign.caller_id
+
+
+def _utc() -> datetime:
+    return datetime.now(timezone.utc)

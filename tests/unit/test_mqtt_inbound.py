@@ -1,0 +1,65 @@
+"""Desktop commands: topic agent id, validation, error replies (pure, with a recording executor)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, strategies as st
+
+from cti.mqtt.inbound import MAX_PAYLOAD, handle
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def execute(self, raw: dict) -> dict:
+        self.calls.append(raw)
+        return {"ok": True, "agent": {"id": raw["agent"]}}
+
+
+def send(body, agent="1001", retained=False):
+    rec = Recorder()
+    payload = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return handle(agent, payload, retained, rec.execute), rec.calls
+
+
+def test_pause_with_reason_runs_for_the_agent_of_the_topic_and_echoes_request_id():
+    reply, calls = send({"cmd": "pause", "reason": "lunch", "request_id": "r7"})
+    assert calls == [{"cmd": "agent.pause", "agent": "1001", "reason": "lunch"}]
+    assert reply == {"request_id": "r7", "ok": True, "agent": {"id": "1001"}}
+
+
+def test_body_naming_the_same_agent_is_accepted():
+    reply, calls = send({"cmd": "ready", "agent": "1001"})
+    assert reply["ok"] and calls[0]["agent"] == "1001"
+
+
+@pytest.mark.parametrize("body, error_id, request_id", [
+    (b"{nope", "bad-json", None),
+    (b"\xff\xfe", "bad-json", None),
+    ([1, 2], "bad-json", None),
+    ({"request_id": "a"}, "unknown-command", "a"),
+    ({"cmd": "transfer", "request_id": 3}, "unknown-command", 3),
+    ({"cmd": "ready", "colour": "red", "request_id": "b"}, "invalid-command", "b"),
+    ({"cmd": "pause", "reason": 5}, "invalid-command", None),
+    ({"cmd": "ready", "agent": "1002", "request_id": "c"}, "agent-mismatch", "c"),
+    (b" " * (MAX_PAYLOAD + 1), "payload-too-large", None),
+])
+def test_bad_commands_get_an_error_reply_and_never_run(body, error_id, request_id):
+    reply, calls = send(body)
+    assert calls == []
+    assert (reply["ok"], reply["error_id"], reply["request_id"]) == (False, error_id, request_id)
+    assert reply["message"]
+
+
+def test_retained_command_is_refused_so_it_cannot_replay_on_reconnect():
+    reply, calls = send({"cmd": "logout"}, retained=True)
+    assert calls == [] and reply["error_id"] == "retained-command"
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_get_a_reply_and_never_raise(payload):
+    reply = handle("1001", payload, False, Recorder().execute)
+    assert reply["ok"] in (True, False)
