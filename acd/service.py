@@ -141,6 +141,10 @@ class AcdService:
         if reservation is not None:
             self.answered(reservation)
 
+    def reload(self, queues, agents) -> None:
+        """New queues/agents from a config reload; live state and waiting callers are kept."""
+        self._apply(self.router.update_config(queues, agents, self.now()))
+
     # -- agents --------------------------------------------------------------------------
     def agent_command(self, agent_id: str, command: str, reason: str = "") -> Agent:
         agent = self.router.agent(agent_id)

@@ -188,6 +188,8 @@ def simulate(cfg: SimConfig) -> SimResult:
     """Run one simulation and compare it with Erlang C (no patience) or Erlang A."""
     if cfg.agents < 1 or cfg.calls_per_hour <= 0 or cfg.aht_s <= 0 or cfg.hours <= 0:
         raise ValueError("agents, calls_per_hour, aht_s and hours must be positive")
+    if (cfg.patience_s is not None and cfg.patience_s <= 0) or cfg.wrapup_s < 0 or cfg.warmup_h < 0:
+        raise ValueError("patience_s must be positive, wrapup_s and warmup_h non-negative")
     sim = _Simulation(cfg)
     calls = sim.run()
     batches = [_figures(b, cfg.sl_seconds) for b in _batches(calls, sim.start, sim.end, cfg.batches)]

@@ -19,6 +19,7 @@ from cti.calls import InboundCalls
 from cti.config import HotlineConfig
 from cti.registry import CallRegistry
 from acd.config import load_acd
+from acd.reload import AcdConfigWatcher
 from acd.router import Router
 from acd.service import AcdService
 from cti.control import Commands, ControlServer
@@ -49,6 +50,7 @@ class Engine:
         self.flows = FlowLibrary(Path(config.ivr.flows_dir), Path(config.ivr.sounds_dir))
         queues, agents = load_acd(Path(config.acd.config))
         self.acd = AcdService(Router(queues, agents), self.cdrs)
+        self.acd_watcher = AcdConfigWatcher(Path(config.acd.config), self.acd)
         self.registry.on_dial_answered.append(self.acd.on_dial_answered)
         d = config.dialer
         self.dialer = DialerService(Path(d.campaigns_dir), self.db, self.ami, self.acd, self.cdrs, interval=d.interval)
@@ -59,7 +61,7 @@ class Engine:
         self.directory = CustomerDirectory(self.db)
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
                                   self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
-                                  directory=self.directory)
+                                  directory=self.directory, book_callback=self._book_callback)
         g = config.agi
         self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,
                                  max_sessions=g.max_sessions, command_timeout=g.command_timeout)
@@ -69,6 +71,12 @@ class Engine:
             await self.outbound.handle(session)
         else:
             await self.calls.handle(session)
+
+    async def _book_callback(self, task) -> bool:
+        attrs = task.attributes
+        return await self.dialer.book_callback(self.config.dialer.callback_campaign, attrs.get("caller", ""),
+                                               attrs.get("customer_name", ""),
+                                               {"queue": task.queue, "tier": attrs.get("tier", "")})
 
     def stop(self) -> None:
         self._stop.set()
@@ -83,6 +91,7 @@ class Engine:
                 tg.create_task(self.flows.watch(), name="ivr-reload"),
                 tg.create_task(self.acd.run_ticks(self.config.acd.tick_interval), name="acd-ticks"),
                 tg.create_task(self.dialer.run(), name="dialer-pacing"),
+                tg.create_task(self.acd_watcher.watch(), name="acd-reload"),
             ]
             await self.control.start()
             await self.agi.start()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from cti.agi import AgiCommandError, AgiCommandTimeout, AgiProtocolError, CallerHungUp, CallSession
+from acd.models import Task
 from acd.service import AcdService
 from cti.customers import CustomerDirectory
 from cti.queue_call import Announcer, QueueCall, QueueOutcome, UnknownQueue
@@ -52,7 +53,8 @@ class InboundCalls:
 
     def __init__(self, flows: Callable[[], dict[str, Flow]], sounds_dir: Path, registry: CallRegistry,
                  cdrs: CdrSink, *, hangup_wait: float = 2.0, ami_up: Callable[[], bool] = lambda: False,
-                 acd: AcdService | None = None, directory: CustomerDirectory | None = None) -> None:
+                 acd: AcdService | None = None, directory: CustomerDirectory | None = None,
+                 book_callback=None) -> None:
         self._flows = flows
         self._sounds_dir = sounds_dir
         self._registry = registry
@@ -61,6 +63,7 @@ class InboundCalls:
         self._ami_up = ami_up
         self._acd = acd
         self._directory = directory
+        self._book_callback = book_callback  # async (Task) -> bool, or None: no call-back offer
         self.served = 0
         self._recording: set[asyncio.Task[None]] = set()
 
@@ -71,7 +74,9 @@ class InboundCalls:
         if flow:
             variables = {"caller": call.caller, **(await self._lookup(call.caller))}
             runner = FlowRunner(flow, self._sounds_dir, variables=variables,
-                                queue_handler=lambda c, command: self._queue(call, command, runner, facts))
+                                queue_handler=lambda c, command: self._queue(call, command, runner, facts),
+                                customer_lookup=self._customer_lookup(), book_callback=self._ivr_callback,
+                                flows=self._flows)
         try:
             facts.disposition = await self._serve(call, runner, facts)
         finally:
@@ -97,7 +102,8 @@ class InboundCalls:
             facts.answered_at = _now()
             outcome = await runner.run(call)
             await call.set_variable(DONE_VARIABLE, "1")
-            await _hang_up_normally(call)
+            if outcome.disposition != "transferred":  # a Goto transfer already moved the channel on
+                await _hang_up_normally(call)
             return outcome.disposition
         except CallerHungUp:
             log.info("call %s: caller hung up at node %s", call.uniqueid, runner.walk.node)
@@ -105,6 +111,17 @@ class InboundCalls:
         except (AgiCommandError, AgiCommandTimeout, AgiProtocolError, FlowLoopError) as exc:
             log.error("call %s failed at node %s (%s); the dialplan falls back", call.uniqueid, runner.walk.node, exc)
             return "error"
+
+    def _customer_lookup(self):
+        return self._directory.lookup_by if self._directory else None
+
+    async def _ivr_callback(self, number: str, variables) -> bool:
+        """The IVR's callback node: book like a waiting caller's "press 1" does."""
+        if self._book_callback is None:
+            return False
+        task = Task(id=f"ivr-{number}", queue=variables.get("queue", ""), priority=0, enqueued_at=0.0,
+                    attributes={**variables, "caller": number})
+        return await self._book_callback(task)
 
     async def _lookup(self, caller: str) -> dict[str, str]:
         return await self._directory.lookup(caller) if self._directory else {}
@@ -116,7 +133,7 @@ class InboundCalls:
         facts.queue_name = command.queue
         try:
             queue_call = QueueCall.for_command(self._acd, call, command, runner.walk.variables,
-                                               Announcer(runner.prompt_path))
+                                               Announcer(runner.prompt_path), self._book_callback)
         except UnknownQueue:
             log.error("call %s: flow queues to unknown queue %r (check config/acd.yaml)", call.uniqueid, command.queue)
             return "nobody_logged_in"

@@ -93,6 +93,7 @@ class DialerConfig(_Section):
     campaigns_dir: Host = "config/campaigns"
     interval: Seconds = 1.0
     safe_harbor_s: Seconds = 2.0
+    callback_campaign: Host = "callbacks"
 
 
 class ControlConfig(_Section):

@@ -27,9 +27,9 @@ customer = Table(
 )
 
 DEMO = [
-    {"phone": "5559001", "name": "Li Wei", "tier": "gold", "account": "A-1001", "balance": 1234.50, "language": "en"},
-    {"phone": "5559002", "name": "Wang Fang", "tier": "silver", "account": "A-1002", "balance": 88.00, "language": "zh"},
-    {"phone": "5559003", "name": "John Smith", "tier": "normal", "account": "A-1003", "balance": 42.75, "language": "en"},
+    {"phone": "5559001", "name": "Li Wei", "tier": "gold", "account": "100001", "balance": 1234.50, "language": "en"},
+    {"phone": "5559002", "name": "Wang Fang", "tier": "silver", "account": "100002", "balance": 88.00, "language": "zh"},
+    {"phone": "5559003", "name": "John Smith", "tier": "normal", "account": "100003", "balance": 42.75, "language": "en"},
 ]
 
 
@@ -62,7 +62,20 @@ class CustomerDirectory:
         return {"tier": row.tier, "customer_name": row.name, "account": row.account,
                 "balance": f"{row.balance:.2f}", "language": row.language}
 
-    async def _fetch(self, phone: str):
+    async def lookup_by(self, field: str, value: str) -> dict[str, object] | None:
+        """For the IVR's lookup node: the customer whose `field` (phone|account) is `value`.
+
+        None when there is no such customer; database trouble raises (the flow's failure branch).
+        """
+        column = {"phone": customer.c.phone, "account": customer.c.account}[field]
+        row = await asyncio.wait_for(self._fetch(value, column), self.timeout)
+        if row is None:
+            return None
+        return {"tier": row.tier, "customer_name": row.name, "account": row.account,
+                "balance": f"{row.balance:.2f}", "language": row.language}
+
+    async def _fetch(self, value: str, column=None):
+        column = customer.c.phone if column is None else column
         async with self.engine.connect() as conn:
-            result = await conn.execute(select(customer).where(customer.c.phone == phone))
+            result = await conn.execute(select(customer).where(column == value))
             return result.first()

@@ -38,13 +38,14 @@ def _watch(args: argparse.Namespace) -> int:
     topic = args.topic or f"{mqtt.topic_prefix.strip('/')}/#"
     password = os.environ.get(args.password_env) if args.username else None
     try:
-        return asyncio.run(_print_messages(host, port, args.username, password, topic, args.count))
+        return asyncio.run(_print_messages(host, port, args.username, password, topic, args.count,
+                                           args.password_env))
     except KeyboardInterrupt:
         return 0
 
 
 async def _print_messages(host: str, port: int, username: str | None, password: str | None, topic: str,
-                          count: int) -> int:
+                          count: int, password_env: str) -> int:
     import aiomqtt
 
     try:
@@ -61,7 +62,7 @@ async def _print_messages(host: str, port: int, username: str | None, password: 
                 if count and seen >= count:
                     return 0
     except aiomqtt.MqttError as exc:
-        print(f"MQTT broker {host}:{port}: {exc}; check mqtt.host/port in the config, the user and "
-              f"${'{'}password env{'}'}", file=sys.stderr)
+        print(f"MQTT broker {host}:{port}: {exc}; check mqtt.host/port in the config, --username and "
+              f"${password_env}", file=sys.stderr)
         return 1
     return 0

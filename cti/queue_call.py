@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable
+from typing import Awaitable, Callable
 
 from acd.models import QueueSpec, Reservation, Task
 from acd.service import AcdService, Inbox, Offered, Refused, TimedOut, Withdrawn
@@ -49,6 +49,9 @@ class Announcer:
         return key
 
 
+BookCallback = Callable[[Task], Awaitable[bool]]
+
+
 class UnknownQueue(KeyError):
     error_id = "acd-unknown-queue"
 
@@ -66,21 +69,22 @@ class QueueCall:
 
     @classmethod
     def for_command(cls, acd: AcdService, call: CallSession, command, variables: dict[str, str],
-                    announce: Announcer) -> "QueueCall":
+                    announce: Announcer, book_callback: BookCallback | None = None) -> "QueueCall":
         """From the IVR's Enqueue command: the task carries the caller's context for the screen pop."""
         spec = acd.router.queues.get(command.queue)
         if spec is None:
             raise UnknownQueue(command.queue)
         task = Task(id=call.uniqueid, queue=command.queue, priority=command.priority, enqueued_at=acd.now(),
                     language=variables.get("language", "en"), attributes=dict(variables))
-        announce.offer_callback_key = command.callback_key
-        return cls(acd, call, task, spec, announce, callback_key=command.callback_key)
+        announce.offer_callback_key = command.callback_key if book_callback else ""
+        return cls(acd, call, task, spec, announce, callback_key=command.callback_key, book_callback=book_callback)
 
     def __init__(self, acd: AcdService, call: CallSession, task: Task, spec: QueueSpec, announce: Announcer,
-                 *, callback_key: str = "") -> None:
+                 *, callback_key: str = "", book_callback: BookCallback | None = None) -> None:
         self.acd, self.call, self.task, self.spec = acd, call, task, spec
         self.announce = announce
-        self.callback_key = callback_key
+        self.callback_key = callback_key if book_callback else ""
+        self.book_callback = book_callback
         self.outcome = QueueOutcome("caller_hangup")
 
     async def run(self) -> QueueOutcome:
@@ -111,9 +115,18 @@ class QueueCall:
                 key = await self._announce()
                 next_announce = self.acd.now() + self.spec.announce_every_s
             key = key or await self.call.wait_for_digit(POLL_MS)
-            if key and key == self.callback_key:
-                self.acd.leave(self.task.id, "callback")
+            if key and key == self.callback_key and await self._callback():
                 return self._finish("callback")
+
+    async def _callback(self) -> bool:
+        """Book a call-back; on failure the caller simply keeps waiting (and is not offered it again)."""
+        if not await self.book_callback(self.task):
+            self.callback_key = ""
+            if isinstance(self.announce, Announcer):
+                self.announce.offer_callback_key = ""
+            return False
+        self.acd.leave(self.task.id, "callback")
+        return True
 
     async def _handle(self, inbox: Inbox, event) -> bool:
         if isinstance(event, Offered):

@@ -33,7 +33,8 @@ from dialer.leads import Lead, LeadStatus, retry_after
 from dialer.numbers import load_dnc
 from dialer.pacing import Pacer, PacingState, make_pacer
 from dialer.stats import PacingStats, Priors
-from dialer.store import load_dialable, save_lead
+from cti.yamlconf import ConfigError
+from dialer.store import import_leads, load_dialable, save_lead
 
 log = logging.getLogger("hotline.dialer")
 ORIGINATE_FAILURE = {"5": "busy", "3": "no_answer", "1": "no_answer", "8": "busy", "0": "failed"}
@@ -117,6 +118,27 @@ class DialerService:
         if name not in self.runs:
             raise KeyError(name)
         return self.runs[name]
+
+    async def book_callback(self, campaign_name: str, number: str, name: str = "",
+                            data: dict[str, str] | None = None) -> bool:
+        """A caller asked to be called back: a lead due now in the call-back campaign."""
+        try:
+            campaign = find_campaign(campaign_name, self.campaigns_dir)
+            lead = Lead(id=f"{campaign.name}-{number}-{uuid.uuid4().hex[:8]}", campaign=campaign.name,
+                        number=number, timezone=campaign.default_timezone, name=name, priority=10,
+                        status=LeadStatus.CALLBACK, callback_at=_utc(), data=dict(data or {}))
+        except (ConfigError, ValueError) as exc:
+            log.error("call-back for %r not booked: %s", number, exc)
+            return False
+        try:
+            await asyncio.wait_for(import_leads(self.db, [lead]), 10)
+        except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
+            log.error("call-back for %s not stored (%s); kept in memory only", number, exc)
+        run = self.runs.get(campaign.name)
+        if run is not None:
+            run.hopper.add(lead, _utc())
+        log.info("call-back booked for %s in campaign %s", number, campaign.name)
+        return True
 
     # -- pacing loop ---------------------------------------------------------------------
     async def run(self) -> None:

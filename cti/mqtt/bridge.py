@@ -169,6 +169,7 @@ class MqttBridge:
         delay = self.reconnect_min
         try:
             while not self._stop.is_set():
+                connections = self.connections
                 try:
                     await self._session()
                 except MqttConnectError as exc:
@@ -179,7 +180,7 @@ class MqttBridge:
                     self._went_down(exc)
                 except (MqttError, OSError) as exc:
                     self._went_down(exc)
-                if self._link_up:
+                if self.connections > connections:  # it was up: start the backoff over
                     delay = self.reconnect_min
                 if self._stop.is_set():
                     break

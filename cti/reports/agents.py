@@ -12,9 +12,10 @@ the wrap-up began (the state log does not carry the queue).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from cti.reports.options import ReportOptions
@@ -25,22 +26,33 @@ from cti.store.schema import UtcDateTime, agent_state_log, queue_log
 def _rows(opts: ReportOptions) -> Subquery:
     log = agent_state_log
     cols = (log.c.agent_id, log.c.at, log.c.id, log.c.event, log.c.to_state, log.c.reason)
-
-    def scoped(stmt: Select[Any]) -> Select[Any]:
-        return stmt.where(log.c.agent_id == opts.agent) if opts.agent is not None else stmt
-
-    inside = scoped(select(*cols).where(log.c.at < opts.until))
+    inside = select(*cols).where(log.c.at < opts.until)
     if opts.start is None:
         return inside.subquery("state_row")
     inside = inside.where(log.c.at >= opts.start)
-    last = scoped(select(log.c.agent_id, func.max(log.c.at).label("at"))
-                  .where(log.c.at < opts.start).group_by(log.c.agent_id)).subquery("last_before")
+    last = _last_row_before(opts.start)
     before = select(*cols).join_from(log, last, and_(log.c.agent_id == last.c.agent_id, log.c.at == last.c.at))
     return union_all(inside, before).subquery("state_row")
 
 
+def _last_row_before(start: datetime) -> Subquery:
+    """(agent_id, at) of each agent's last row before `start`, by index seeks, not a scan.
+
+    A recursive CTE walks the distinct agent ids through the (agent_id, at) index (a "skip
+    scan": one seek per agent), then one seek per agent finds its last row before `start`.
+    A plain GROUP BY would read every row of the log's history before the period.
+    """
+    log = agent_state_log
+    ids = select(func.min(log.c.agent_id).label("agent_id")).cte("agent_ids", recursive=True)
+    following = select(func.min(log.c.agent_id)).where(log.c.agent_id > ids.c.agent_id).scalar_subquery()
+    ids = ids.union_all(select(following).where(ids.c.agent_id.is_not(None)))
+    last_at = (select(func.max(log.c.at)).where(log.c.agent_id == ids.c.agent_id, log.c.at < start)
+               .scalar_subquery())
+    return select(ids.c.agent_id, last_at.label("at")).where(ids.c.agent_id.is_not(None)).subquery("last_before")
+
+
 def segments(opts: ReportOptions) -> Subquery:
-    """Each state row with its clipped start, clipped end and duration in seconds."""
+    """Each state row (of every agent) with its duration in seconds, clipped to the period."""
     r = _rows(opts)
     nxt = func.lead(r.c.at, type_=UtcDateTime).over(partition_by=r.c.agent_id, order_by=(r.c.at, r.c.id))
     raw = select(r, nxt.label("next_at")).subquery("raw_segment")
@@ -51,31 +63,25 @@ def segments(opts: ReportOptions) -> Subquery:
     if opts.start is not None:
         start = literal(opts.start, UtcDateTime)
         begin = case((raw.c.at < start, start), else_=raw.c.at)
-    seconds = seconds_between(begin, end)
     in_period = raw.c.at >= opts.start if opts.start is not None else literal(True)
-    return select(
+    stmt = select(
         raw.c.agent_id, raw.c.at, raw.c.event, raw.c.to_state, raw.c.reason,
-        case((seconds > 0, seconds), else_=0.0).label("seconds"),
+        seconds_between(begin, end).label("seconds"),
         in_period.label("in_period"),
-    ).subquery("segment")
+    )
+    if opts.start is not None:  # the row before the period may have ended before it
+        stmt = stmt.where(or_(raw.c.next_at.is_(None), raw.c.next_at > start))
+    return stmt.subquery("segment")
 
 
 def per_agent_state(opts: ReportOptions) -> Select[Any]:
-    """Rows (agent_id, state, pause reason, seconds, accepted calls)."""
+    """Rows (agent_id, to_state, reason, queue, seconds, calls), one LEAD pass for both sections.
+
+    `reason` is the pause reason of paused rows ('' otherwise); `queue` is the queue a wrap-up
+    is attributed to (NULL for other states). The agent filter is left to the caller because
+    the queue section needs every agent's wrap-up.
+    """
     s = segments(opts)
-    reason = case((s.c.to_state == "paused", func.coalesce(s.c.reason, "")), else_="")
-    accepted = case((and_(s.c.event == "accept", s.c.in_period), 1), else_=0)
-    return (
-        select(s.c.agent_id, s.c.to_state, reason.label("reason"),
-               func.sum(s.c.seconds).label("seconds"), func.sum(accepted).label("calls"))
-        .group_by(s.c.agent_id, s.c.to_state, reason)
-        .order_by(s.c.agent_id)
-    )
-
-
-def wrapup_per_queue(opts: ReportOptions) -> Select[Any]:
-    """Seconds of wrap-up within the period, per queue of the call being wrapped up."""
-    s = segments(ReportOptions(start=opts.start, end=opts.end, now=opts.now))
     q = queue_log.c
     last_queue = (
         select(q.queue)
@@ -84,6 +90,13 @@ def wrapup_per_queue(opts: ReportOptions) -> Select[Any]:
         .limit(1)
         .scalar_subquery()
     )
-    wraps = (select(last_queue.label("queue"), s.c.seconds)
-             .where(s.c.to_state == "wrap_up", s.c.seconds > 0)).subquery("wrap")
-    return select(wraps.c.queue, func.sum(wraps.c.seconds).label("seconds")).group_by(wraps.c.queue)
+    rows = select(
+        s.c.agent_id, s.c.to_state, s.c.seconds,
+        case((s.c.to_state == "paused", func.coalesce(s.c.reason, "")), else_="").label("reason"),
+        # CASE first: the lookup runs for wrap-up rows only
+        case((s.c.to_state == "wrap_up", last_queue)).label("queue"),
+        case((and_(s.c.event == "accept", s.c.in_period), 1), else_=0).label("accepted"),
+    ).subquery("attributed")
+    keys = (rows.c.agent_id, rows.c.to_state, rows.c.reason, rows.c.queue)
+    return (select(*keys, func.sum(rows.c.seconds).label("seconds"), func.sum(rows.c.accepted).label("calls"))
+            .group_by(*keys))

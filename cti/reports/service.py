@@ -7,9 +7,11 @@ The database aggregates; Python only pivots the handful of grouped rows it gets 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cti.reports import agents, callers, kpis, traffic
@@ -21,10 +23,11 @@ Report = dict[str, Any]
 
 async def build_report(engine: AsyncEngine, opts: ReportOptions) -> Report:
     async with engine.connect() as conn:
+        time_rows = (await conn.execute(agents.per_agent_state(opts))).all()
         return {
             "period": _period(opts),
-            "queues": await _queues(conn, opts),
-            "agents": await _agents(conn, opts),
+            "queues": await _queues(conn, opts, time_rows),
+            "agents": _agents(time_rows, opts),
             "intervals": await _intervals(conn, opts),
             "fcr": await _fcr(conn, opts),
             "ivr": await _ivr(conn, opts),
@@ -39,17 +42,22 @@ def _period(opts: ReportOptions) -> dict[str, Any]:
             "short_abandon_s": opts.short_abandon_s}
 
 
-async def _queues(conn: AsyncConnection, opts: ReportOptions) -> list[dict[str, Any]]:
-    wraps = {row.queue: float(row.seconds or 0) for row in await conn.execute(agents.wrapup_per_queue(opts))}
+async def _queues(conn: AsyncConnection, opts: ReportOptions, time_rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    wraps: dict[str, float] = defaultdict(float)
+    for row in time_rows:
+        if row.queue is not None:
+            wraps[row.queue] += float(row.seconds or 0)
     rows = (await conn.execute(traffic.per_queue(opts))).mappings()
     return [kpis.queue_kpis(row, wraps.get(row["queue"], 0.0)) for row in rows]
 
 
-async def _agents(conn: AsyncConnection, opts: ReportOptions) -> list[dict[str, Any]]:
+def _agents(time_rows: Sequence[Row[Any]], opts: ReportOptions) -> list[dict[str, Any]]:
     states: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     pauses: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     calls: dict[str, int] = defaultdict(int)
-    for row in await conn.execute(agents.per_agent_state(opts)):
+    for row in time_rows:
+        if opts.agent is not None and row.agent_id != opts.agent:
+            continue
         seconds = float(row.seconds or 0)
         states[row.agent_id][row.to_state] += seconds
         calls[row.agent_id] += int(row.calls or 0)

@@ -125,3 +125,37 @@ async def test_nobody_logged_in_sends_the_caller_to_the_closed_message(hotline, 
     row = await hotline.cdr(caller="5551105")
     assert row.ivr_path.endswith(">agent>queue_closed>done")
     assert await queue_events(hotline, row.call_id) == [("enqueue", None), ("nobody", None)]
+
+
+async def test_logged_in_agents_and_their_states_survive_an_engine_restart(sandbox, engine_factory):
+    from tests.integration.conftest import stop_engine
+
+    first = await engine_factory(acd=str(ACD_YAML))
+    agent(first, "1001", "login")
+    agent(first, "1002", "login")
+    agent(first, "1002", "pause", "training")
+    agent(first, "1003", "login")
+    agent(first, "1003", "logout")
+    await stop_engine(first)  # flushes the agent state log on the way out
+
+    second = await engine_factory(acd=str(ACD_YAML))  # same database file
+    assert state(second, "1001") == ("ready", "")
+    assert state(second, "1002") == ("paused", "training")
+    assert state(second, "1003")[0] == "logged_out"
+
+
+async def test_waiting_caller_pressing_1_books_a_call_back_lead_and_leaves_politely(hotline, tmp_path):
+    from dialer.store import fetch_leads
+
+    agent(hotline, "1001", "login")
+    agent(hotline, "1001", "pause", "meeting")
+    result = await sipp.call(tmp_path, [*PRESS_0, Pause(3000), Dtmf("1", via="info"), AwaitHangup(30000)],
+                             caller=NORMAL)
+    assert result.ok, result.stderr
+
+    row = await hotline.cdr(caller=NORMAL)
+    assert row.ivr_path.endswith(">agent>callback_booked>done") and row.disposition == "completed"
+    assert await queue_events(hotline, row.call_id) == [("enqueue", None), ("callback", None)]
+    leads = await fetch_leads(hotline.engine.db, "callbacks")
+    assert [(lead.number, lead.name, str(lead.status)) for lead in leads] == [(NORMAL, "John Smith", "callback")]
+    assert leads[0].data == {"queue": "billing", "tier": "normal"}

@@ -52,3 +52,16 @@ async def test_invalid_key_is_retried_then_the_fallback_says_goodbye(engine, tmp
     assert (row.ivr_path, row.digits, row.disposition) == ("by_tier>welcome>menu>goodbye>done", "78", "completed")
     heard = played(caplog, row.call_id)
     assert heard[:3] == ["welcome", "agent_option", "invalid"] and heard[-1] == "goodbye"
+
+
+async def test_self_service_reads_the_known_callers_balance(engine, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="hotline.ivr")
+    result = await sipp.call(tmp_path, [AwaitHangup(40000)], dialed="10001", caller="5559001")  # Li Wei, 1234.50
+    assert result.ok, result.stderr
+    row = await engine.cdr(caller="5559001")
+    assert row.ivr_flow == "selfservice" and row.disposition == "completed"
+    assert row.ivr_path == "welcome>find_caller>their_language>balance>say_balance>goodbye>done"
+    heard = played(caplog, row.call_id)
+    assert heard[:2] == ["welcome", "your_balance_is"] and heard[-1] == "goodbye"
+    said = [r.getMessage() for r in caplog.records if "say" in r.getMessage().lower() and row.call_id in r.getMessage()]
+    assert any("1234" in message for message in said), said

@@ -185,3 +185,18 @@ async def test_broker_restart_queues_events_without_blocking_calls_and_delivers_
         await bob.publish("hotline/agents/1002/cmd", {"cmd": "login", "request_id": "after"})
         await until(lambda: bob.on("hotline/agents/1002/reply"), 10, message="reply after restart")
         assert bob.on("hotline/agents/1002/reply")[0]["ok"] is True
+
+
+async def test_close_delivers_the_queue_then_says_offline(broker, acd):
+    mqtt = MqttBridge("127.0.0.1", broker.port, "hotline", Commands(acd), username="hotline-engine",
+                      password=USERS["hotline-engine"])
+    task = asyncio.create_task(mqtt.run(), name="mqtt-under-test")
+    await mqtt.wait_connected(10)
+    for i in range(500):
+        mqtt.call_event(f"c{i}", "ended", talk_s=i)
+    await mqtt.close()
+    await asyncio.wait_for(task, 10)
+    assert mqtt.pending == 0 and mqtt.published == 500
+    async with wallboard(broker) as board:
+        await until(lambda: board.on("hotline/engine/status"), 10)
+        assert board.on("hotline/engine/status")[-1]["state"] == "offline"

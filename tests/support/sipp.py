@@ -70,13 +70,34 @@ _HANGUP = """  <send>
       From: "{name}" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
       To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
       Call-ID: [call_id]
-      CSeq: 2 BYE
+      CSeq: {cseq} BYE
       Contact: sip:{caller}@[local_ip]:[local_port]
       Max-Forwards: 70
       Content-Length: 0
     ]]>
   </send>
   <recv response="200" crlf="true"/>
+"""
+
+_INFO = """  <send>
+    <![CDATA[
+      INFO sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "{name}" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} INFO
+      Contact: sip:{caller}@[local_ip]:[local_port]
+      Max-Forwards: 70
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+      Signal={key}
+      Duration=250
+    ]]>
+  </send>
+  <recv response="200"/>
+  <pause milliseconds="300"/>
 """
 
 _AWAIT_BYE = """  <recv request="BYE" timeout="{timeout_ms}"/>
@@ -102,9 +123,13 @@ class Pause:
 
 @dataclass(frozen=True)
 class Dtmf:
-    """Press one key (RFC 4733 events replayed from a pcap); it lasts about 250 ms."""
+    """Press one key. `rtp`: RFC 4733 events replayed from sip-tester's pcap (about 250 ms).
+    The pcaps share one SSRC and their sequence numbers differ, so within one call a later key
+    must come from a pcap with a higher sequence number (1 < 7 < 8 < 0 ...) or Asterisk drops
+    it as out of order; `info` sends a SIP INFO (application/dtmf-relay) instead, any order."""
 
     key: str
+    via: str = "rtp"
 
     @property
     def pcap(self) -> Path:
@@ -129,14 +154,19 @@ Step = Pause | Dtmf | HangUp | AwaitHangup
 
 def scenario(steps: list[Step], caller: str = "5551000", name: str = "Test Caller") -> str:
     out = [_HEADER.format(caller=escape(caller), name=escape(name))]
+    cseq = 1
     for step in steps:
         if isinstance(step, Pause):
             out.append(f'  <pause milliseconds="{step.ms}"/>\n')
+        elif isinstance(step, Dtmf) and step.via == "info":
+            cseq += 1
+            out.append(_INFO.format(caller=escape(caller), name=escape(name), cseq=cseq, key=escape(step.key)))
         elif isinstance(step, Dtmf):
             out.append(f'  <nop><action><exec play_pcap_audio="{step.pcap}"/></action></nop>\n'
                        '  <pause milliseconds="400"/>\n')
         elif isinstance(step, HangUp):
-            out.append(_HANGUP.format(caller=escape(caller), name=escape(name)))
+            cseq += 1
+            out.append(_HANGUP.format(caller=escape(caller), name=escape(name), cseq=cseq))
         else:
             out.append(_AWAIT_BYE.format(caller=escape(caller), timeout_ms=step.timeout_ms))
     out.append('  <ResponseTimeRepartition value="10, 20"/>\n</scenario>\n')

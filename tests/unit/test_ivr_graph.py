@@ -149,3 +149,15 @@ def test_branch_and_queue_nodes_get_their_own_shapes_and_outcome_labels(tmp_path
     assert '"tier" [shape=hexagon' in dot and '"line" [shape=box3d' in dot
     assert {label for _, _, label in graph.edges(flow)} == {"tier=gold", "default", "answered", "timeout", "nobody"}
     assert 'n1[["line' in graph.to_mermaid(flow) and 'n0{{"tier' in graph.to_mermaid(flow)
+
+
+def test_new_node_kinds_get_shapes_captions_and_outcome_labels() -> None:
+    flow = load_flow(Path(__file__).resolve().parents[2] / "config/ivr/selfservice.yaml")
+    labels = {(a, b): label for a, b, label in graph.edges(flow)}
+    assert labels[("find_caller", "ask_account")] == "not found"
+    assert labels[("find_caller", "unavailable")] == "failure"
+    assert labels[("ask_account", "find_account")] == "entered"
+    dot = graph.to_dot(flow)
+    assert '"find_caller" [shape=cylinder, label="find_caller\\nlookup phone={caller}"]' in dot
+    assert '"ask_account" [shape=diamond' in dot and "say money {balance}" in dot
+    assert "lookup phone={caller}" in graph.to_mermaid(flow)

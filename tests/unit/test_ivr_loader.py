@@ -145,3 +145,72 @@ def test_cli_validate_exits_1_and_prints_every_error(tmp_path: Path, capsys: pyt
     out = capsys.readouterr().out
     assert f"{bad}:7:11: node 'mneu' does not exist; did you mean 'menu'?" in out
     assert f"{good}: ok" in out
+
+
+# ---------------------------------------------------------------- new node kinds in the graph checks
+
+def _flow(tmp_path: Path, nodes: str, name: str = "flow.yaml", flow: str = "t") -> Path:
+    return write(tmp_path, f"name: {flow}\nentry: start\nnodes:\n{nodes}  done:\n    type: hangup\n", name)
+
+
+def test_loop_of_set_branch_and_lookup_nodes_never_waits_and_is_refused(tmp_path: Path) -> None:
+    path = _flow(tmp_path, "  start:\n    type: set\n    values: {tries: again}\n    next: check\n"
+                           "  check:\n    type: branch\n    variable: tier\n    cases: {gold: done}\n    default: find\n"
+                           "  find:\n    type: lookup\n    source: customer_db\n    found: done\n"
+                           "    not_found: start\n    failure: done\n")
+    issues = issues_of(path)
+    assert [(i.line, i.message) for i in issues] == [
+        (4, "node 'start' is on a loop that never waits for the caller"),
+        (8, "node 'check' is on a loop that never waits for the caller"),
+        (13, "node 'find' is on a loop that never waits for the caller")]
+
+
+def test_goto_and_hours_loop_is_refused_but_a_collect_breaks_it(tmp_path: Path) -> None:
+    hours = ("  start:\n    type: hours\n    timezone: UTC\n    weekly: {mon: ['09:00-17:00']}\n"
+             "    open: done\n    closed: again\n  again:\n    type: goto\n    node: start\n")
+    assert len(issues_of(_flow(tmp_path, hours))) == 2
+    ask = ("  again:\n    type: collect\n    variable: x\n    prompt: enter_account\n    next: start\n"
+           "    on_silence: done\n    fallback: done\n")
+    assert load_flow(_flow(tmp_path, hours.split("  again:")[0] + ask))
+
+
+def test_collect_whose_silence_leads_back_to_itself_is_refused_at_on_silence(tmp_path: Path) -> None:
+    path = _flow(tmp_path, "  start:\n    type: collect\n    variable: x\n    prompt: enter_account\n"
+                           "    next: done\n    on_silence: say\n    fallback: done\n"
+                           "  say:\n    type: say\n    kind: number\n    value: '{x}'\n    next: start\n")
+    [issue] = issues_of(path)
+    assert (issue.line, issue.col) == (9, 17)
+    assert "goes round start -> say -> start forever" in issue.message
+
+
+def test_misspelt_lookup_branch_is_pointed_at_with_a_guess(tmp_path: Path) -> None:
+    path = _flow(tmp_path, "  start:\n    type: lookup\n    source: customer_db\n    found: done\n"
+                           "    not_found: dnoe\n    failure: done\n")
+    [issue] = issues_of(path)
+    assert (issue.line, issue.col, issue.hint) == (8, 16, "did you mean 'done'?")
+
+
+def test_new_kinds_prompts_must_have_recordings(tmp_path: Path) -> None:
+    path = _flow(tmp_path, "  start:\n    type: collect\n    variable: x\n    prompt: enter_acount\n"
+                           "    confirm: true\n    confirm_prompt: confirm_entri\n    next: done\n    fallback: done\n")
+    assert [i.message.split(" of ")[0] for i in issues_of(path, SOUNDS)] == [
+        "prompt 'enter_acount'", "prompt 'confirm_entri'"]
+
+
+def test_goto_to_a_flow_that_does_not_exist_is_reported_by_load_flows(tmp_path: Path) -> None:
+    from ivr.loader import load_flows
+
+    _flow(tmp_path, "  start:\n    type: goto\n    flow: biling\n    fallback: done\n", "a.yaml", "main")
+    _flow(tmp_path, "  start:\n    type: goto\n    flow: main\n    node: nowhere\n    fallback: done\n", "b.yaml",
+          "billing")
+    flows, issues = load_flows(tmp_path)
+    assert set(flows) == {"main", "billing"}
+    assert [(Path(i.file).name, i.line, i.message, i.hint) for i in issues] == [
+        ("a.yaml", 6, "flow 'biling' does not exist", "did you mean 'billing'?"),
+        ("b.yaml", 7, "in flow 'main', node 'nowhere' does not exist", "use one of: done, start")]
+
+
+def test_the_commented_example_in_docs_ivr_md_validates(tmp_path: Path) -> None:
+    text = (REPO / "docs" / "ivr.md").read_text(encoding="utf-8")
+    example = text.split("## A complete example, commented")[1].split("```yaml")[1].split("```")[0]
+    assert len(load_flow(write(tmp_path, example), SOUNDS).nodes) == 17

@@ -109,9 +109,9 @@ def test_wrong_key_then_script_runs_out_hears_invalid_then_falls_back(capsys: py
 
 def test_bad_digit_entry_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        main(["ivr", "simulate", "main", "--digits", "1,12"])
+        main(["ivr", "simulate", "main", "--digits", "1,1x"])
     assert info.value.code == 2
-    assert "'12' is not one key" in capsys.readouterr().err
+    assert "'1x' is not keys" in capsys.readouterr().err
 
 
 def test_unknown_flow_name_suggests_the_close_one(capsys: pytest.CaptureFixture[str], flows: Path) -> None:
@@ -128,7 +128,7 @@ def test_interactive_reads_keys_from_stdin_and_empty_line_is_silence(flows: Path
     out = io.StringIO()
     result = simulate(flow, TEXT, interactive(io.StringIO("\nx\n2\n"), out), out)
     assert result.path == ["welcome", "menu", "fault", "goodbye", "done"]
-    assert "one key please" in out.getvalue()
+    assert "keys please: 0-9, * or #" in out.getvalue()
 
 
 def test_interactive_end_of_input_is_silence(flows: Path) -> None:
@@ -142,3 +142,22 @@ def test_prompt_without_text_is_flagged_not_fatal(flows: Path) -> None:
     result = simulate(load_flow(flows / "main.yaml"), {}, scripted(["2"]), out)
     assert "[no text for 'welcome']" in out.getvalue()
     assert result.prompts == ["welcome", "main_menu", "fault", "goodbye"]
+
+
+def test_selfservice_known_caller_hears_the_balance_from_the_demo_customers(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["ivr", "simulate", "selfservice", "--flows-dir", str(REPO / "config/ivr"), "--sounds", str(SOUNDS),
+                 "--caller", "5559001", "--digits", ""])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert in_order(out, "looks up customer phone=5559001: found", 'plays your_balance_is: "Your balance is"',
+                    "says money 1234.50: 1234 [dollars] 50 [cents]", "disposition: completed")
+
+
+def test_selfservice_unknown_caller_enters_an_account_and_confirms_it(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["ivr", "simulate", "selfservice", "--flows-dir", str(REPO / "config/ivr"), "--sounds", str(SOUNDS),
+                 "--caller", "5550000", "--digits", "123#,12345678,1"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert in_order(out, "caller enters 123", "retry after a wrong key", "caller enters 123456",
+                    "says digits 123456", "stored account_entered=123456", "looks up customer account=123456",
+                    "not found", "account_not_found", "path: welcome > find_caller > ask_account > find_account")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from ivr.loader import graph_issues
 from ivr.models import Flow
-from ivr.stepper import ALL_KEYS, Collect, Event, Finish, Play, Walk
+from ivr.stepper import ALL_KEYS, Callback, Collect, Event, Finish, Lookup, LookupFailure, Play, Say, Transfer, Walk
 
 
 def flow(**overrides: Any) -> Flow:
@@ -164,35 +165,64 @@ def test_a_long_call_through_a_menu_loop_is_not_mistaken_for_a_runaway_flow() ->
 
 # ---------------------------------------------------------------- property: every valid flow ends
 
-KEYS = st.sampled_from(["", *"0123456789*#"])
+ENTRIES = st.one_of(st.sampled_from(["", *"0123456789*#"]), st.text(alphabet="0123456789*#", max_size=8))
+KINDS = ["play", "menu", "hangup", "collect", "say", "set", "language", "branch", "hours", "lookup", "goto",
+         "callback", "transfer"]
+NOW = datetime(2026, 3, 16, 10, 30, tzinfo=timezone.utc)
 
 
 @st.composite
 def flows(draw: st.DrawFn) -> Flow:
-    """Random graphs of play/menu/hangup nodes; edges may point anywhere, loops included."""
-    n = draw(st.integers(2, 7))
+    """Random graphs of every node kind the stepper runs without an ACD; edges may point anywhere, loops included."""
+    n = draw(st.integers(2, 8))
     names = [f"n{i}" for i in range(n)]
-    kinds = [draw(st.sampled_from(["play", "menu", "hangup"])) for _ in names]
+    kinds = [draw(st.sampled_from(KINDS)) for _ in names]
     kinds[-1] = "hangup"
     # Bias the silent path (play next, menu on_silence/fallback) forward so most draws are valid.
-    forward = lambda i: st.one_of(st.sampled_from(names[i + 1:]), st.sampled_from(names))  # noqa: E731
-    nodes: dict[str, Any] = {}
-    for i, (name, kind) in enumerate(zip(names, kinds)):
-        if kind == "play":
-            nodes[name] = {"type": "play", "prompts": ["p"], "barge_in": draw(st.booleans()),
-                           "next": draw(forward(i))}
-        elif kind == "menu":
-            keys = draw(st.lists(st.sampled_from(list("0123456789*#")), min_size=1, max_size=4, unique=True))
-            nodes[name] = {"type": "menu", "prompt": "m", "max_attempts": draw(st.integers(1, 3)),
-                           "choices": {k: draw(st.sampled_from(names)) for k in keys},
-                           "no_match": draw(st.lists(st.just("nm"), max_size=2)),
-                           "no_input": draw(st.lists(st.just("ni"), max_size=2)),
-                           "on_silence": draw(st.one_of(st.none(), forward(i))), "fallback": draw(forward(i))}
-        else:
-            nodes[name] = {"type": "hangup"}
+    forward = lambda i: st.one_of(st.sampled_from(names[i + 1:] or names), st.sampled_from(names))  # noqa: E731
+    nodes = {name: _node(draw, kind, names, forward(i)) for i, (name, kind) in enumerate(zip(names, kinds))}
     built = Flow.model_validate({"name": "rand", "entry": "n0", "nodes": nodes})
     reachable = _reachable(built)
     return built.model_copy(update={"nodes": {k: v for k, v in built.nodes.items() if k in reachable}})
+
+
+def _node(draw: st.DrawFn, kind: str, names: list[str], ahead: st.SearchStrategy[str]) -> dict[str, Any]:
+    anywhere = st.sampled_from(names)
+    asks = {"prompt": "m", "max_attempts": draw(st.integers(1, 3)), "no_match": draw(st.lists(st.just("nm"), max_size=2)),
+            "no_input": draw(st.lists(st.just("ni"), max_size=2)),
+            "on_silence": draw(st.one_of(st.none(), ahead)), "fallback": draw(ahead)}
+    if kind == "play":
+        return {"type": "play", "prompts": ["p"], "barge_in": draw(st.booleans()), "next": draw(ahead)}
+    if kind == "menu":
+        keys = draw(st.lists(st.sampled_from(list("0123456789*#")), min_size=1, max_size=4, unique=True))
+        return {"type": "menu", "choices": {k: draw(anywhere) for k in keys}, **asks}
+    if kind == "collect":
+        low = draw(st.integers(1, 4))
+        return {"type": "collect", "variable": "v", "min_length": low, "max_length": draw(st.integers(low, 6)),
+                "terminator": draw(st.sampled_from(["#", "*", ""])), "confirm": draw(st.booleans()),
+                "pattern": draw(st.sampled_from([None, "1.*", "[0-9]+"])), "next": draw(anywhere), **asks}
+    if kind == "say":
+        return {"type": "say", "kind": draw(st.sampled_from(["digits", "number", "money", "date"])),
+                "value": "{v}", "next": draw(ahead)}
+    if kind == "set":
+        return {"type": "set", "values": {"tier": draw(st.sampled_from(["gold", "{v}"]))}, "next": draw(ahead)}
+    if kind == "language":
+        return {"type": "language", "language": draw(st.sampled_from(["en", "zh"])), "next": draw(ahead)}
+    if kind == "branch":
+        return {"type": "branch", "variable": "tier", "cases": {"gold": draw(ahead)}, "default": draw(ahead)}
+    if kind == "hours":
+        return {"type": "hours", "timezone": "Asia/Shanghai", "weekly": {"mon": ["09:00-18:00"]},
+                "open": draw(ahead), "closed": draw(ahead)}
+    if kind == "lookup":
+        return {"type": "lookup", "source": "customer_db", "key": "{v}", "found": draw(ahead),
+                "not_found": draw(ahead), "failure": draw(ahead)}
+    if kind == "goto":
+        return {"type": "goto", "node": draw(ahead)}
+    if kind == "callback":
+        return {"type": "callback", "number_variable": "v", "next": draw(ahead), "on_failure": draw(ahead)}
+    if kind == "transfer":
+        return {"type": "transfer", "target": "2001", "next": draw(anywhere), "on_failure": draw(ahead)}
+    return {"type": "hangup"}
 
 
 def _reachable(f: Flow) -> set[str]:
@@ -205,17 +235,35 @@ def _reachable(f: Flow) -> set[str]:
     return seen
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-@given(flows(), st.lists(KEYS, max_size=30))
-def test_every_accepted_flow_finishes_for_any_keys_then_silence(f: Flow, keys: list[str]) -> None:
+LOOKUP_RESULTS = st.sampled_from([None, {}, {"tier": "gold"}, {"v": "12"}, LookupFailure("down")])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(flows(), st.lists(ENTRIES, max_size=30), st.data())
+def test_every_accepted_flow_finishes_for_any_keys_then_silence(f: Flow, entries: list[str], data: st.DataObject) -> None:
+    """Caller input (keys, and what far ends answer while the caller is active) comes from a finite script;
+    then the caller is silent and every far end fails; lookups may answer anything at any time."""
     assume(not graph_issues(f))
-    walk = Walk(f, max_steps=len(f.nodes) + 1)  # within one input the walk never revisits a node
+    walk = Walk(f, max_steps=2 * len(f.nodes) + 2, now=NOW)  # within one input no node is entered twice
     attempts = max((getattr(node, "max_attempts", 1) for node in f.nodes.values()))
-    bound = len(keys) + (len(f.nodes) + 1) * (attempts + 1)
-    command, fed, script = walk.start(), 0, iter(keys)
+    bound = (len(entries) + 1) * (len(f.nodes) + 2) * (2 * attempts + 3)
+    command, fed, script = walk.start(), 0, iter(entries)
     while not isinstance(command, Finish):
-        assert fed < bound, f"no Finish after {fed} inputs; path {walk.path}"
-        command = walk.feed(next(script, ""))
+        assert fed < bound, f"no Finish after {fed} results; path {walk.path}"
+        command = walk.feed(_result(command, script, data))
         fed += 1
     assert walk.path[0] == f.entry and walk.exit_node == walk.path[-1]
     assert all(d in "0123456789*#" and len(d) == 1 for d in walk.digits)
+
+
+def _result(command: Any, script: Any, data: st.DataObject) -> Any:
+    if isinstance(command, Lookup):
+        return data.draw(LOOKUP_RESULTS)
+    if isinstance(command, Callback):
+        return data.draw(st.sampled_from(["booked", "failed"]))
+    if isinstance(command, Transfer):
+        return "answered" if next(script, "") else "failed"
+    if isinstance(command, Say):
+        return ""
+    entry = next(script, "")
+    return entry[:1] if isinstance(command, Play) or command.max_digits == 1 else entry

@@ -40,6 +40,8 @@ def _fetch(url: str, timeout_s: float) -> Mapping[str, object] | None:
             return None
         raise ServiceFailed(f"HTTP {exc.code}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
+        if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
+            raise ServiceFailed(f"no answer within {timeout_s:g} s") from None
         raise ServiceFailed(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from None
     if len(body) > MAX_BODY:
         raise ServiceFailed(f"response larger than {MAX_BODY} bytes")

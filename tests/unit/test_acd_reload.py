@@ -1,0 +1,58 @@
+"""Hot reload of acd.yaml through the real loader and router (files in tmp, mtimes set explicitly)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from acd.config import load_acd
+from acd.reload import AcdConfigWatcher
+from acd.router import Router
+from acd.service import AcdService
+
+SHIPPED = Path(__file__).resolve().parents[2] / "config/acd.yaml"
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.records: list = []
+
+    def submit(self, record) -> None:
+        self.records.append(record)
+
+
+def _touch(path: Path, text: str, tick: int) -> None:
+    path.write_text(text)
+    os.utime(path, ns=(tick * 10**9, tick * 10**9))
+
+
+def _setup(tmp_path: Path) -> tuple[Path, AcdService, AcdConfigWatcher, list]:
+    path = tmp_path / "acd.yaml"
+    shutil.copy(SHIPPED, path)
+    os.utime(path, ns=(10**9, 10**9))
+    acd = AcdService(Router(*load_acd(path)), Sink(), clock=lambda: 100.0)
+    seen: list = []
+    return path, acd, AcdConfigWatcher(path, acd, seen.append), seen
+
+
+def test_valid_change_applies_and_keeps_logged_in_agents(tmp_path):
+    path, acd, watcher, seen = _setup(tmp_path)
+    first = next(iter(acd.router.agents))
+    acd.agent_command(first, "login")
+    assert not any(q.wrapup_s == 25 for q in acd.router.queues.values())
+    _touch(path, path.read_text().replace("wrapup_s: 10", "wrapup_s: 25", 1), 2)
+    assert watcher.check() is True
+    assert seen == [[]]
+    assert any(q.wrapup_s == 25 for q in acd.router.queues.values())
+    assert str(acd.router.agent(first).state) == "ready"
+
+
+def test_invalid_change_is_rejected_with_issues_and_the_old_config_keeps_serving(tmp_path):
+    path, acd, watcher, seen = _setup(tmp_path)
+    queues_before = set(acd.router.queues)
+    _touch(path, path.read_text().replace("queues:", "queuez:", 1), 3)
+    assert watcher.check() is False
+    assert seen and seen[0] and "queuez" in str(seen[0][0])
+    assert set(acd.router.queues) == queues_before
+    assert watcher.check() is False  # unchanged file: not re-reported
