@@ -182,8 +182,9 @@ class AcdService:
         for reservation in decision.reservations:
             self._deliver(reservation.task_id, Offered(reservation))
             task = self.router.task(reservation.task_id)
-            if task is not None:
-                self._queue_log(task, "offer", agent_id=reservation.agent_id)
+            if task is not None:  # the offer is also the agent's screen pop: the caller's whole context
+                self._queue_log(task, "offer", agent_id=reservation.agent_id, priority=task.priority,
+                                context={**task.attributes, "wait_s": round(self.now() - task.enqueued_at, 1)})
         for reservation in decision.cancelled_reservations:
             self._deliver(reservation.task_id, Withdrawn(reservation))
         for task_id, reason in decision.rejected_tasks:
@@ -210,10 +211,11 @@ class AcdService:
                                "event": str(change.event), "state": str(change.to_state),
                                "reason": change.reason})
 
-    def _queue_log(self, task: Task, event: str, **fields) -> None:
+    def _queue_log(self, task: Task, event: str, context: dict | None = None, **fields) -> None:
         self._records.submit(QueueLogRecord(at=self._wall(), call_id=task.id, queue=task.queue, event=event,
                                             **{k: v for k, v in fields.items() if v is not None}))
-        self._notify("queue", {"queue": task.queue, "call": task.id, "event": event, **fields})
+        self._notify("queue", {"queue": task.queue, "call": task.id, "event": event, **fields,
+                               **({"context": context} if context else {})})
 
     def _notify(self, kind: str, payload: dict) -> None:
         for listener in self.listeners:

@@ -23,6 +23,7 @@ from acd.reload import AcdConfigWatcher
 from acd.router import Router
 from acd.service import AcdService
 from cti.control import Commands, ControlServer
+from cti.mqtt import MqttBridge
 from cti.customers import CustomerDirectory, create_and_seed
 from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
 from dialer.calls import OutboundCalls
@@ -62,9 +63,25 @@ class Engine:
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
                                   self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
                                   directory=self.directory, book_callback=self._book_callback)
+        self.mqtt = self._mqtt(config)
         g = config.agi
         self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,
                                  max_sessions=g.max_sessions, command_timeout=g.command_timeout)
+
+    def _mqtt(self, config: HotlineConfig) -> MqttBridge | None:
+        m = config.mqtt
+        if not m.enabled:
+            return None
+        bridge = MqttBridge(m.host, m.port, m.topic_prefix, self.commands, username=m.username,
+                            password=m.password(), client_id=m.client_id, stats_provider=self.commands.queues,
+                            stats_interval=m.stats_interval)
+        self.acd.listeners.append(bridge.listener)
+        self.flows.on_change(lambda name, issues: bridge.ivr_flow(
+            name, "rejected" if issues else "reloaded", [str(i) for i in issues]))
+        self.calls.ended_listeners.append(lambda cdr: bridge.call_event(
+            cdr.call_id, "ended", disposition=cdr.disposition, caller=cdr.caller, queue=cdr.queue, agent=cdr.agent,
+            ivr_path=cdr.ivr_path, duration_s=cdr.duration_s))
+        return bridge
 
     async def _on_call(self, session: CallSession) -> None:
         if session.script.startswith("dialer/"):
@@ -92,6 +109,7 @@ class Engine:
                 tg.create_task(self.acd.run_ticks(self.config.acd.tick_interval), name="acd-ticks"),
                 tg.create_task(self.dialer.run(), name="dialer-pacing"),
                 tg.create_task(self.acd_watcher.watch(), name="acd-reload"),
+                *([tg.create_task(self.mqtt.run(), name="mqtt-link")] if self.mqtt else []),
             ]
             await self.control.start()
             await self.agi.start()
@@ -123,6 +141,8 @@ class Engine:
         await self.calls.drain(5.0)
         await self.control.close()
         await self.cdrs.close()
+        if self.mqtt:
+            await self.mqtt.close(5.0)
         await self.ami.close()
         for task in background:
             task.cancel()

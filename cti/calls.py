@@ -64,6 +64,7 @@ class InboundCalls:
         self._acd = acd
         self._directory = directory
         self._book_callback = book_callback  # async (Task) -> bool, or None: no call-back offer
+        self.ended_listeners: list[Callable[[CdrRecord], None]] = []  # CTI "call ended" events
         self.served = 0
         self._recording: set[asyncio.Task[None]] = set()
 
@@ -132,7 +133,9 @@ class InboundCalls:
             return "nobody_logged_in"
         facts.queue_name = command.queue
         try:
-            queue_call = QueueCall.for_command(self._acd, call, command, runner.walk.variables,
+            context = {**runner.walk.variables, "ivr_path": ">".join(runner.walk.path),
+                       "digits": "".join(runner.walk.digits), "dialed": call.dialed}
+            queue_call = QueueCall.for_command(self._acd, call, command, context,
                                                Announcer(runner.prompt_path), self._book_callback)
         except UnknownQueue:
             log.error("call %s: flow queues to unknown queue %r (check config/acd.yaml)", call.uniqueid, command.queue)
@@ -151,7 +154,7 @@ class InboundCalls:
         info = await self._channel(call.uniqueid)
         ended = info.ended_at if info and info.ended_at else _now()
         started = min(facts.started_at, info.created_at) if info and info.created_at else facts.started_at
-        self._cdrs.submit(CdrRecord(
+        record = CdrRecord(
             call_id=call.uniqueid or f"agi-{id(call)}",
             linked_id=info.linkedid if info else None,
             direction="inbound",
@@ -173,7 +176,10 @@ class InboundCalls:
             hangup_cause=info.cause if info else None,
             hangup_cause_txt=info.cause_txt if info else None,
             digits="".join(outcome.digits) if outcome else None,
-        ))
+        )
+        self._cdrs.submit(record)
+        for listener in self.ended_listeners:
+            listener(record)
 
     async def _channel(self, uniqueid: str) -> ChannelInfo | None:
         """The AMI view of the call; waits briefly for its Hangup event when AMI is up."""

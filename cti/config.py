@@ -72,10 +72,20 @@ class DatabaseConfig(_Section):
 
 
 class MqttConfig(_Section):
-    enabled: bool = False
+    enabled: bool = True
     host: Host = "127.0.0.1"
     port: Port = 1883
     topic_prefix: Host = "hotline"
+    username: str | None = None
+    password_file: str | None = None
+    client_id: Host = "hotline-engine"
+    stats_interval: Seconds = 5.0
+
+    def password(self) -> str | None:
+        """Read from a file so the secret never sits in hotline.yaml."""
+        if not self.password_file:
+            return None
+        return Path(self.password_file).read_text(encoding="utf-8").strip()
 
 
 class IvrConfig(_Section):

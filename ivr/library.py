@@ -31,6 +31,16 @@ class FlowLibrary:
         self._by_file: dict[Path, str] = {}
         self._on_change = on_change or (lambda name, issues: None)
 
+    def on_change(self, listener: Callable[[str, list[ConfigIssue]], None]) -> None:
+        """Also tell `listener` about every load or rejection (e.g. the CTI bridge)."""
+        previous = self._on_change
+
+        def both(name: str, issues: list[ConfigIssue]) -> None:
+            previous(name, issues)
+            listener(name, issues)
+
+        self._on_change = both
+
     def current(self) -> dict[str, Flow]:
         return self.flows
 
