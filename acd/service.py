@@ -13,6 +13,7 @@ wait) happen even when nothing else does.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ class AcdService:
         self._records = records
         self._clock, self._wall = clock, wall
         self._inboxes: dict[str, Inbox] = {}
+        self.last_call: dict[str, Task] = {}  # agent id -> the call he answered last (dispositions)
         self.listeners: list[Callable[[str, dict], None]] = []
 
     # -- time ----------------------------------------------------------------------------
@@ -122,6 +124,7 @@ class AcdService:
             return
         inbox.accepted_reservation = reservation.id
         inbox.answered.set()
+        self.last_call[reservation.agent_id] = inbox.task
         self._queue_log(inbox.task, "answer", agent_id=reservation.agent_id,
                         wait_s=self.now() - inbox.task.enqueued_at)
         self._apply(decision)
@@ -140,6 +143,15 @@ class AcdService:
         reservation = self.router.reservation_for_task(caller_uniqueid)
         if reservation is not None:
             self.answered(reservation)
+
+    def disposition(self, agent_id: str, code: str, note: str = "") -> Task:
+        """The agent classifies the call he handled last (sale, resolved, complaint...)."""
+        task = self.last_call.get(agent_id)
+        if task is None:
+            raise LookupError(f"agent {agent_id} has handled no call to classify")
+        self._queue_log(task, "disposition", agent_id=agent_id, reason=code,
+                        data=json.dumps({"code": code, "note": note}, ensure_ascii=False))
+        return task
 
     def reload(self, queues, agents) -> None:
         """New queues/agents from a config reload; live state and waiting callers are kept."""

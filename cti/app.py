@@ -23,6 +23,7 @@ from acd.reload import AcdConfigWatcher
 from acd.router import Router
 from acd.service import AcdService
 from cti.control import Commands, ControlServer
+from cti.desk import DeskActions
 from cti.mqtt import MqttBridge
 from cti.customers import CustomerDirectory, create_and_seed
 from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
@@ -48,16 +49,18 @@ class Engine:
                              action_timeout=a.action_timeout, ping_interval=a.ping_interval,
                              reconnect_min=a.reconnect_min, reconnect_max=a.reconnect_max)
         self.registry = CallRegistry()
-        self.flows = FlowLibrary(Path(config.ivr.flows_dir), Path(config.ivr.sounds_dir))
         queues, agents = load_acd(Path(config.acd.config))
         self.acd = AcdService(Router(queues, agents), self.cdrs)
+        self.flows = FlowLibrary(Path(config.ivr.flows_dir), Path(config.ivr.sounds_dir),
+                                 queues=lambda: self.acd.router.queues.keys())
         self.acd_watcher = AcdConfigWatcher(Path(config.acd.config), self.acd)
         self.registry.on_dial_answered.append(self.acd.on_dial_answered)
         d = config.dialer
         self.dialer = DialerService(Path(d.campaigns_dir), self.db, self.ami, self.acd, self.cdrs, interval=d.interval)
         self.registry.on_originate_response.append(self.dialer.on_originate_response)
         self.outbound = OutboundCalls(self.dialer, self.acd, Path(config.ivr.sounds_dir), safe_harbor_s=d.safe_harbor_s)
-        self.commands = Commands(self.acd, self.dialer)
+        self.commands = Commands(self.acd, self.dialer, DeskActions(
+            self.acd, self.dialer, self.ami, self.registry, config.dialer.callback_campaign))
         self.control = ControlServer(self.commands, Path(config.control.socket))
         self.directory = CustomerDirectory(self.db)
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,

@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     val = ivr_sub.add_parser("validate", help="check flow files; every error as file:line:col")
     val.add_argument("paths", nargs="+", type=Path)
     val.add_argument("--sounds", type=Path, default=Path("sounds"))
+    val.add_argument("--acd", type=Path, default=Path("config/acd.yaml"),
+                     help="ACD config whose queue names queue nodes must use ('' to skip the check)")
     val.set_defaults(func=_ivr_validate)
     sim = ivr_sub.add_parser("simulate", help="walk a flow without a phone, printing prompt texts and decisions")
     sim.add_argument("flow", metavar="FLOW", help="flow name (or path to its .yaml file)")
@@ -94,10 +96,10 @@ def _parser() -> argparse.ArgumentParser:
 def _features():
     """Feature CLIs live beside their feature (acd/cli.py, ...); each adds its own subcommands."""
     from acd import cli as acd_cli
-    from cti import mqtt_cli, report_cli
+    from cti import monitor_cli, mqtt_cli, report_cli
     from dialer import cli as dialer_cli
 
-    return (acd_cli, report_cli, mqtt_cli, dialer_cli)
+    return (acd_cli, report_cli, mqtt_cli, dialer_cli, monitor_cli)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -209,12 +211,15 @@ def _asterisk_check(args: argparse.Namespace) -> int:
 
 
 def _ivr_validate(args: argparse.Namespace) -> int:
+    from acd.config import load_acd
     from ivr.loader import load_flow
+
+    queues = set(load_acd(args.acd)[0]) if str(args.acd) not in ("", ".") else None
 
     failed = 0
     for path in yaml_files(args.paths):
         try:
-            flow = load_flow(path, args.sounds)
+            flow = load_flow(path, args.sounds, queues)
         except ConfigError as exc:
             print(exc)
             failed += 1

@@ -15,9 +15,10 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from acd.service import AcdService
+from cti.desk import Code, DeskActions, DeskCmdName, Note
 from cti.yamlconf import ConfigError
 
 log = logging.getLogger("hotline.control")
@@ -43,7 +44,18 @@ class DialerCmd(_Cmd):
     campaign: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[\w.\-]+$")]
 
 
-Command = Annotated[Union[AgentCmd, ListCmd, DialerCmd], Field(discriminator="cmd")]
+class DeskCmd(_Cmd):
+    """Desktop actions beyond state changes (see cti.desk)."""
+
+    cmd: DeskCmdName
+    agent: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")]
+    code: Code | None = None
+    note: Note = ""
+    number: Annotated[str, Field(pattern=r"^\+?[0-9]{3,15}$")] | None = None
+    at: AwareDatetime | None = None
+
+
+Command = Annotated[Union[AgentCmd, ListCmd, DialerCmd, DeskCmd], Field(discriminator="cmd")]
 _parse = TypeAdapter(Command)
 
 
@@ -56,9 +68,10 @@ class CommandError(Exception):
 class Commands:
     """Executes validated commands against the ACD."""
 
-    def __init__(self, acd: AcdService, dialer=None) -> None:
+    def __init__(self, acd: AcdService, dialer=None, desk: DeskActions | None = None) -> None:
         self.acd = acd
         self.dialer = dialer
+        self.desk = desk or DeskActions(acd, dialer)
 
     def execute(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Agent and listing commands (synchronous: they only touch memory)."""
@@ -98,7 +111,9 @@ class Commands:
             return _error("invalid-command", "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
                                                         for e in exc.errors()))
 
-    def _run(self, command: AgentCmd | ListCmd) -> dict[str, Any]:
+    def _run(self, command: AgentCmd | ListCmd | DeskCmd) -> dict[str, Any]:
+        if isinstance(command, DeskCmd):
+            return self._desk(command)
         if isinstance(command, ListCmd):
             return {"agents": self.agents()} if command.cmd == "agent.list" else {"queues": self.queues()}
         from acd.agent_state import InvalidTransition
@@ -111,6 +126,20 @@ class Commands:
         except InvalidTransition as exc:
             raise CommandError(getattr(exc, "error_id", "invalid-transition"), str(exc)) from None
         return {"agent": _agent_view(agent, self.acd.now())}
+
+    def _desk(self, command: DeskCmd) -> dict[str, Any]:
+        if self.acd.router.agent(command.agent) is None:
+            raise CommandError("unknown-agent", f"no agent {command.agent!r} in config/acd.yaml")
+        try:
+            if command.cmd == "agent.disposition":
+                if not command.code:
+                    raise CommandError("invalid-command", "code: a disposition needs a code, e.g. resolved")
+                return self.desk.disposition(command.agent, command.code, command.note)
+            if command.cmd == "agent.callback":
+                return self.desk.callback(command.agent, command.number or "", command.at, command.note)
+            return self.desk.hangup(command.agent)
+        except LookupError as exc:
+            raise CommandError("nothing-to-do", str(exc)) from None
 
     def agents(self) -> list[dict[str, Any]]:
         now = self.acd.now()

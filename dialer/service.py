@@ -120,13 +120,13 @@ class DialerService:
         return self.runs[name]
 
     async def book_callback(self, campaign_name: str, number: str, name: str = "",
-                            data: dict[str, str] | None = None) -> bool:
+                            data: dict[str, str] | None = None, when: datetime | None = None) -> bool:
         """A caller asked to be called back: a lead due now in the call-back campaign."""
         try:
             campaign = find_campaign(campaign_name, self.campaigns_dir)
             lead = Lead(id=f"{campaign.name}-{number}-{uuid.uuid4().hex[:8]}", campaign=campaign.name,
                         number=number, timezone=campaign.default_timezone, name=name, priority=10,
-                        status=LeadStatus.CALLBACK, callback_at=_utc(), data=dict(data or {}))
+                        status=LeadStatus.CALLBACK, callback_at=when or _utc(), data=dict(data or {}))
         except (ConfigError, ValueError) as exc:
             log.error("call-back for %r not booked: %s", number, exc)
             return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from pathlib import Path
 from typing import Callable
 
@@ -23,13 +24,15 @@ class FlowLibrary:
     """Flows by name, with mtime-based hot reload."""
 
     def __init__(self, directory: Path, sounds_dir: Path | None = None,
-                 on_change: Callable[[str, list[ConfigIssue]], None] | None = None) -> None:
+                 on_change: Callable[[str, list[ConfigIssue]], None] | None = None,
+                 queues: Callable[[], Collection[str]] | None = None) -> None:
         self.directory = directory
         self.sounds_dir = sounds_dir
         self.flows: dict[str, Flow] = {}
         self._seen: dict[Path, float] = {}
         self._by_file: dict[Path, str] = {}
         self._on_change = on_change or (lambda name, issues: None)
+        self._queues = queues  # the ACD's queue names, checked against every queue node
 
     def on_change(self, listener: Callable[[str, list[ConfigIssue]], None]) -> None:
         """Also tell `listener` about every load or rejection (e.g. the CTI bridge)."""
@@ -60,7 +63,7 @@ class FlowLibrary:
 
     def _load(self, path: Path) -> None:
         try:
-            flow = load_flow(path, self.sounds_dir)
+            flow = load_flow(path, self.sounds_dir, self._queues() if self._queues else None)
         except ConfigError as exc:
             kept = self._by_file.get(path)
             log.error("flow file %s rejected%s:\n%s", path,

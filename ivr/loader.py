@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import difflib
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 from cti.yamlconf import ConfigError, ConfigIssue, NodeMarks, Position, load_yaml_with_marks, validate
-from ivr.models import CollectNode, Flow, GotoNode, MenuNode, Node
+from ivr.models import CollectNode, Flow, GotoNode, MenuNode, Node, QueueNode
 
 # Every `type:` the schema knows, read from the models so a new node kind needs no edit here.
 NODE_TYPES = tuple(typing.get_args(kind.model_fields["type"].annotation)[0]
@@ -21,8 +21,11 @@ NODE_TYPES = tuple(typing.get_args(kind.model_fields["type"].annotation)[0]
 Marks = dict[tuple[Any, ...], NodeMarks]
 
 
-def load_flow(path: str | Path, sounds_dir: Path | None = None) -> Flow:
-    """Validated flow from one YAML file, or ConfigError with every issue found."""
+def load_flow(path: str | Path, sounds_dir: Path | None = None, queues: Collection[str] | None = None) -> Flow:
+    """Validated flow from one YAML file, or ConfigError with every issue found.
+
+    With `queues` (the ACD's queue names), a queue node naming another queue is an error too.
+    """
     try:
         flow = validate(path, Flow)
     except ConfigError as exc:
@@ -31,9 +34,18 @@ def load_flow(path: str | Path, sounds_dir: Path | None = None) -> Flow:
     issues = graph_issues(flow, str(path), marks)
     if sounds_dir is not None:
         issues += _prompt_issues(str(path), flow, marks, sounds_dir)
+    if queues is not None:
+        issues += queue_issues(flow, sorted(queues), str(path), marks)
     if issues:
         raise ConfigError(issues)
     return flow
+
+
+def queue_issues(flow: Flow, queues: list[str], file: str = "<flow>", marks: Marks | None = None) -> list[ConfigIssue]:
+    """Queue nodes must name a queue of the ACD configuration (config/acd.yaml)."""
+    marks = marks or {}
+    return [_ref_issue(file, _where(marks, "nodes", name, "queue"), node.queue, queues, "ACD queue")
+            for name, node in flow.nodes.items() if isinstance(node, QueueNode) and node.queue not in queues]
 
 
 def load_flows(directory: Path, sounds_dir: Path | None = None) -> tuple[dict[str, Flow], list[ConfigIssue]]:

@@ -14,15 +14,19 @@ from typing import Annotated, Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_PAYLOAD = 4096
-AGENT_COMMANDS = ("login", "logout", "ready", "pause", "end_wrapup")
+AGENT_COMMANDS = ("login", "logout", "ready", "pause", "end_wrapup", "disposition", "callback", "hangup")
 RequestId = Annotated[str, Field(max_length=64)] | Annotated[int, Field(ge=0, lt=2**63)] | None
 
 
 class DesktopCommand(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    cmd: Literal["login", "logout", "ready", "pause", "end_wrapup"]
+    cmd: Literal["login", "logout", "ready", "pause", "end_wrapup", "disposition", "callback", "hangup"]
     reason: str = ""
+    code: str | None = None      # disposition
+    note: str = ""               # disposition, callback
+    number: str | None = None    # callback (default: the last caller)
+    at: str | None = None        # callback time, ISO 8601 with offset (default: now)
     request_id: RequestId = None
     agent: str | None = None  # optional; must then equal the agent id of the topic
 
@@ -54,7 +58,13 @@ def handle(agent_id: str, payload: bytes, retained: bool, execute: Execute) -> d
     if command.agent is not None and command.agent != agent_id:
         return error(request_id, "agent-mismatch",
                      f"topic is for agent {agent_id!r} but the body names {command.agent!r}")
-    result = execute({"cmd": f"agent.{command.cmd}", "agent": agent_id, "reason": command.reason})
+    request = {"cmd": f"agent.{command.cmd}", "agent": agent_id}
+    if command.cmd in ("disposition", "callback", "hangup"):
+        request.update({k: v for k, v in (("code", command.code), ("note", command.note),
+                                           ("number", command.number), ("at", command.at)) if v})
+    else:
+        request["reason"] = command.reason
+    result = execute(request)
     return {"request_id": command.request_id, **result}
 
 

@@ -51,6 +51,7 @@ class QueueEvent(StrEnum):
     LEAVE = "leave"
     NOBODY = "nobody"
     FULL = "full"
+    DISPOSITION = "disposition"  # the agent's classification of the call (reason = code, data = note)
 
 
 def utc_now() -> datetime:

@@ -27,13 +27,13 @@ def sandbox() -> Sandbox:
 
 
 def engine_config(tmp_path: Path, url: str | None = None, acd: str | None = None,
-                  campaigns: str | None = None, mqtt_port: int | None = None) -> Path:
+                  campaigns: str | None = None, mqtt_port: int | None = None, flows: str | None = None) -> Path:
     """A hotline.yaml for one test (written to disk: the CLI and the loader read it like an operator's)."""
     path = tmp_path / "hotline.yaml"
     path.write_text(json.dumps({
         "ami": {"secret": AMI_SECRET, "reconnect_max": 2.0, "ping_interval": 2.0},
         "database": {"url": url or f"sqlite+aiosqlite:///{tmp_path}/cdr.db", "spool_dir": str(tmp_path / "spool")},
-        "ivr": {"flows_dir": str(REPO / "config/ivr"), "sounds_dir": str(REPO / "sounds")},
+        "ivr": {"flows_dir": flows or str(REPO / "config/ivr"), "sounds_dir": str(REPO / "sounds")},
         "acd": {"config": acd or str(REPO / "config/acd.yaml"), "tick_interval": 0.2},
         "control": {"socket": str(tmp_path / "hotline.sock")},
         "dialer": {"campaigns_dir": campaigns or str(REPO / "config/campaigns"), "interval": 0.5},
@@ -82,9 +82,9 @@ async def engine_factory(sandbox, tmp_path):
     started: list[RunningEngine] = []
 
     async def factory(url: str | None = None, acd: str | None = None, campaigns: str | None = None,
-                      mqtt_port: int | None = None) -> RunningEngine:
+                      mqtt_port: int | None = None, flows: str | None = None) -> RunningEngine:
         running = await start_engine(engine_config(tmp_path, url=url, acd=acd, campaigns=campaigns,
-                                                   mqtt_port=mqtt_port))
+                                                   mqtt_port=mqtt_port, flows=flows))
         started.append(running)
         return running
 

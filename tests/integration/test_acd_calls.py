@@ -159,3 +159,37 @@ async def test_waiting_caller_pressing_1_books_a_call_back_lead_and_leaves_polit
     leads = await fetch_leads(hotline.engine.db, "callbacks")
     assert [(lead.number, lead.name, str(lead.status)) for lead in leads] == [(NORMAL, "John Smith", "callback")]
     assert leads[0].data == {"queue": "billing", "tier": "normal"}
+
+
+async def test_agent_hangs_up_classifies_the_call_and_promises_a_call_back(hotline, tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from dialer.store import fetch_leads
+
+    agent(hotline, "1001", "login")
+    call = asyncio.create_task(sipp.call(tmp_path, [*PRESS_0, AwaitHangup(40000)], caller=NORMAL))
+    await until(lambda: state(hotline, "1001")[0] == "on_call", 20, message="Alice talking")
+    commands = hotline.engine.commands
+    hung = await commands.execute_async({"cmd": "agent.hangup", "agent": "1001"})
+    assert hung["ok"], hung
+    assert (await call).ok  # the caller got a BYE well before agent-sim's 4 s of talk ended
+
+    row = await hotline.cdr(caller=NORMAL)
+    assert row.agent == "1001" and (row.talk_s or 0) < 4.0
+    done = commands.execute({"cmd": "agent.disposition", "agent": "1001", "code": "resolved", "note": "paid"})
+    assert done["ok"] and done["call"] == row.call_id, done
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    promised = commands.execute({"cmd": "agent.callback", "agent": "1001", "at": later.isoformat()})
+    assert promised["ok"] and promised["number"] == NORMAL, promised
+
+    await hotline.engine.cdrs.flush(5)
+    events = await fetch_queue_log(hotline.engine.db, call_id=row.call_id, event="disposition")
+    assert [(e.agent_id, e.reason) for e in events] == [("1001", "resolved")]
+
+    async def booked() -> bool:
+        return bool(await fetch_leads(hotline.engine.db, "callbacks"))
+
+    await until(booked, 10, message="call-back lead stored")
+    [lead] = await fetch_leads(hotline.engine.db, "callbacks")
+    assert lead.number == NORMAL and abs((lead.callback_at - later).total_seconds()) < 1
+    assert commands.execute({"cmd": "agent.disposition", "agent": "1003", "code": "x"})["error_id"] == "nothing-to-do"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +66,35 @@ async def test_self_service_reads_the_known_callers_balance(engine, tmp_path, ca
     assert heard[:2] == ["welcome", "your_balance_is"] and heard[-1] == "goodbye"
     said = [r.getMessage() for r in caplog.records if "say" in r.getMessage().lower() and row.call_id in r.getMessage()]
     assert any("1234" in message for message in said), said
+
+
+async def test_hot_reload_rejects_a_broken_flow_keeps_serving_and_then_switches_to_a_valid_one(
+        engine_factory, tmp_path, caplog):
+    import os
+    import shutil
+
+    from tests.support.until import until
+
+    repo = Path(__file__).resolve().parents[2]
+    flows = tmp_path / "ivr"
+    shutil.copytree(repo / "config/ivr", flows)
+    hotline = await engine_factory(flows=str(flows))
+    main = flows / "main.yaml"
+    served = hotline.engine.flows.flows["main"]
+
+    main.write_text(main.read_text().replace("next: menu", "next: menuu", 1))
+    os.utime(main, ns=(main.stat().st_mtime_ns + 10**9,) * 2)
+    await until(lambda: "main.yaml rejected" in caplog.text, 5, message="broken file rejected")
+    assert "did you mean 'menu'" in caplog.text
+    assert hotline.engine.flows.flows["main"] is served  # the old version keeps serving
+    result = await sipp.call(tmp_path, [Pause(1500), Dtmf("1"), AwaitHangup(30000)], caller="5551301")
+    assert result.ok, result.stderr
+    assert (await hotline.cdr(caller="5551301")).ivr_path == "by_tier>welcome>menu>billing>goodbye>done"
+
+    swapped = (repo / "config/ivr/main.yaml").read_text().replace('"1": billing', '"1": FAULT')
+    main.write_text(swapped.replace('"2": fault', '"2": billing').replace("FAULT", "fault"))  # 1 and 2 swapped
+    os.utime(main, ns=(main.stat().st_mtime_ns + 2 * 10**9,) * 2)
+    await until(lambda: hotline.engine.flows.flows["main"] is not served, 2.5, message="valid change live in 2 s")
+    result = await sipp.call(tmp_path, [Pause(1500), Dtmf("1"), AwaitHangup(30000)], caller="5551302")
+    assert result.ok, result.stderr
+    assert (await hotline.cdr(caller="5551302")).ivr_path == "by_tier>welcome>menu>fault>goodbye>done"

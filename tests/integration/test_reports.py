@@ -15,13 +15,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -31,7 +29,7 @@ from cti.reports import ReportOptions, build_report
 from cti.reports.indexes import ensure_report_indexes
 from cti.store import create_schema, make_engine
 from cti.store.schema import agent_state_log, cdr, dial_attempt, queue_log
-from tests.support.pg import PG_DB, PG_HOST, PG_PASSWORD, PG_PORT, PG_URL, PG_USER
+from tests.support.pg import PG_URL, require_postgres
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 T_END = T0 + timedelta(hours=2)
@@ -164,18 +162,6 @@ def fixture_rows() -> dict:
 
 
 # -- databases ----------------------------------------------------------------------------------------
-async def require_postgres() -> None:
-    try:
-        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, password=PG_PASSWORD,
-                                     database=PG_DB, timeout=2)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        if os.environ.get("HOTLINE_SKIP_PG") == "1":
-            pytest.skip(f"PostgreSQL unreachable and HOTLINE_SKIP_PG=1: {exc}")
-        pytest.fail(f"PostgreSQL at {PG_HOST}:{PG_PORT} unreachable ({exc}); "
-                    "run scripts/ensure-system.sh test (or set HOTLINE_SKIP_PG=1)")
-    await conn.close()
-
-
 async def _seed(engine: AsyncEngine) -> None:
     await create_schema(engine)
     async with engine.begin() as conn:

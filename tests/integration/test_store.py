@@ -8,13 +8,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,7 +23,7 @@ from tests.support.until import until
 
 pytestmark = pytest.mark.integration
 
-from tests.support.pg import PG_DB, PG_HOST, PG_PASSWORD, PG_PORT, PG_URL, PG_USER, pg_url_via
+from tests.support.pg import PG_HOST, PG_PORT, PG_URL, pg_url_via, require_postgres
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
 
@@ -41,18 +39,6 @@ def make_records(start: int, stop: int) -> list[CdrRecord]:
         )
         for i in range(start, stop)
     ]
-
-
-async def require_postgres() -> None:
-    try:
-        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, password=PG_PASSWORD,
-                                     database=PG_DB, timeout=2)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        if os.environ.get("HOTLINE_SKIP_PG") == "1":
-            pytest.skip(f"PostgreSQL unreachable and HOTLINE_SKIP_PG=1: {exc}")
-        pytest.fail(f"PostgreSQL at {PG_HOST}:{PG_PORT} unreachable ({exc}); "
-                    "run scripts/ensure-system.sh test (or set HOTLINE_SKIP_PG=1)")
-    await conn.close()
 
 
 async def fresh_schema(url: str) -> None:

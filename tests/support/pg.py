@@ -15,3 +15,19 @@ PG_USER, PG_PASSWORD, PG_DB = _parsed.username, _parsed.password, _parsed.databa
 def pg_url_via(host: str, port: int) -> str:
     """The same database reached through another address (a proxy, a dead port)."""
     return _parsed.set(host=host, port=port).render_as_string(hide_password=False)
+
+
+async def require_postgres() -> None:
+    """PostgreSQL tests FAIL when the server is unreachable (skip only with HOTLINE_SKIP_PG=1)."""
+    import asyncpg
+    import pytest
+
+    try:
+        conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, password=PG_PASSWORD,
+                                     database=PG_DB, timeout=2)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        if os.environ.get("HOTLINE_SKIP_PG") == "1":
+            pytest.skip(f"PostgreSQL unreachable and HOTLINE_SKIP_PG=1: {exc}")
+        pytest.fail(f"PostgreSQL at {PG_HOST}:{PG_PORT} unreachable ({exc}); "
+                    "run scripts/ensure-system.sh test (or set HOTLINE_SKIP_PG=1)")
+    await conn.close()

@@ -11,50 +11,8 @@ from cti.cli import main
 from ivr import graph
 from ivr.loader import load_flow
 from ivr.models import Flow
+from tests.support.flows import MAIN_FLOW
 
-MAIN_FLOW = '''\
-name: main
-language: en
-entry: welcome
-nodes:
-  welcome:
-    type: play
-    prompts: [welcome]
-    next: menu
-  menu:
-    type: menu
-    prompt: main_menu
-    choices:
-      "1": billing
-      "2": fault
-    max_attempts: 2
-    no_match: [invalid]
-    on_silence: cannot_hear
-    fallback: goodbye
-  billing:
-    type: play
-    prompts: [billing]
-    next: goodbye
-  fault:
-    type: play
-    prompts: [fault]
-    next: goodbye
-  goodbye:
-    type: play
-    prompts: [goodbye]
-    barge_in: false
-    next: done
-  cannot_hear:
-    type: play
-    prompts: [cannot_hear]
-    barge_in: false
-    next: hangup_silent
-  hangup_silent:
-    type: hangup
-    disposition: silent
-  done:
-    type: hangup
-'''
 
 
 @pytest.fixture

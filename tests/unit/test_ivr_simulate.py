@@ -10,54 +10,11 @@ import pytest
 from cti.cli import main
 from ivr.loader import load_flow
 from ivr.simulate import interactive, parse_digits, prompt_texts, scripted, simulate
+from tests.support.flows import MAIN_FLOW
 
 REPO = Path(__file__).resolve().parents[2]
 SOUNDS = REPO / "sounds"
 TEXT = prompt_texts(SOUNDS, "en")
-# A flow of our own (the shipped ones may grow): greeting, one menu, two choices, goodbye.
-MAIN_FLOW = '''\
-name: main
-language: en
-entry: welcome
-nodes:
-  welcome:
-    type: play
-    prompts: [welcome]
-    next: menu
-  menu:
-    type: menu
-    prompt: main_menu
-    choices:
-      "1": billing
-      "2": fault
-    max_attempts: 2
-    no_match: [invalid]
-    on_silence: cannot_hear
-    fallback: goodbye
-  billing:
-    type: play
-    prompts: [billing]
-    next: goodbye
-  fault:
-    type: play
-    prompts: [fault]
-    next: goodbye
-  goodbye:
-    type: play
-    prompts: [goodbye]
-    barge_in: false
-    next: done
-  cannot_hear:
-    type: play
-    prompts: [cannot_hear]
-    barge_in: false
-    next: hangup_silent
-  hangup_silent:
-    type: hangup
-    disposition: silent
-  done:
-    type: hangup
-'''
 
 
 @pytest.fixture

@@ -1,0 +1,75 @@
+"""Agent-desktop actions that reach outside the ACD: classify a call, promise a call-back, hang up.
+
+They share the control channel's validation and error replies (`cti.control.Commands`) and the
+MQTT bridge's per-agent topics. Side effects that need I/O (a database insert, an AMI action) run
+as tasks the desk keeps a reference to; the reply says what was accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+log = logging.getLogger("hotline.desk")
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w\-]+$")]
+Note = Annotated[str, Field(max_length=500)]
+
+
+class DeskActions:
+    """What an agent's desktop may do besides changing state."""
+
+    def __init__(self, acd, dialer=None, ami=None, registry=None, callback_campaign: str = "callbacks") -> None:
+        self.acd, self.dialer, self.ami, self.registry = acd, dialer, ami, registry
+        self.callback_campaign = callback_campaign
+        self._tasks: set[asyncio.Task] = set()
+
+    def disposition(self, agent_id: str, code: str, note: str = "") -> dict[str, Any]:
+        task = self.acd.disposition(agent_id, code, note)
+        return {"call": task.id, "code": code}
+
+    def callback(self, agent_id: str, number: str = "", at: datetime | None = None, note: str = "") -> dict[str, Any]:
+        """Schedule a call-back (default: the caller of the agent's last call, now)."""
+        if self.dialer is None:
+            raise LookupError("this engine runs no dialer: call-backs cannot be scheduled")
+        last = self.acd.last_call.get(agent_id)
+        number = number or (last.attributes.get("caller", "") if last else "")
+        if not number:
+            raise LookupError("no number given and no last call to take it from")
+        when = at or datetime.now(timezone.utc)
+        self._spawn(self.dialer.book_callback(self.callback_campaign, number,
+                                              last.attributes.get("customer_name", "") if last else "",
+                                              {"agent": agent_id, "note": note}, when=when))
+        return {"number": number, "at": when.isoformat()}
+
+    def hangup(self, agent_id: str) -> dict[str, Any]:
+        """End the agent's current call (the caller's channel, so the whole call ends)."""
+        call_id = self._current_call(agent_id)
+        info = self.registry.get(call_id) if call_id and self.registry else None
+        if info is None or not info.channel or info.ended_at or self.ami is None:
+            raise LookupError(f"agent {agent_id} has no call to hang up")
+        self._spawn(self.ami.hangup(info.channel))
+        return {"call": call_id}
+
+    def _current_call(self, agent_id: str) -> str | None:
+        agent = self.acd.router.agent(agent_id)
+        if agent is not None and str(agent.state) == "on_call" and agent_id in self.acd.last_call:
+            return self.acd.last_call[agent_id].id
+        reservation = self.acd.router.reservation_for_agent(agent_id)
+        return reservation.task_id if reservation else None
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name="desk action")
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("desk action failed: %s", task.exception())
+
+
+DeskCmdName = Literal["agent.disposition", "agent.callback", "agent.hangup"]
