@@ -76,6 +76,7 @@ class AcdService:
         self._clock, self._wall = clock, wall
         self._inboxes: dict[str, Inbox] = {}
         self.last_call: dict[str, Task] = {}  # agent id -> the call he answered last (dispositions)
+        self._transfers: dict[str, str] = {}  # call id -> queue it is being transferred to
         self.listeners: list[Callable[[str, dict], None]] = []
 
     # -- time ----------------------------------------------------------------------------
@@ -152,6 +153,21 @@ class AcdService:
         self._queue_log(task, "disposition", agent_id=agent_id, reason=code,
                         data=json.dumps({"code": code, "note": note}, ensure_ascii=False))
         return task
+
+    def request_transfer(self, agent_id: str, queue: str) -> Task:
+        """The agent passes his current call to another queue; the caller's context goes along."""
+        task = self.last_call.get(agent_id)
+        agent = self.router.agent(agent_id)
+        if task is None or agent is None or agent.state != AgentState.ON_CALL:
+            raise LookupError(f"agent {agent_id} is not on a call")
+        if queue not in self.router.queues:
+            raise LookupError(f"no queue {queue!r} to transfer to")
+        self._transfers[task.id] = queue
+        self._queue_log(task, "transfer", agent_id=agent_id, reason=f"to {queue}")
+        return task
+
+    def take_transfer(self, call_id: str) -> str | None:
+        return self._transfers.pop(call_id, None)
 
     def reload(self, queues, agents) -> None:
         """New queues/agents from a config reload; live state and waiting callers are kept."""

@@ -7,6 +7,7 @@ calls (bounded by shutdown.drain_timeout) -> flush CDRs to the database or spool
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from pathlib import Path
@@ -161,6 +162,7 @@ def _safe_url(url: str) -> str:
 async def serve(config: HotlineConfig) -> None:
     """Run the engine until SIGTERM or SIGINT."""
     engine = Engine(config)
+    gc.freeze()  # config, flows and indexes are long-lived: keep full collections from scanning them
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, engine.stop)

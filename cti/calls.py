@@ -140,11 +140,26 @@ class InboundCalls:
         except UnknownQueue:
             log.error("call %s: flow queues to unknown queue %r (check config/acd.yaml)", call.uniqueid, command.queue)
             return "nobody_logged_in"
-        try:
-            facts.queue = await queue_call.run()
-        finally:
-            facts.queue = queue_call.outcome
-        return facts.queue.result
+        while True:
+            try:
+                facts.queue = await queue_call.run()
+            finally:
+                facts.queue = queue_call.outcome
+            target = self._acd.take_transfer(call.uniqueid) if facts.queue.result == "answered" else None
+            if target is None:
+                return facts.queue.result
+            queue_call = self._transferred(call, queue_call, target, runner, facts)
+
+    def _transferred(self, call: CallSession, previous: QueueCall, target: str, runner: FlowRunner,
+                     facts: CallFacts) -> QueueCall:
+        """Blind transfer to another queue: same caller context, plus who passed the call on."""
+        context = {**previous.task.attributes, "transferred_from_agent": previous.outcome.agent or "",
+                   "transferred_from_queue": previous.task.queue}
+        facts.queue_name = target
+        log.info("call %s transferred by agent %s from %s to %s", call.uniqueid, previous.outcome.agent,
+                 previous.task.queue, target)
+        command = Enqueue(target, previous.task.priority, "")
+        return QueueCall.for_command(self._acd, call, command, context, Announcer(runner.prompt_path), None)
 
     def _flow_for(self, script: str) -> Flow | None:
         kind, _, name = script.partition("/")

@@ -53,6 +53,7 @@ class DeskCmd(_Cmd):
     note: Note = ""
     number: Annotated[str, Field(pattern=r"^\+?[0-9]{3,15}$")] | None = None
     at: AwareDatetime | None = None
+    target: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[\w.\-]+$")] | None = None
 
 
 Command = Annotated[Union[AgentCmd, ListCmd, DialerCmd, DeskCmd], Field(discriminator="cmd")]
@@ -137,6 +138,10 @@ class Commands:
                 return self.desk.disposition(command.agent, command.code, command.note)
             if command.cmd == "agent.callback":
                 return self.desk.callback(command.agent, command.number or "", command.at, command.note)
+            if command.cmd == "agent.transfer":
+                if not command.target:
+                    raise CommandError("invalid-command", "target: name the queue to transfer to")
+                return self.desk.transfer(command.agent, command.target)
             return self.desk.hangup(command.agent)
         except LookupError as exc:
             raise CommandError("nothing-to-do", str(exc)) from None
@@ -147,7 +152,15 @@ class Commands:
 
     def queues(self) -> list[dict[str, Any]]:
         now = self.acd.now()
-        return [_jsonable(self.acd.router.stats(name, now)) for name in sorted(self.acd.router.queues)]
+        return [{**_jsonable(self.acd.router.stats(name, now)), "callers": self._callers(name, now)}
+                for name in sorted(self.acd.router.queues)]
+
+    def _callers(self, queue: str, now: float, limit: int = 10) -> list[dict[str, Any]]:
+        """The longest-waiting callers of a queue, for wallboards (number, tier, priority, wait)."""
+        waiting = sorted(self.acd.router.waiting(queue), key=lambda t: t.enqueued_at)[:limit]
+        return [{"queue": queue, "call": t.id, "caller": t.attributes.get("caller", ""),
+                 "tier": t.attributes.get("tier", ""), "priority": t.priority,
+                 "wait_s": round(now - t.enqueued_at, 1)} for t in waiting]
 
 
 def _agent_view(agent, now: float) -> dict[str, Any]:

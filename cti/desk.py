@@ -54,6 +54,18 @@ class DeskActions:
         self._spawn(self.ami.hangup(info.channel))
         return {"call": call_id}
 
+    def transfer(self, agent_id: str, queue: str) -> dict[str, Any]:
+        """Blind transfer to a queue: the agent's leg is hung up, the caller's own coroutine (still in
+        its Dial, option g) takes the caller to the new queue with the same context."""
+        task = self.acd.request_transfer(agent_id, queue)
+        legs = self.registry.agent_legs(task.id) if self.registry else []
+        if not legs or self.ami is None:
+            self.acd.take_transfer(task.id)
+            raise LookupError(f"cannot find agent {agent_id}'s side of call {task.id}")
+        for channel in legs:
+            self._spawn(self.ami.hangup(channel))
+        return {"call": task.id, "queue": queue}
+
     def _current_call(self, agent_id: str) -> str | None:
         agent = self.acd.router.agent(agent_id)
         if agent is not None and str(agent.state) == "on_call" and agent_id in self.acd.last_call:
@@ -72,4 +84,4 @@ class DeskActions:
             log.error("desk action failed: %s", task.exception())
 
 
-DeskCmdName = Literal["agent.disposition", "agent.callback", "agent.hangup"]
+DeskCmdName = Literal["agent.disposition", "agent.callback", "agent.hangup", "agent.transfer"]

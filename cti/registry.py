@@ -57,6 +57,14 @@ class CallRegistry:
     def live(self) -> list[ChannelInfo]:
         return [c for c in self.channels.values() if c.ended_at is None]
 
+    def agent_legs(self, caller_uniqueid: str) -> list[str]:
+        """Live channels of the same call other than the caller's own (the agent side of a Dial)."""
+        caller = self.channels.get(caller_uniqueid)
+        if caller is None:
+            return []
+        return [c.channel for c in self.live
+                if c.linkedid == caller.linkedid and c.uniqueid != caller_uniqueid and c.channel]
+
     def apply(self, event: ev.AmiEvent) -> None:
         handler = getattr(self, "_on_" + type(event).__name__, None)
         if handler is not None:

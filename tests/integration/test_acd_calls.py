@@ -193,3 +193,27 @@ async def test_agent_hangs_up_classifies_the_call_and_promises_a_call_back(hotli
     [lead] = await fetch_leads(hotline.engine.db, "callbacks")
     assert lead.number == NORMAL and abs((lead.callback_at - later).total_seconds()) < 1
     assert commands.execute({"cmd": "agent.disposition", "agent": "1003", "code": "x"})["error_id"] == "nothing-to-do"
+
+
+async def test_blind_transfer_to_another_queue_carries_the_callers_context(hotline, tmp_path):
+    offers: list[dict] = []
+    hotline.engine.acd.listeners.append(
+        lambda kind, payload: offers.append(payload) if payload.get("event") == "offer" else None)
+    agent(hotline, "1001", "login")  # billing
+    agent(hotline, "1003", "login")  # faults
+    call = asyncio.create_task(sipp.call(tmp_path, [*PRESS_0, AwaitHangup(60000)], caller=GOLD))
+    await until(lambda: state(hotline, "1001")[0] == "on_call", 20, message="Alice talking")
+    moved = await hotline.engine.commands.execute_async({"cmd": "agent.transfer", "agent": "1001",
+                                                         "target": "faults"})
+    assert moved["ok"], moved
+    assert (await call).ok
+
+    row = await hotline.cdr(caller=GOLD)
+    assert (row.queue, row.agent, row.disposition) == ("faults", "1003", "completed")
+    assert [(e.event, e.queue, e.agent_id) for e in await fetch_queue_log(hotline.engine.db, call_id=row.call_id)] == [
+        ("enqueue", "billing", None), ("offer", "billing", "1001"), ("answer", "billing", "1001"),
+        ("transfer", "billing", "1001"), ("enqueue", "faults", None), ("offer", "faults", "1003"),
+        ("answer", "faults", "1003")]
+    carol = offers[-1]["context"]  # Carol's screen pop: nobody asks the caller again
+    assert (carol["customer_name"], carol["tier"], carol["digits"]) == ("Li Wei", "gold", "0")
+    assert (carol["transferred_from_agent"], carol["transferred_from_queue"]) == ("1001", "billing")

@@ -41,7 +41,7 @@ def test_body_naming_the_same_agent_is_accepted():
     (b"\xff\xfe", "bad-json", None),
     ([1, 2], "bad-json", None),
     ({"request_id": "a"}, "unknown-command", "a"),
-    ({"cmd": "transfer", "request_id": 3}, "unknown-command", 3),
+    ({"cmd": "conference", "request_id": 3}, "unknown-command", 3),
     ({"cmd": "ready", "colour": "red", "request_id": "b"}, "invalid-command", "b"),
     ({"cmd": "pause", "reason": 5}, "invalid-command", None),
     ({"cmd": "ready", "agent": "1002", "request_id": "c"}, "agent-mismatch", "c"),
