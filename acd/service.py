@@ -245,6 +245,10 @@ class AcdService:
         self._notify("queue", {"queue": task.queue, "call": task.id, "event": event, **fields,
                                **({"context": context} if context else {})})
 
+    def notify(self, kind: str, payload: dict) -> None:
+        """Publish an event to the ACD's listeners (CTI) on behalf of another part (the dialer)."""
+        self._notify(kind, payload)
+
     def _notify(self, kind: str, payload: dict) -> None:
         for listener in self.listeners:
             listener(kind, payload)

@@ -138,6 +138,8 @@ class Commands:
                 return self.desk.disposition(command.agent, command.code, command.note)
             if command.cmd == "agent.callback":
                 return self.desk.callback(command.agent, command.number or "", command.at, command.note)
+            if command.cmd in ("agent.preview_accept", "agent.preview_skip"):
+                return self.desk.preview(command.agent, command.cmd == "agent.preview_accept")
             if command.cmd == "agent.transfer":
                 if not command.target:
                     raise CommandError("invalid-command", "target: name the queue to transfer to")

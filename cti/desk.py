@@ -66,6 +66,11 @@ class DeskActions:
             self._spawn(self.ami.hangup(channel))
         return {"call": task.id, "queue": queue}
 
+    def preview(self, agent_id: str, accept: bool) -> dict[str, Any]:
+        if self.dialer is None:
+            raise LookupError("this engine runs no dialer")
+        return self.dialer.preview.decide(agent_id, accept)
+
     def _current_call(self, agent_id: str) -> str | None:
         agent = self.acd.router.agent(agent_id)
         if agent is not None and str(agent.state) == "on_call" and agent_id in self.acd.last_call:
@@ -84,4 +89,5 @@ class DeskActions:
             log.error("desk action failed: %s", task.exception())
 
 
-DeskCmdName = Literal["agent.disposition", "agent.callback", "agent.hangup", "agent.transfer"]
+DeskCmdName = Literal["agent.disposition", "agent.callback", "agent.hangup", "agent.transfer",
+                      "agent.preview_accept", "agent.preview_skip"]

@@ -88,6 +88,7 @@ class OutboundCalls:
             log.error("campaign %s: queue %r is not in the ACD config", campaign.name, campaign.queue)
             return QueueOutcome("nobody_logged_in")
         queue_call = QueueCall(self.acd, call, task, spec, announce=None)
+        self.dialer.preview.attempt_over(attempt.preview_agent)  # preview: the agent who accepted is ready
         inbox = self.acd.open(task)
         try:
             while True:

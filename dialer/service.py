@@ -32,6 +32,7 @@ from dialer.hopper import Hopper
 from dialer.leads import Lead, LeadStatus, retry_after
 from dialer.numbers import load_dnc
 from dialer.pacing import Pacer, PacingState, make_pacer
+from dialer.preview import PreviewDesk
 from dialer.stats import PacingStats, Priors
 from cti.yamlconf import ConfigError
 from dialer.store import import_leads, load_dialable, save_lead
@@ -53,6 +54,7 @@ class Attempt:
     started_at: datetime
     phase: str = "ringing"  # ringing -> amd -> live -> connected
     answered: float | None = None
+    preview_agent: str | None = None  # preview mode: the agent who accepted the lead
 
 
 @dataclass
@@ -77,6 +79,7 @@ class DialerService:
         self.runs: dict[str, CampaignRun] = {}
         self._attempts: dict[str, Attempt] = {}
         self._saves: set[asyncio.Task] = set()
+        self.preview = PreviewDesk(self, acd, acd.notify)
 
     # -- control -------------------------------------------------------------------------
     async def start(self, name: str) -> dict:
@@ -149,15 +152,23 @@ class DialerService:
                     await self._pace(run)
 
     async def _pace(self, run: CampaignRun) -> None:
+        if run.campaign.mode == "preview":
+            self.preview.tick(run)
+            return
         now = self.clock()
         lines = run.pacer.lines_to_dial(self._pacing_state(run, now), now)
         for lead in run.hopper.next_batch(lines, _utc()) if lines > 0 else []:
-            await self._dial(run, lead)
+            await self.dial(run, lead)
+
+    def campaign_agents(self, campaign: Campaign) -> list:
+        """Agents qualified for the campaign's queue (its skills at their levels)."""
+        spec = self.acd.router.queues.get(campaign.queue)
+        return [a for a in self.acd.router.agents.values()
+                if spec and all(a.skills.get(s, 0) >= lvl for s, lvl in spec.skills.items())]
 
     def _pacing_state(self, run: CampaignRun, now: float) -> PacingState:
         spec = self.acd.router.queues.get(run.campaign.queue)
-        agents = [a for a in self.acd.router.agents.values()
-                  if spec and all(a.skills.get(s, 0) >= lvl for s, lvl in spec.skills.items())]
+        agents = self.campaign_agents(run.campaign)
         wrapup = spec.wrapup_s if spec else 0.0
         phases = [a.phase for a in run.inflight.values()]
         return PacingState(
@@ -168,8 +179,9 @@ class DialerService:
             ringing_age_s=tuple(now - a.started for a in run.inflight.values() if a.phase == "ringing"),
             in_amd=phases.count("amd"), live_waiting=phases.count("live"), stats=run.stats)
 
-    async def _dial(self, run: CampaignRun, lead: Lead) -> None:
-        attempt = Attempt(uuid.uuid4().hex, lead, run.campaign.name, self.clock(), _utc())
+    async def dial(self, run: CampaignRun, lead: Lead, preview_agent: str | None = None) -> None:
+        attempt = Attempt(uuid.uuid4().hex, lead, run.campaign.name, self.clock(), _utc(),
+                          preview_agent=preview_agent)
         lead.attempts += 1
         run.inflight[attempt.id] = self._attempts[attempt.id] = attempt
         c = run.campaign
@@ -227,6 +239,8 @@ class DialerService:
             answered_at=_utc() if attempt.answered is not None else None, amd_status=amd[0] if amd else None,
             amd_cause=amd[1] if amd else None, agent=agent, call_id=call_id, wait_s=wait_s, talk_s=talk_s))
         log.info("campaign %s attempt %s to %s: %s", attempt.campaign, attempt.id, lead.number, outcome)
+        if outcome != "human":
+            self.preview.attempt_over(attempt.preview_agent)
         if run is None:
             return
         run.inflight.pop(attempt.id, None)

@@ -15,14 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_PAYLOAD = 4096
 AGENT_COMMANDS = ("login", "logout", "ready", "pause", "end_wrapup", "disposition", "callback", "hangup",
-                  "transfer")
+                  "transfer", "preview_accept", "preview_skip")
 RequestId = Annotated[str, Field(max_length=64)] | Annotated[int, Field(ge=0, lt=2**63)] | None
 
 
 class DesktopCommand(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    cmd: Literal["login", "logout", "ready", "pause", "end_wrapup", "disposition", "callback", "hangup", "transfer"]
+    cmd: Literal["login", "logout", "ready", "pause", "end_wrapup", "disposition", "callback", "hangup", "transfer",
+                 "preview_accept", "preview_skip"]
     reason: str = ""
     code: str | None = None      # disposition
     note: str = ""               # disposition, callback
@@ -61,7 +62,7 @@ def handle(agent_id: str, payload: bytes, retained: bool, execute: Execute) -> d
         return error(request_id, "agent-mismatch",
                      f"topic is for agent {agent_id!r} but the body names {command.agent!r}")
     request = {"cmd": f"agent.{command.cmd}", "agent": agent_id}
-    if command.cmd in ("disposition", "callback", "hangup", "transfer"):
+    if command.cmd in ("disposition", "callback", "hangup", "transfer", "preview_accept", "preview_skip"):
         request.update({k: v for k, v in (("code", command.code), ("note", command.note), ("number", command.number),
                                            ("at", command.at), ("target", command.target)) if v})
     else:

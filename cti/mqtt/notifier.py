@@ -24,6 +24,8 @@ def acd_messages(topics: Topics, kind: str, payload: dict[str, Any], at: str) ->
     """Raises `topics.BadTopicLevel` for an id that cannot be a topic level."""
     if kind == "agent":
         return [Message(topics.agent_state(payload["agent"]), {**payload, "at": at}, retain=True)]
+    if kind == "preview":  # preview dialing: the lead the agent may call, on his screen
+        return [Message(topics.screenpop(payload["agent"]), {**payload, "event": "preview", "at": at})]
     if kind == "queue":
         body = {**payload, "at": at}
         out = [Message(topics.call_events(payload["call"]), body)]

@@ -85,3 +85,42 @@ async def test_human_with_no_agent_free_hears_the_safe_harbor_message_and_counts
     assert (await _attempts(hotline))["2002"] == "dropped"
     assert "plays safe harbor safe_harbor" in caplog.text
     assert run.pacer is not None and run.counts.get("dropped") == 1
+
+
+async def test_preview_agent_sees_the_lead_first_then_accepts_or_skips(hotline, tmp_path):
+    previews: list[dict] = []
+    hotline.engine.acd.listeners.append(lambda kind, payload: previews.append(payload) if kind == "preview" else None)
+    leads = tmp_path / "leads.csv"
+    leads.write_text("number,name,priority,last_visit\n2003,Zhang Wei,9,2026-11-20\n2004,Liu Yang,1,2026-11-21\n")
+    assert await asyncio.to_thread(cli, ["dialer", "import", "test_preview", str(leads), "--campaigns-dir",
+                                         str(DATA / "campaigns"), "-c", str(hotline.config_path)]) == 0
+    _agent(hotline, "1001", "login")
+    commands = hotline.engine.commands
+    assert (await commands.execute_async({"cmd": "dialer.start", "campaign": "test_preview"}))["ok"]
+
+    await until(lambda: previews, 10, message="first lead previewed")
+    assert (previews[0]["agent"], previews[0]["number"], previews[0]["fields"]) == \
+        ("1001", "2003", {"last_visit": "2026-11-20"})
+    assert hotline.engine.dialer.runs["test_preview"].inflight == {}  # nothing dialed before the agent decides
+    assert str(hotline.engine.acd.router.agent("1001").state) == "paused"
+    accepted = commands.execute({"cmd": "agent.preview_accept", "agent": "1001"})
+    assert accepted["ok"] and accepted["dialing"] == "2003", accepted
+
+    async def human() -> bool:
+        return (await _attempts_of(hotline, "test_preview")).get("2003") == "human"
+
+    await until(human, 40, 0.5, "the accepted lead talked to the agent")
+    [attempt] = await fetch_dial_attempts(hotline.engine.db, number="2003")
+    assert attempt.agent == "1001"
+
+    await until(lambda: len(previews) == 2, 20, message="next lead previewed after wrap-up")
+    assert previews[1]["number"] == "2004"
+    skipped = commands.execute({"cmd": "agent.preview_skip", "agent": "1001"})
+    assert skipped["ok"] and skipped["skipped"], skipped
+    await until(lambda: str(hotline.engine.acd.router.agent("1001").state) == "ready", 5, message="agent free")
+    assert "2004" not in await _attempts_of(hotline, "test_preview")
+
+
+async def _attempts_of(hotline, campaign: str) -> dict[str, str]:
+    await hotline.engine.cdrs.flush(5)
+    return {a.number: a.outcome for a in await fetch_dial_attempts(hotline.engine.db, campaign=campaign)}
