@@ -69,6 +69,7 @@ class QueueConfig(_Model):
     escalation: list[EscalationConfig] = []
     when_nobody: Literal["wait", "leave"] = "leave"
     language_routing: bool = False
+    whisper: bool = Field(False, description="tell the agent the queue and the caller's tier before connecting")
 
 
 class AcdConfig(_Model):
@@ -95,7 +96,7 @@ def to_specs(config: AcdConfig) -> tuple[dict[str, QueueSpec], dict[str, Agent]]
         announce_position=q.announce.position, announce_ewt=q.announce.ewt,
         escalation=tuple(EscalationStep(s.after_s, s.relax_levels, dict(s.add_skills), tuple(s.add_queues))
                          for s in q.escalation),
-        when_nobody=q.when_nobody, language_routing=q.language_routing)
+        when_nobody=q.when_nobody, language_routing=q.language_routing, whisper=q.whisper)
         for name, q in config.queues.items()}
     agents = {a.id: Agent(a.id, a.name, a.interface, dict(a.skills), tuple(a.languages))
               for a in config.agents}

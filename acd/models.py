@@ -98,6 +98,7 @@ class QueueSpec:
     escalation: tuple[EscalationStep, ...] = ()
     when_nobody: WhenNobody = "leave"  # no logged-in agent could ever take the call
     language_routing: bool = False
+    whisper: bool = False  # the agent hears the queue and the caller's tier before the bridge
 
     @property
     def levels(self) -> int:

@@ -14,6 +14,7 @@ moment AMI reports the answer; when Dial returns the agent goes to wrap-up.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
@@ -23,6 +24,7 @@ from cti.agi import CallerHungUp, CallSession
 
 log = logging.getLogger("hotline.queue")
 POLL_MS = 500
+_PLAIN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 DIAL_STATUS_REASON = {"NOANSWER": "no-answer", "BUSY": "busy", "CHANUNAVAIL": "unavailable",
                       "CONGESTION": "congestion", "CANCEL": "cancel", "DONTCALL": "refused"}
 
@@ -154,7 +156,7 @@ class QueueCall:
         wait_s = self.waited()
         log.info("call %s offered to agent %s (%s) after %.1f s", self.task.id, agent.id, agent.interface, wait_s)
         try:
-            outcome = await self.call.dial(agent.interface, ring_s, "g")
+            outcome = await self.call.dial(agent.interface, ring_s, "g" + self._whisper())
         except CallerHungUp:
             if inbox.answered.is_set():
                 self._connected(reservation, wait_s, None)
@@ -165,6 +167,14 @@ class QueueCall:
             return True
         self.acd.not_answered(reservation, DIAL_STATUS_REASON.get(outcome.status, outcome.status.lower() or "failed"))
         return False
+
+    def _whisper(self) -> str:
+        """Dial option U(): a Gosub on the agent's channel that says the queue and tier (dialplan
+        context hotline-whisper). Only plain names are passed; anything else is left out."""
+        if not self.spec.whisper:
+            return ""
+        args = [a if _PLAIN.match(a) else "" for a in (self.task.queue, self.task.attributes.get("tier", ""))]
+        return "U(hotline-whisper^" + "^".join(args) + ")"  # U(context^args): starts at s,1
 
     def _connected(self, reservation: Reservation, wait_s: float, talk_s: float | None) -> None:
         self.acd.call_ended(reservation, talk_s or 0.0)

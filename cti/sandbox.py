@@ -83,8 +83,10 @@ class Sandbox:
             return self.status()
         if not self.built:
             self._build()
-        self._write_configs()
+        changed = self._write_configs()
         self._sync_sounds()
+        if self.status().running and "modules.conf" in changed:
+            self.down()  # which modules load is decided at start only
         if self.status().running:
             self._cli("core reload")
             self._cli("dialplan reload")
@@ -120,15 +122,21 @@ class Sandbox:
                 subprocess.run(["chown", "-R", "root:root", str(tmp / rel)], check=True)
         tmp.rename(self.root)
 
-    def _write_configs(self) -> None:
+    def _write_configs(self) -> set[str]:
+        """Write our configs; returns the names of the files whose content changed."""
         etc = self.root / "etc/asterisk"
         values = {"@AMI_SECRET@": AMI_SECRET, "@SOUNDS@": str(SOUNDS_DIR), "@SIP_BIND@": "127.0.0.1:5060"}
+        changed: set[str] = set()
         for src in sorted(CONF_DIR.glob("*.conf")):
             text = src.read_text()
             for key, value in values.items():
                 text = text.replace(key, value)
-            (etc / src.name).write_text(text)
+            target = etc / src.name
+            if not target.exists() or target.read_text(errors="replace") != text:
+                changed.add(src.name)
+                target.write_text(text)
         (self.root / "var/run/asterisk").mkdir(parents=True, exist_ok=True)
+        return changed
 
     def _sync_sounds(self) -> None:
         if not SOUNDS_DIR.exists():

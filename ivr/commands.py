@@ -82,6 +82,15 @@ class Callback:
 
 
 @dataclass(frozen=True)
+class Voicemail:
+    """Run Asterisk's VoiceMail() for `mailbox@context`; feed back 'left' or 'failed'."""
+
+    mailbox: str
+    context: str
+    greeting: str
+
+
+@dataclass(frozen=True)
 class GotoFlow:
     """Continue in another flow; feed back that `Flow`, or None when it is not served."""
 
@@ -94,8 +103,9 @@ class Finish:
     disposition: str
 
 
-Command = Play | Collect | Say | Lookup | Enqueue | Transfer | Callback | GotoFlow | Finish
+Command = Play | Collect | Say | Lookup | Enqueue | Transfer | Callback | Voicemail | GotoFlow | Finish
 Result = str | Mapping[str, object] | LookupFailure | Flow | None
 QUEUE_RESULTS = ("answered", "timeout", "nobody_logged_in", "queue_full", "callback")
 TRANSFER_RESULTS = ("answered", "failed", "transferred")
 CALLBACK_RESULTS = ("booked", "failed")
+VOICEMAIL_RESULTS = ("left", "failed")

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ivr.models import VoicemailNode
 from ivr.models import (BranchNode, CallbackNode, CollectNode, Flow, GotoNode, HangupNode, HoursNode, LanguageNode,
                         LookupNode, MenuNode, PlayNode, QueueNode, SayNode, SetNode, TransferNode)
 
@@ -55,6 +56,8 @@ def _caption(node: object) -> str:
         return f"transfer {node.mode} {node.target}"
     if isinstance(node, CallbackNode):
         return f"callback {{{node.number_variable}}}"
+    if isinstance(node, VoicemailNode):
+        return f"voicemail {node.mailbox}@{node.context}"
     if isinstance(node, GotoNode):
         return f"goto {node.flow + ':' if node.flow else ''}{node.node or 'entry'}"
     if isinstance(node, BranchNode):

@@ -399,6 +399,23 @@ class BranchNode(_Node):
         return [target for _, target, _ in self.exits()]
 
 
+class VoicemailNode(_Next):
+    """Let the caller leave a message in an Asterisk voicemail box (voicemail.conf), then go on."""
+
+    type: Literal["voicemail"]
+    mailbox: Annotated[str, Field(pattern=r"^[0-9]{1,10}$")]
+    context: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+$")] = "hotline"
+    greeting: Literal["unavailable", "busy", "none"] = "unavailable"
+    on_failure: NodeName | None = Field(None, description="no such mailbox or it failed (default: next)")
+
+    def exits(self) -> list[Exit]:
+        return [(("next",), self.next, "left"),
+                *([(("on_failure",), self.on_failure, "failed")] if self.on_failure else [])]
+
+    def no_input_exits(self) -> list[str]:
+        return [target for _, target, _ in self.exits()]
+
+
 class HangupNode(_Node):
     """End the call with a CDR disposition."""
 
@@ -407,7 +424,7 @@ class HangupNode(_Node):
 
 
 Node = Annotated[Union[PlayNode, MenuNode, CollectNode, SayNode, SetNode, LanguageNode, HoursNode, LookupNode,
-                       QueueNode, TransferNode, CallbackNode, GotoNode, BranchNode, HangupNode],
+                       QueueNode, TransferNode, CallbackNode, VoicemailNode, GotoNode, BranchNode, HangupNode],
                  Field(discriminator="type")]
 
 

@@ -28,6 +28,7 @@ from cti.safety import strip_controls
 from ivr.http_lookup import ServiceFailed, get_json
 from ivr.models import Flow
 from ivr.speech import say_parts
+from ivr.stepper import Voicemail
 from ivr.stepper import (Callback, Collect, Command, Enqueue, Finish, GotoFlow, Lookup, LookupFailure, Play, Result,
                          Say, Transfer, Walk)
 
@@ -123,6 +124,8 @@ class FlowRunner:
             return await self._transfer(call, command)
         if isinstance(command, Callback):
             return await self._callback(call, command)
+        if isinstance(command, Voicemail):
+            return await self._voicemail(call, command)
         assert isinstance(command, GotoFlow), f"unknown command {command!r}"
         return self._other_flow(command.flow)
 
@@ -197,6 +200,15 @@ class FlowRunner:
             log.warning("call %s: booking a call back to %s failed: %s", call.uniqueid, command.number, exc)
             return "failed"
         return "failed" if booked is False else "booked"
+
+    async def _voicemail(self, call: MediaSession, command: Voicemail) -> str:
+        """VoiceMail(box@context,u|b|s); VMSTATUS says whether a message was left."""
+        option = {"unavailable": "u", "busy": "b", "none": "s"}[command.greeting]
+        log.info("call %s flow %s node %s leaves voicemail in %s@%s", call.uniqueid, self.flow.name,
+                 self.walk.node, command.mailbox, command.context)
+        await call.exec("VoiceMail", f"{command.mailbox}@{command.context}", option)
+        status = await call.get_variable("VMSTATUS")
+        return "left" if status == "SUCCESS" else "failed"
 
     async def _transfer(self, call: MediaSession, command: Transfer) -> str:
         """Context variables first (HOTLINE_<NAME>), then Dial (caller comes back: option g) or Goto."""

@@ -22,6 +22,7 @@ from typing import TextIO
 from cti.yamlconf import load_yaml_with_marks
 from ivr.models import DIGITS, Flow
 from ivr.speech import describe, say_parts
+from ivr.stepper import Voicemail
 from ivr.stepper import (Callback, Collect, Decision, Enqueue, Event, Finish, GotoFlow, Lookup, LookupFailure, Play,
                          Result, Say, Transfer, Walk)
 
@@ -101,7 +102,7 @@ def simulate(flow: Flow, texts: dict[str, str], keys: KeySource, out: TextIO, ca
     walk = Walk(flow, variables=start, now=now or datetime.now(timezone.utc))
     heard: list[str] = []
     answer = {Enqueue: lambda c: queue_outcome, Transfer: lambda c: transfer_outcome,
-              Callback: lambda c: callback_outcome, Lookup: lookup or demo_lookup,
+              Callback: lambda c: callback_outcome, Voicemail: lambda c: "left", Lookup: lookup or demo_lookup,
               GotoFlow: lambda c: (flows or {flow.name: flow}).get(c.flow)}
     command, shown = walk.start(), 0
     while True:
@@ -150,6 +151,8 @@ def _service(command: object) -> str:
         return f"transfers ({command.mode}) to {command.target}{extra}"
     if isinstance(command, Callback):
         return f"books a call back to {command.number}"
+    if isinstance(command, Voicemail):
+        return f"takes a message in voicemail box {command.mailbox}@{command.context}"
     assert isinstance(command, GotoFlow)
     return f"goes to flow {command.flow}"
 

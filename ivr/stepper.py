@@ -28,6 +28,7 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import quote
 
+from ivr.models import VoicemailNode
 from ivr.models import (LANGUAGES, BranchNode, CallbackNode, CollectNode, Flow, GotoNode, HangupNode,
                         HoursNode, LanguageNode, LookupNode, MenuNode, PlayNode, QueueNode, SayNode, SetNode,
                         TransferNode)
@@ -36,6 +37,7 @@ from ivr.values import hours_state, missing_fields, pick_fields, render, say_val
 ALL_KEYS = "0123456789*#"
 
 
+from ivr.commands import VOICEMAIL_RESULTS, Voicemail  # noqa: F401
 from ivr.commands import (CALLBACK_RESULTS, QUEUE_RESULTS, TRANSFER_RESULTS, Callback, Collect,  # noqa: F401
                           Command, Enqueue, Finish, GotoFlow, Lookup, LookupFailure, Play, Result, Say, Transfer)
 
@@ -140,6 +142,9 @@ class Walk:
         if isinstance(current, CallbackNode):
             booked = _outcome(result, CALLBACK_RESULTS, "callback") == "booked"
             return self._leave(Event.CHOICE, current.next if booked else current.on_failure or current.next)
+        if isinstance(current, VoicemailNode):
+            left = _outcome(result, VOICEMAIL_RESULTS, "voicemail") == "left"
+            return self._leave(Event.CHOICE, current.next if left else current.on_failure or current.next)
         if isinstance(current, GotoNode):
             return self._switch_flow(current, result)
         raise RuntimeError(f"nothing to feed at {type(current).__name__} {self.node!r}")
@@ -208,6 +213,8 @@ class Walk:
                 self._note(Event.LOOKUP, f"no number in {node.number_variable!r}")
                 return self._leave(Event.FALLBACK, node.on_failure or node.next)
             return Callback(node.number_variable, number)
+        if isinstance(node, VoicemailNode):
+            return Voicemail(node.mailbox, node.context, node.greeting)
         assert isinstance(node, GotoNode), f"unknown node kind {type(node).__name__}"
         if node.flow is None:
             assert node.node is not None

@@ -43,18 +43,34 @@ async def queue_events(hotline, call_id: str | None = None) -> list[tuple[str, s
     return [(r.event, r.agent_id) for r in rows]
 
 
-async def test_billing_caller_reaches_the_agent_with_billing_skill(hotline, tmp_path):
+async def test_billing_caller_reaches_the_agent_with_billing_skill_who_hears_a_whisper(hotline, ami, tmp_path):
+    from cti.ami import events as ev
+
     agent(hotline, "1003", "login")  # faults only: must not get the call, though idle longest
     agent(hotline, "1003", "ready")
     agent(hotline, "1001", "login")
     agent(hotline, "1001", "ready")
 
-    result = await sipp.call(tmp_path, [*PRESS_0, AwaitHangup(40000)], caller="5551101")
-    assert result.ok, result.stderr
+    whispers: list = []
 
-    row = await hotline.cdr(caller="5551101")
+    async def watch() -> None:
+        while True:
+            event = await ami.events.get()
+            if isinstance(event, ev.UserEvent) and event.name == "HotlineWhisper":
+                whispers.append(event.headers)
+
+    watcher = asyncio.create_task(watch())
+    try:
+        result = await sipp.call(tmp_path, [*PRESS_0, AwaitHangup(40000)], caller=GOLD)
+        await until(lambda: whispers, 5, message="whisper played to the agent")
+    finally:
+        watcher.cancel()
+    assert result.ok, result.stderr
+    assert (whispers[0].get("Queue"), whispers[0].get("Tier")) == ("billing", "gold")
+
+    row = await hotline.cdr(caller=GOLD)
     assert (row.queue, row.agent, row.disposition) == ("billing", "1001", "completed")
-    assert row.ivr_path == "by_tier>welcome>menu>agent>done"
+    assert row.ivr_path == "by_tier>welcome_gold>menu>agent>done"
     assert 3.0 <= row.talk_s <= 8.0  # agent-sim talks 4 s; ANSWEREDTIME is whole seconds
     assert row.wait_s is not None and row.wait_s < 5.0
     assert await queue_events(hotline, row.call_id) == [("enqueue", None), ("offer", "1001"), ("answer", "1001")]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import sipp
-from tests.support.sipp import AwaitHangup, Dtmf, Pause
+from tests.support.sipp import AwaitHangup, Dtmf, HangUp, Pause
 
 pytestmark = pytest.mark.integration
 
@@ -98,3 +98,24 @@ async def test_hot_reload_rejects_a_broken_flow_keeps_serving_and_then_switches_
     result = await sipp.call(tmp_path, [Pause(1500), Dtmf("1"), AwaitHangup(30000)], caller="5551302")
     assert result.ok, result.stderr
     assert (await hotline.cdr(caller="5551302")).ivr_path == "by_tier>welcome>menu>fault>goodbye>done"
+
+
+async def test_voicemail_node_records_the_callers_message_in_asterisk(engine_factory, sandbox, tmp_path):
+    flows = tmp_path / "ivr"
+    flows.mkdir()
+    (flows / "main.yaml").write_text(
+        "name: main\nentry: sorry\nnodes:\n"
+        "  sorry: {type: play, prompts: [queue_closed], barge_in: false, next: message}\n"
+        "  message: {type: voicemail, mailbox: '9000', greeting: none, next: done}\n"
+        "  done: {type: hangup}\n")
+    hotline = await engine_factory(flows=str(flows))
+    inbox = sandbox.root / "var/spool/asterisk/voicemail/hotline/9000/INBOX"
+    before = set(inbox.glob("msg*.txt")) if inbox.exists() else set()
+
+    result = await sipp.call(tmp_path, [Pause(9000), HangUp()], caller="5551401")  # speaks 4 s after the beep
+    assert result.ok, result.stderr
+
+    row = await hotline.cdr(caller="5551401")
+    assert (row.ivr_path, row.exit_node, row.disposition) == ("sorry>message", "message", "caller_hangup")
+    new = set(inbox.glob("msg*.txt")) - before
+    assert len(new) == 1 and "callerid=" in (text := new.pop().read_text()) and "5551401" in text
