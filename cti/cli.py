@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
                                                     "empty = silence; write --digits=-,1 when the first is '-'); "
                                                     "without it keys are read from stdin")
     sim.add_argument("--caller", default="", metavar="NUMBER", help="caller number shown in the transcript")
+    sim.add_argument("--at", type=_when, default=None, metavar='"2026-12-25 09:00"',
+                     help="pretend the call comes at this time (hours nodes); ISO 8601, UTC unless an offset is given")
     sim.add_argument("--var", action="append", default=[], type=_variable, metavar="NAME=VALUE",
                      help="call variable for branch nodes (repeatable), e.g. --var tier=gold")
     sim.add_argument("--queue-outcome", default="answered", choices=QUEUE_RESULTS,
@@ -250,9 +252,25 @@ def _ivr_simulate(args: argparse.Namespace) -> int:
 
     flow = find_flow(args.flow, args.flows_dir)
     keys = scripted(args.digits) if args.digits is not None else interactive(sys.stdin, sys.stdout)
+    from cti.customers import DEMO
+
+    # as the engine does at call start: the caller's customer record (here the demo table) sets tier etc.
+    known = next(({"tier": c["tier"], "customer_name": c["name"], "account": c["account"],
+                   "balance": f"{c['balance']:.2f}", "language": c["language"]}
+                  for c in DEMO if c["phone"] == args.caller), {})
     simulate(flow, prompt_texts(args.sounds, flow.language), keys, sys.stdout, caller=args.caller,
-             variables=dict(args.var), queue_outcome=args.queue_outcome)
+             variables={**known, **dict(args.var)}, queue_outcome=args.queue_outcome, now=args.at)
     return 0
+
+
+def _when(text: str):
+    from datetime import datetime, timezone
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date and time such as \"2026-12-25 09:00\"") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _ivr_graph(args: argparse.Namespace) -> int:
