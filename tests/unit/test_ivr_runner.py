@@ -121,7 +121,7 @@ def test_selfservice_failing_lookup_says_service_unavailable() -> None:
 
 def test_slow_customer_lookup_is_a_failure_after_its_timeout() -> None:
     async def slow(field: str, value: str) -> None:
-        await asyncio.sleep(5)
+        await asyncio.Event().wait()  # never answers: only the node's timeout ends it
 
     flow = make({"start": {"type": "lookup", "source": "customer_db", "timeout_s": 0.05, "found": "done",
                            "not_found": "bye", "failure": "quiet"}})
@@ -210,8 +210,11 @@ def test_hours_node_reads_the_injected_clock() -> None:
 async def _serve(handler: Any) -> tuple[asyncio.AbstractServer, str]:
     async def respond(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         request = (await reader.readuntil(b"\r\n\r\n")).decode()
-        status, body, delay = handler(request.split()[1])
-        await asyncio.sleep(delay)
+        status, body, hang = handler(request.split()[1])
+        if hang:
+            await reader.read()  # say nothing until the client gives up and closes
+            writer.close()
+            return
         writer.write(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
                      f"Connection: close\r\n\r\n".encode() + body)
         await writer.drain()
@@ -221,16 +224,17 @@ async def _serve(handler: Any) -> tuple[asyncio.AbstractServer, str]:
     return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
 
 
-def _routes(path: str) -> tuple[str, bytes, float]:
+def _routes(path: str) -> tuple[str, bytes, bool]:
+    """(status, body, hang): a hanging route never answers."""
     if path == "/c/100003":
-        return "200 OK", json.dumps({"account": {"balance": 42.75}, "tier": "gold"}).encode(), 0
+        return "200 OK", json.dumps({"account": {"balance": 42.75}, "tier": "gold"}).encode(), False
     if path == "/slow":
-        return "200 OK", b"{}", 1.0
+        return "200 OK", b"{}", True
     if path == "/list":
-        return "200 OK", b"[1]", 0
+        return "200 OK", b"[1]", False
     if path == "/broken":
-        return "500 Internal Server Error", b"{}", 0
-    return "404 Not Found", b"{}", 0
+        return "500 Internal Server Error", b"{}", False
+    return "404 Not Found", b"{}", False
 
 
 @pytest.mark.parametrize("path, expected", [("/c/100003", {"account": {"balance": 42.75}, "tier": "gold"}),
