@@ -252,12 +252,10 @@ def _ivr_simulate(args: argparse.Namespace) -> int:
 
     flow = find_flow(args.flow, args.flows_dir)
     keys = scripted(args.digits) if args.digits is not None else interactive(sys.stdin, sys.stdout)
-    from cti.customers import DEMO
+    from cti.customers import DEMO, call_variables
 
     # as the engine does at call start: the caller's customer record (here the demo table) sets tier etc.
-    known = next(({"tier": c["tier"], "customer_name": c["name"], "account": c["account"],
-                   "balance": f"{c['balance']:.2f}", "language": c["language"]}
-                  for c in DEMO if c["phone"] == args.caller), {})
+    known = next((call_variables(c) for c in DEMO if c["phone"] == args.caller), {})
     simulate(flow, prompt_texts(args.sounds, flow.language), keys, sys.stdout, caller=args.caller,
              variables={**known, **dict(args.var)}, queue_outcome=args.queue_outcome, now=args.at)
     return 0

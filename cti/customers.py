@@ -33,6 +33,12 @@ DEMO = [
 ]
 
 
+def call_variables(record) -> dict[str, str]:
+    """The call variables a customer record gives a flow (tier, name, account, balance, language)."""
+    return {"tier": record["tier"], "customer_name": record["name"], "account": record["account"],
+            "balance": f"{record['balance']:.2f}", "language": record["language"]}
+
+
 async def create_and_seed(engine: AsyncEngine) -> None:
     """Create the table; seed the demo customers once (an operator's own rows are left alone)."""
     async with engine.begin() as conn:
@@ -53,14 +59,10 @@ class CustomerDirectory:
         if not phone:
             return {}
         try:
-            row = await asyncio.wait_for(self._fetch(phone), self.timeout)
+            return await self.lookup_by("phone", phone) or {}
         except (SQLAlchemyError, OSError, asyncio.TimeoutError) as exc:
             log.warning("customer lookup for %s failed (%s); serving as an unknown caller", phone, exc)
             return {}
-        if row is None:
-            return {}
-        return {"tier": row.tier, "customer_name": row.name, "account": row.account,
-                "balance": f"{row.balance:.2f}", "language": row.language}
 
     async def lookup_by(self, field: str, value: str) -> dict[str, object] | None:
         """For the IVR's lookup node: the customer whose `field` (phone|account) is `value`.
@@ -69,13 +71,9 @@ class CustomerDirectory:
         """
         column = {"phone": customer.c.phone, "account": customer.c.account}[field]
         row = await asyncio.wait_for(self._fetch(value, column), self.timeout)
-        if row is None:
-            return None
-        return {"tier": row.tier, "customer_name": row.name, "account": row.account,
-                "balance": f"{row.balance:.2f}", "language": row.language}
+        return call_variables(row._mapping) if row is not None else None
 
-    async def _fetch(self, value: str, column=None):
-        column = customer.c.phone if column is None else column
+    async def _fetch(self, value: str, column):
         async with self.engine.connect() as conn:
             result = await conn.execute(select(customer).where(column == value))
             return result.first()

@@ -130,14 +130,13 @@ def simulate(flow: Flow, texts: dict[str, str], keys: KeySource, out: TextIO, ca
 
 def demo_lookup(command: Lookup) -> Result:
     """customer_db lookups against the demo customers; http lookups find nothing."""
-    from cti.customers import DEMO  # the tool's data, not the core's: imported only when simulating
+    from cti.customers import DEMO, call_variables  # the tool's data, not the core's: imported only when simulating
 
     if command.source != "customer_db":
         return None
     for row in DEMO:
         if str(row.get(command.field)) == command.key:
-            found = {k: v for k, v in row.items() if k != "name"}
-            return {**found, "customer_name": row["name"], "balance": f"{float(row['balance']):.2f}"}
+            return call_variables(row)  # what the engine's lookup gives the flow
     return None
 
 
