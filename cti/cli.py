@@ -218,15 +218,21 @@ def _ivr_validate(args: argparse.Namespace) -> int:
 
     queues = set(load_acd(args.acd)[0]) if str(args.acd) not in ("", ".") else None
 
+    return check_files(args.paths, lambda path: load_flow(path, args.sounds, queues),
+                       lambda flow: f"flow {flow.name!r}, {len(flow.nodes)} nodes")
+
+
+def check_files(paths: list[Path], load, describe) -> int:
+    """`validate` commands: every file (folders: their *.yaml) loaded, each error printed; 1 if any failed."""
     failed = 0
-    for path in yaml_files(args.paths):
+    for path in yaml_files(paths):
         try:
-            flow = load_flow(path, args.sounds, queues)
+            loaded = load(path)
         except ConfigError as exc:
             print(exc)
             failed += 1
         else:
-            print(f"{path}: ok (flow {flow.name!r}, {len(flow.nodes)} nodes)")
+            print(f"{path}: ok ({describe(loaded)})")
     return 1 if failed else 0
 
 

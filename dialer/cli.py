@@ -7,7 +7,6 @@ import asyncio
 import sys
 from pathlib import Path
 
-from cti.yamlconf import ConfigError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,19 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from cti.cli import yaml_files
+    from cti.cli import check_files
     from dialer.campaign import load_campaign
 
-    failed = 0
-    for path in yaml_files(args.paths):
-        try:
-            campaign = load_campaign(path)
-        except ConfigError as exc:
-            print(exc)
-            failed += 1
-        else:
-            print(f"{path}: ok (campaign {campaign.name!r}, {campaign.mode})")
-    return 1 if failed else 0
+    return check_files(args.paths, load_campaign, lambda c: f"campaign {c.name!r}, {c.mode}")
 
 
 def _simulate(args: argparse.Namespace) -> int:
