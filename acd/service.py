@@ -77,6 +77,9 @@ class AcdService:
         self._inboxes: dict[str, Inbox] = {}
         self.last_call: dict[str, Task] = {}  # agent id -> the call he answered last (dispositions)
         self._transfers: dict[str, str] = {}  # call id -> queue it is being transferred to
+        # call id -> (agent, queue) talking on it now; None once handed on (consult transfer)
+        self._holders: dict[str, tuple[str, str] | None] = {}
+        self.connected_by: dict[str, str] = {}  # agent id -> id of the call whose Dial reached his phone
         self.listeners: list[Callable[[str, dict], None]] = []
 
     # -- time ----------------------------------------------------------------------------
@@ -126,6 +129,8 @@ class AcdService:
         inbox.accepted_reservation = reservation.id
         inbox.answered.set()
         self.last_call[reservation.agent_id] = inbox.task
+        self._holders[inbox.task.id] = (reservation.agent_id, inbox.task.queue)
+        self.connected_by[reservation.agent_id] = inbox.task.id
         self._queue_log(inbox.task, "answer", agent_id=reservation.agent_id,
                         wait_s=self.now() - inbox.task.enqueued_at)
         self._apply(decision)
@@ -136,8 +141,35 @@ class AcdService:
             self._queue_log(inbox.task, "no_answer", agent_id=reservation.agent_id, reason=reason)
         self._apply(self.router.reject(reservation.id, self.now(), reason))
 
-    def call_ended(self, reservation: Reservation, talk_s: float) -> None:
-        self._apply(self.router.hangup(reservation.agent_id, self.now()))
+    def call_ended(self, reservation: Reservation, talk_s: float) -> tuple[str, str] | None:
+        """The call's Dial returned: whoever holds it now (the agent who answered, or the colleague
+        it was handed to) goes to wrap-up. Returns that (agent, queue); None if it was handed on."""
+        holder = self._holders.pop(reservation.task_id, (reservation.agent_id, reservation.queue))
+        if holder is not None:
+            self.connected_by.pop(holder[0], None)
+            self._apply(self.router.hangup(holder[0], self.now()))
+        return holder
+
+    def hand_over(self, task: Task, from_agent: str, to_agent: str | None, queue: str,
+                  consult_id: str | None = None) -> None:
+        """A consult transfer completed: `from_agent`'s part of `task` ends (wrap-up) and the colleague
+        who answered the consult (leg `consult_id`, queue `queue`) holds the call. `to_agent` None:
+        nobody answered yet; call again when someone does."""
+        holder = self._holders.get(task.id)
+        if holder is not None and holder[0] == from_agent:
+            self._queue_log(task, "transfer", agent_id=from_agent, reason=f"attended to {to_agent or 'queue ' + queue}")
+            self.connected_by.pop(from_agent, None)
+            self._apply(self.router.hangup(from_agent, self.now()))
+        if to_agent is None:
+            self._holders[task.id] = None
+            return
+        self._holders[task.id] = (to_agent, queue)
+        if consult_id is not None:
+            self._holders[consult_id] = None  # the consult leg's end is no longer the colleague's
+        self.last_call[to_agent] = task
+
+    def holder(self, call_id: str) -> tuple[str, str] | None:
+        return self._holders.get(call_id)
 
     def on_dial_answered(self, caller_uniqueid: str) -> None:
         """AMI hook: the caller's Dial was answered (agent on_call in real time)."""
@@ -165,6 +197,10 @@ class AcdService:
         self._transfers[task.id] = queue
         self._queue_log(task, "transfer", agent_id=agent_id, reason=f"to {queue}")
         return task
+
+    def log_call_event(self, task: Task, event: str, **fields) -> None:
+        """A queue-log record (and CTI event) about a call, from outside the ACD (consults)."""
+        self._queue_log(task, event, **fields)
 
     def take_transfer(self, call_id: str) -> str | None:
         return self._transfers.pop(call_id, None)
@@ -240,6 +276,8 @@ class AcdService:
                                "reason": change.reason})
 
     def _queue_log(self, task: Task, event: str, context: dict | None = None, **fields) -> None:
+        if task.kind == "consult" and event == "enqueue":
+            event = "consult_queued"  # queue visits (reports) start at `enqueue`: consults are not callers
         self._records.submit(QueueLogRecord(at=self._wall(), call_id=task.id, queue=task.queue, event=event,
                                             **{k: v for k, v in fields.items() if v is not None}))
         self._notify("queue", {"queue": task.queue, "call": task.id, "event": event, **fields,

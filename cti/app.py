@@ -23,6 +23,7 @@ from acd.config import load_acd
 from acd.reload import AcdConfigWatcher
 from acd.router import Router
 from acd.service import AcdService
+from cti.consult import Consults
 from cti.control import Commands, ControlServer
 from cti.desk import DeskActions
 from cti.mqtt import MqttBridge
@@ -60,8 +61,9 @@ class Engine:
         self.dialer = DialerService(Path(d.campaigns_dir), self.db, self.ami, self.acd, self.cdrs, interval=d.interval)
         self.registry.on_originate_response.append(self.dialer.on_originate_response)
         self.outbound = OutboundCalls(self.dialer, self.acd, Path(config.ivr.sounds_dir), safe_harbor_s=d.safe_harbor_s)
+        self.consults = Consults(self.acd, self.ami, self.registry)
         self.commands = Commands(self.acd, self.dialer, DeskActions(
-            self.acd, self.dialer, self.ami, self.registry, config.dialer.callback_campaign))
+            self.acd, self.dialer, self.ami, self.registry, config.dialer.callback_campaign, self.consults))
         self.control = ControlServer(self.commands, Path(config.control.socket))
         self.directory = CustomerDirectory(self.db)
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
@@ -90,6 +92,8 @@ class Engine:
     async def _on_call(self, session: CallSession) -> None:
         if session.script.startswith("dialer/"):
             await self.outbound.handle(session)
+        elif session.script.startswith("consult/"):
+            await self.consults.handle(session)
         else:
             await self.calls.handle(session)
 

@@ -145,6 +145,7 @@ class InboundCalls:
                 facts.queue = await queue_call.run()
             finally:
                 facts.queue = queue_call.outcome
+                facts.queue_name = facts.queue.queue or facts.queue_name  # after a consult transfer
             target = self._acd.take_transfer(call.uniqueid) if facts.queue.result == "answered" else None
             if target is None:
                 return facts.queue.result

@@ -140,10 +140,14 @@ class Commands:
                 return self.desk.callback(command.agent, command.number or "", command.at, command.note)
             if command.cmd in ("agent.preview_accept", "agent.preview_skip"):
                 return self.desk.preview(command.agent, command.cmd == "agent.preview_accept")
-            if command.cmd == "agent.transfer":
+            if command.cmd in ("agent.transfer", "agent.consult"):
                 if not command.target:
-                    raise CommandError("invalid-command", "target: name the queue to transfer to")
+                    raise CommandError("invalid-command", f"target: name the queue to {command.cmd[6:]}")
+                if command.cmd == "agent.consult":
+                    return self.desk.consult(command.agent, "start", command.target)
                 return self.desk.transfer(command.agent, command.target)
+            if command.cmd in ("agent.consult_complete", "agent.consult_cancel"):
+                return self.desk.consult(command.agent, command.cmd.rpartition("_")[2])
             return self.desk.hangup(command.agent)
         except LookupError as exc:
             raise CommandError("nothing-to-do", str(exc)) from None

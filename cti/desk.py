@@ -22,8 +22,10 @@ Note = Annotated[str, Field(max_length=500)]
 class DeskActions:
     """What an agent's desktop may do besides changing state."""
 
-    def __init__(self, acd, dialer=None, ami=None, registry=None, callback_campaign: str = "callbacks") -> None:
+    def __init__(self, acd, dialer=None, ami=None, registry=None, callback_campaign: str = "callbacks",
+                 consults=None) -> None:
         self.acd, self.dialer, self.ami, self.registry = acd, dialer, ami, registry
+        self.consults = consults
         self.callback_campaign = callback_campaign
         self._tasks: set[asyncio.Task] = set()
 
@@ -66,6 +68,14 @@ class DeskActions:
             self._spawn(self.ami.hangup(channel))
         return {"call": task.id, "queue": queue}
 
+    def consult(self, agent_id: str, step: str, queue: str = "") -> dict[str, Any]:
+        """Attended transfer (cti.consult): `start` consulting `queue`, `complete` or `cancel`."""
+        if self.consults is None:
+            raise LookupError("this engine has no Asterisk link for consult transfers")
+        if step == "start":
+            return self.consults.start(agent_id, queue)
+        return self.consults.complete(agent_id) if step == "complete" else self.consults.cancel(agent_id)
+
     def preview(self, agent_id: str, accept: bool) -> dict[str, Any]:
         if self.dialer is None:
             raise LookupError("this engine runs no dialer")
@@ -90,4 +100,5 @@ class DeskActions:
 
 
 DeskCmdName = Literal["agent.disposition", "agent.callback", "agent.hangup", "agent.transfer",
+                      "agent.consult", "agent.consult_complete", "agent.consult_cancel",
                       "agent.preview_accept", "agent.preview_skip"]

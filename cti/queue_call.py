@@ -25,6 +25,9 @@ from cti.agi import CallerHungUp, CallSession
 log = logging.getLogger("hotline.queue")
 POLL_MS = 500
 _PLAIN = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+# g: the caller's coroutine goes on after the agent hangs up; t: the agent (called party) may
+# transfer, which AMI Atxfer (consult transfer) needs.
+DIAL_OPTIONS = "gt"
 DIAL_STATUS_REASON = {"NOANSWER": "no-answer", "BUSY": "busy", "CHANUNAVAIL": "unavailable",
                       "CONGESTION": "congestion", "CANCEL": "cancel", "DONTCALL": "refused"}
 
@@ -64,6 +67,7 @@ class QueueOutcome:
     agent: str | None = None
     wait_s: float | None = None
     talk_s: float | None = None
+    queue: str | None = None  # where the call ended up (another queue after a consult transfer)
 
 
 class QueueCall:
@@ -156,7 +160,7 @@ class QueueCall:
         wait_s = self.waited()
         log.info("call %s offered to agent %s (%s) after %.1f s", self.task.id, agent.id, agent.interface, wait_s)
         try:
-            outcome = await self.call.dial(agent.interface, ring_s, "g" + self._whisper())
+            outcome = await self.call.dial(agent.interface, ring_s, DIAL_OPTIONS + self._whisper())
         except CallerHungUp:
             if inbox.answered.is_set():
                 self._connected(reservation, wait_s, None)
@@ -177,8 +181,9 @@ class QueueCall:
         return "U(hotline-whisper^" + "^".join(args) + ")"  # U(context^args): starts at s,1
 
     def _connected(self, reservation: Reservation, wait_s: float, talk_s: float | None) -> None:
-        self.acd.call_ended(reservation, talk_s or 0.0)
-        self.outcome = QueueOutcome("answered", reservation.agent_id, wait_s, talk_s)
+        holder = self.acd.call_ended(reservation, talk_s or 0.0)  # a consult may have handed it on
+        agent, queue = holder or (reservation.agent_id, reservation.queue)
+        self.outcome = QueueOutcome("answered", agent, wait_s, talk_s, queue)
 
     async def _announce(self) -> str:
         """Say position / expected wait; returns a key the caller pressed meanwhile."""

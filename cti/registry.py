@@ -49,6 +49,9 @@ class CallRegistry:
         self.on_dial_answered: list[Callable[[str], None]] = []
         # Called with (action id, success, reason) for every async Originate's outcome.
         self.on_originate_response: list[Callable[[str, bool, str], None]] = []
+        # Called with every AttendedTransfer event (consult transfers).
+        self.on_attended_transfer: list[Callable[[ev.AttendedTransfer], None]] = []
+        self._answered_peer: dict[str, str] = {}  # uniqueid of a Dial's caller -> the channel that answered
 
     def get(self, uniqueid: str) -> ChannelInfo | None:
         return self.channels.get(uniqueid)
@@ -64,6 +67,12 @@ class CallRegistry:
             return []
         return [c.channel for c in self.live
                 if c.linkedid == caller.linkedid and c.uniqueid != caller_uniqueid and c.channel]
+
+    def answered_peer(self, caller_uniqueid: str) -> str | None:
+        """The live channel that answered the Dial made by ``caller_uniqueid`` (an agent's leg)."""
+        channel = self._answered_peer.get(caller_uniqueid)
+        live = any(c.channel == channel for c in self.live) if channel else False
+        return channel if live else None
 
     def apply(self, event: ev.AmiEvent) -> None:
         handler = getattr(self, "_on_" + type(event).__name__, None)
@@ -122,12 +131,18 @@ class CallRegistry:
 
     def _on_DialEnd(self, event: ev.DialEnd) -> None:
         if event.status == "ANSWER" and event.uniqueid:
+            if event.dest_channel:
+                self._answered_peer[event.uniqueid] = event.dest_channel
             for listener in self.on_dial_answered:
                 listener(event.uniqueid)
 
     def _on_OriginateResponse(self, event: ev.OriginateResponse) -> None:
         for listener in self.on_originate_response:
             listener(event.action_id, event.success, event.reason)
+
+    def _on_AttendedTransfer(self, event: ev.AttendedTransfer) -> None:
+        for listener in self.on_attended_transfer:
+            listener(event)
 
     def _on_ChannelsListed(self, event: ev.ChannelsListed) -> None:
         for info in self.live:
@@ -142,5 +157,6 @@ class CallRegistry:
             info.ended_at = at
             self._ended_order.append(info.uniqueid)
         info.ended.set()
+        self._answered_peer.pop(info.uniqueid, None)
         while len(self._ended_order) > ENDED_KEEP:
             self.channels.pop(self._ended_order.popleft(), None)

@@ -239,3 +239,10 @@ class AmiClient:
 
     async def setvar(self, channel: str, name: str, value: str) -> None:
         await self.action({"Action": "Setvar", "Channel": channel, "Variable": name, "Value": value})
+
+    async def atxfer(self, channel: str, context: str, exten: str) -> None:
+        """Attended transfer started from ``channel`` (an agent's leg) to exten@context: the other
+        party is held while the agent's channel dials. Needs an ``atxfer`` code in features.conf."""
+        # as_list=False: panoramisk would otherwise take "Atxfer successfully queued" for the start
+        # of an event list (and look for an Async header the action does not have)
+        await self.action({"Action": "Atxfer", "Channel": channel, "Context": context, "Exten": exten}, as_list=False)

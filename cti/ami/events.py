@@ -90,6 +90,16 @@ class OriginateResponse(AmiEvent):
 
 
 @dataclass(frozen=True)
+class AttendedTransfer(AmiEvent):
+    """An attended transfer ended: on success the transferee (caller) now talks to the target."""
+
+    success: bool
+    transferer_channel: str  # OrigTransfererChannel: the agent's leg that started it
+    transferee_uniqueid: str
+    target_channel: str
+
+
+@dataclass(frozen=True)
 class UserEvent(AmiEvent):
     name: str
     headers: Mapping[str, str]
@@ -151,6 +161,10 @@ _TRANSLATORS = {
     "dialend": lambda m: DialEnd(uniqueid=m.get("Uniqueid", ""), dest_uniqueid=m.get("DestUniqueid", ""),
                                  dest_channel=m.get("DestChannel", ""), status=m.get("DialStatus", "")),
     "userevent": _user_event,
+    "attendedtransfer": lambda m: AttendedTransfer(success=m.get("Result", "") == "Success",
+                                                   transferer_channel=m.get("OrigTransfererChannel", ""),
+                                                   transferee_uniqueid=m.get("TransfereeUniqueid", ""),
+                                                   target_channel=m.get("TransferTargetChannel", "")),
     "originateresponse": lambda m: OriginateResponse(action_id=m.get("ActionID", ""), uniqueid=m.get("Uniqueid", ""),
                                                      success=m.get("Response", "") == "Success",
                                                      reason=m.get("Reason", "")),

@@ -58,5 +58,9 @@ class WholeMessageProtocol(AMIProtocol):
         except ValueError:
             log.warning("malformed AMI message ignored: %.200r", text)
             return
-        if message is not None:
+        if message is None:
+            return
+        try:
             self.handle_message(message)
+        except Exception:  # a panoramisk bug must not take the link down (the action then times out)
+            log.exception("AMI message could not be handled and was dropped: %.200r", text)

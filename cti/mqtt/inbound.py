@@ -14,8 +14,9 @@ from typing import Annotated, Any, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_PAYLOAD = 4096
-AGENT_COMMANDS = ("login", "logout", "ready", "pause", "end_wrapup", "disposition", "callback", "hangup",
-                  "transfer", "preview_accept", "preview_skip")
+DESK_COMMANDS = ("disposition", "callback", "hangup", "transfer", "consult", "consult_complete", "consult_cancel",
+                 "preview_accept", "preview_skip")
+AGENT_COMMANDS = ("login", "logout", "ready", "pause", "end_wrapup", *DESK_COMMANDS)
 RequestId = Annotated[str, Field(max_length=64)] | Annotated[int, Field(ge=0, lt=2**63)] | None
 
 
@@ -23,13 +24,13 @@ class DesktopCommand(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cmd: Literal["login", "logout", "ready", "pause", "end_wrapup", "disposition", "callback", "hangup", "transfer",
-                 "preview_accept", "preview_skip"]
+                 "consult", "consult_complete", "consult_cancel", "preview_accept", "preview_skip"]
     reason: str = ""
     code: str | None = None      # disposition
     note: str = ""               # disposition, callback
     number: str | None = None    # callback (default: the last caller)
     at: str | None = None        # callback time, ISO 8601 with offset (default: now)
-    target: str | None = None    # transfer: the queue that takes the call, with its context
+    target: str | None = None    # transfer, consult: the queue that takes the call, with its context
     request_id: RequestId = None
     agent: str | None = None  # optional; must then equal the agent id of the topic
 
@@ -62,7 +63,7 @@ def handle(agent_id: str, payload: bytes, retained: bool, execute: Execute) -> d
         return error(request_id, "agent-mismatch",
                      f"topic is for agent {agent_id!r} but the body names {command.agent!r}")
     request = {"cmd": f"agent.{command.cmd}", "agent": agent_id}
-    if command.cmd in ("disposition", "callback", "hangup", "transfer", "preview_accept", "preview_skip"):
+    if command.cmd in DESK_COMMANDS:
         request.update({k: v for k, v in (("code", command.code), ("note", command.note), ("number", command.number),
                                            ("at", command.at), ("target", command.target)) if v})
     else:

@@ -52,6 +52,9 @@ class QueueEvent(StrEnum):
     NOBODY = "nobody"
     FULL = "full"
     DISPOSITION = "disposition"  # the agent's classification of the call (reason = code, data = note)
+    CONSULT = "consult"  # the agent asked a colleague of another queue (reason = "to <queue>")
+    CONSULT_END = "consult_end"  # ... and came back to the caller (reason: cancelled, timeout, ...)
+    CONSULT_QUEUED = "consult_queued"  # a consult leg's entry in its queue (not a caller's `enqueue`)
 
 
 def utc_now() -> datetime:

@@ -1,0 +1,248 @@
+"""Consult (attended) transfers: an agent talks to a colleague before handing the caller over.
+
+Theory of operation
+-------------------
+`start` (agent A, on a call, asks for queue Q) sends AMI Atxfer on A's leg (the channel that
+answered the Dial that reached A) to ``<consult id>@hotline-consult``. Asterisk holds the caller
+(music) and dials, from A's channel, a Local channel into that context, which hands the leg to
+the engine over FastAGI (``consult/<id>``). `handle` queues that leg in Q as a task of kind
+"consult" at top priority, carrying the caller's whole context plus who consults (``consult``,
+``consult_of``, ``consulted_by``, ``consulted_from_queue``). It enters the queue log as
+``consult_queued``, not ``enqueue``, so queue reports (visits start at ``enqueue``) count callers
+only. A hears music; the ACD picks and rings colleague B, whose screen pop (an ordinary
+``offer``) shows the caller and who asks; then A and B talk.
+
+Then A either
+- completes (`complete`, or hangs up his phone): A's leg is hung up, Asterisk joins the caller to
+  B and reports AttendedTransfer; `AcdService.hand_over` ends A's part (wrap-up) and makes B the
+  holder of the call, so B's disposition, hang-up and transfers act on it and its record names B
+  and Q. A who hangs up before anyone answered leaves the caller waiting in Q: the first
+  colleague to answer gets him.
+- cancels (`cancel`): the consult leg is hung up and Asterisk returns A to the caller; B, if he
+  answered, goes to wrap-up. B hanging up, nobody to serve Q, or no answer within
+  `max_wait_s` end the consult the same way.
+The caller's call carries the story: queue-log events ``consult`` (start), ``transfer`` (done)
+or ``consult_end`` (with the reason), and live call events ``consult_answered``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass, replace
+from typing import Any
+
+from acd.models import AgentState, Task
+from acd.service import AcdService
+from cti.agi import CallerHungUp, CallSession
+from cti.ami import events as ev
+from cti.ami.client import AmiError
+from cti.queue_call import QueueCall
+
+log = logging.getLogger("hotline.consult")
+CONTEXT = "hotline-consult"
+PRIORITY = 1_000_000  # an agent waiting with a caller on hold goes before every caller
+NO_ANNOUNCEMENTS = 10.0**9
+
+
+@dataclass
+class Consult:
+    id: str  # the extension dialled in hotline-consult: 7 digits
+    call: Task  # the caller's call, as the consulting agent holds it
+    by: str  # the consulting agent
+    queue: str
+    transferer: str  # the consulting agent's leg (AMI Atxfer's channel)
+    state: str = "dialing"  # dialing -> waiting -> talking -> completed | ended
+    agent: str | None = None  # the colleague, once he answered
+    leg: str = ""  # the consult leg's channel, once it reached the engine
+    task: Task | None = None  # the consult leg as a task of `queue`
+    completed: bool = False
+
+    def view(self) -> dict[str, Any]:
+        return {"call": self.call.id, "consult": self.id, "queue": self.queue, "state": self.state,
+                "by": self.by, "agent": self.agent}
+
+
+async def _silent(call: CallSession, position: int, ewt_s: float) -> str:
+    return ""
+
+
+class Consults:
+    """Live consult transfers, by id and by consulting agent."""
+
+    def __init__(self, acd: AcdService, ami, registry, *, context: str = CONTEXT, max_wait_s: float = 120.0,
+                 arrive_timeout_s: float = 15.0) -> None:
+        self.acd, self.ami, self.registry = acd, ami, registry
+        self.context = context
+        self.max_wait_s, self.arrive_timeout_s = max_wait_s, arrive_timeout_s
+        self._by_id: dict[str, Consult] = {}
+        self._by_agent: dict[str, Consult] = {}
+        self._by_leg_task: dict[str, Consult] = {}
+        self._tasks: set[asyncio.Task] = set()
+        acd.listeners.append(self._on_acd_event)
+        registry.on_attended_transfer.append(self.on_attended_transfer)
+
+    def of_agent(self, agent_id: str) -> Consult | None:
+        return self._by_agent.get(agent_id)
+
+    # -- desk commands -----------------------------------------------------------------------
+    def start(self, agent_id: str, queue: str) -> dict[str, Any]:
+        """Put the agent's caller on hold and get the agent a colleague of `queue` on the line."""
+        if agent_id in self._by_agent:
+            raise LookupError(f"agent {agent_id} is already consulting (consult {self._by_agent[agent_id].id}): "
+                              "complete or cancel it first")
+        task, agent = self.acd.last_call.get(agent_id), self.acd.router.agent(agent_id)
+        if task is None or agent is None or agent.state != AgentState.ON_CALL:
+            raise LookupError(f"agent {agent_id} is not on a call")
+        if queue not in self.acd.router.queues:
+            raise LookupError(f"no queue {queue!r} to consult")
+        via = self.acd.connected_by.get(agent_id)
+        leg = self.registry.answered_peer(via) if via else None
+        if leg is None:
+            raise LookupError(f"cannot find agent {agent_id}'s side of call {task.id}")
+        consult = Consult(self._new_id(), task, agent_id, queue, leg)
+        self._by_id[consult.id] = self._by_agent[agent_id] = consult
+        self.acd.log_call_event(task, "consult", agent_id=agent_id, reason=f"to {queue}")
+        log.info("call %s: agent %s consults queue %s (consult %s)", task.id, agent_id, queue, consult.id)
+        self._spawn(self._atxfer(consult))
+        asyncio.get_running_loop().call_later(self.arrive_timeout_s, self._check_arrived, consult)
+        return consult.view()
+
+    def complete(self, agent_id: str) -> dict[str, Any]:
+        """Hand the caller to the colleague: the consulting agent's leg is hung up."""
+        consult = self._consult_of(agent_id)
+        if consult.agent is None:
+            raise LookupError(f"nobody has answered consult {consult.id} yet: wait for consult_answered, or cancel")
+        self._spawn(self.ami.hangup(consult.transferer))
+        return consult.view()
+
+    def cancel(self, agent_id: str) -> dict[str, Any]:
+        """Back to the caller: the consult leg (and the colleague, if any) is hung up."""
+        consult = self._consult_of(agent_id)
+        self._drop_leg(consult, "cancelled")
+        return consult.view()
+
+    def _consult_of(self, agent_id: str) -> Consult:
+        consult = self._by_agent.get(agent_id)
+        if consult is None:
+            raise LookupError(f"agent {agent_id} is not consulting anyone")
+        return consult
+
+    # -- the consult leg (FastAGI consult/<id>) ----------------------------------------------
+    async def handle(self, call: CallSession) -> None:
+        consult = self._by_id.get(call.script.partition("/")[2])
+        spec = self.acd.router.queues.get(consult.queue) if consult else None
+        if consult is None or consult.task is not None or spec is None:
+            log.warning("consult leg %s for %s: no such consult waiting; hanging up", call.uniqueid, call.script)
+            return  # the dialplan hangs up: the agent is back with the caller
+        consult.leg = call.env.get("channel", "")
+        consult.state = "completed" if consult.completed else "waiting"
+        consult.task = Task(id=call.uniqueid, queue=consult.queue, priority=PRIORITY, enqueued_at=self.acd.now(),
+                            language=consult.call.language, kind="consult",
+                            attributes={**consult.call.attributes, "consult": consult.id, "consult_of": consult.call.id,
+                                        "consulted_by": consult.by, "consulted_from_queue": consult.call.queue})
+        self._by_leg_task[call.uniqueid] = consult
+        asyncio.get_running_loop().call_later(self.max_wait_s, self._check_answered, consult)
+        reason = "caller hung up"
+        try:
+            await call.answer()
+            queue_call = QueueCall(self.acd, call, consult.task, replace(spec, announce_every_s=NO_ANNOUNCEMENTS),
+                                   _silent)
+            outcome = await queue_call.run()
+            reason = "colleague hung up" if outcome.result == "answered" else outcome.result
+        except CallerHungUp:
+            reason = consult.state if consult.state in ("cancelled", "timeout") else "consult leg hung up"
+        finally:
+            self._by_leg_task.pop(call.uniqueid, None)
+            self._end(consult, reason)
+
+    # -- what Asterisk and the ACD report ----------------------------------------------------
+    def on_attended_transfer(self, event: ev.AttendedTransfer) -> None:
+        consult = next((c for c in self._by_id.values() if c.transferer == event.transferer_channel), None)
+        if consult is None:
+            log.info("attended transfer by %s not started by the engine; ignored", event.transferer_channel)
+            return
+        if not event.success:
+            log.warning("consult %s: Asterisk reports the transfer failed", consult.id)
+            return
+        self._completed(consult)
+
+    def _on_acd_event(self, kind: str, payload: dict) -> None:
+        if kind != "queue" or payload.get("event") != "answer":
+            return
+        consult = self._by_leg_task.get(payload.get("call", ""))
+        if consult is None:
+            return
+        consult.agent = payload.get("agent_id")
+        consult.state = "completed" if consult.completed else "talking"
+        # after the ACD's own bookkeeping of this answer, not inside it
+        asyncio.get_running_loop().call_soon(self._answered, consult)
+
+    def _answered(self, consult: Consult) -> None:
+        log.info("consult %s: agent %s answered agent %s", consult.id, consult.agent, consult.by)
+        self.acd.notify("queue", {"queue": consult.call.queue, "call": consult.call.id, "event": "consult_answered",
+                                  "agent_id": consult.agent, "consult": consult.id, "consulted_by": consult.by})
+        if consult.completed:  # the consulting agent had already hung up: the caller goes to whoever answers
+            self.acd.hand_over(consult.call, consult.by, consult.agent, consult.queue, consult.task.id)
+
+    def _completed(self, consult: Consult) -> None:
+        if consult.completed:
+            return
+        consult.completed, consult.state = True, "completed"
+        self._by_agent.pop(consult.by, None)
+        log.info("call %s handed from agent %s to %s (queue %s)", consult.call.id, consult.by,
+                 consult.agent or "whoever answers", consult.queue)
+        self.acd.hand_over(consult.call, consult.by, consult.agent, consult.queue,
+                           consult.task.id if consult.task else None)
+
+    def _end(self, consult: Consult, reason: str) -> None:
+        """The consult leg is gone (or never came): forget it; unless the call was handed over, its
+        agent is back with the caller."""
+        if self._by_id.pop(consult.id, None) is None or consult.completed:
+            return
+        self._by_agent.pop(consult.by, None)
+        consult.state = "ended"
+        log.info("consult %s ended (%s); agent %s is back with call %s", consult.id, reason, consult.by,
+                 consult.call.id)
+        self.acd.log_call_event(consult.call, "consult_end", agent_id=consult.by, reason=reason)
+
+    def _check_arrived(self, consult: Consult) -> None:
+        if consult.task is None and consult.id in self._by_id:
+            log.error("consult %s: the consult leg never reached the engine: is context %s in the dialplan and "
+                      "an atxfer code in features.conf?", consult.id, self.context)
+            self._end(consult, "consult leg never arrived")
+
+    def _check_answered(self, consult: Consult) -> None:
+        if consult.state == "waiting" and consult.id in self._by_id:
+            self._drop_leg(consult, "timeout")
+
+    def _drop_leg(self, consult: Consult, why: str) -> None:
+        if consult.leg:
+            consult.state = why
+            self._spawn(self.ami.hangup(consult.leg))
+        else:  # still dialing: refused when (if) it arrives
+            self._end(consult, why)
+
+    async def _atxfer(self, consult: Consult) -> None:
+        try:
+            await self.ami.atxfer(consult.transferer, self.context, consult.id)
+        except AmiError as exc:
+            log.error("consult %s: Atxfer on %s refused: %s", consult.id, consult.transferer, exc)
+            self._end(consult, f"transfer refused by Asterisk: {exc}")
+
+    def _new_id(self) -> str:
+        while True:
+            candidate = str(random.randrange(1_000_000, 10_000_000))
+            if candidate not in self._by_id:
+                return candidate
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name="consult action")
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("consult action failed: %s", task.exception())
