@@ -2,8 +2,9 @@
 
 Uses pyst2's `asterisk.config` parser (the one part of pyst2 worth keeping). Checks that the
 AMI user exists with the secret and least privileges the engine needs, that it is limited to
-loopback, and that the dialplan hands calls to our FastAGI port and falls back when the engine
-does not finish a call (HOTLINE_DONE).
+loopback, that the dialplan hands calls to our FastAGI port and falls back when the engine
+does not finish a call (HOTLINE_DONE), and that consult transfers can work (an attended-transfer
+feature code, the hotline-consult context).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ class Finding:
 
 
 def check(etc: Path, config: HotlineConfig) -> list[Finding]:
-    return [*_check_manager(etc / "manager.conf", config), *_check_dialplan(etc / "extensions.conf", config)]
+    return [*_check_manager(etc / "manager.conf", config), *_check_dialplan(etc / "extensions.conf", config),
+            *_check_features(etc / "features.conf")]
 
 
 def _sections(path: Path) -> dict[str, dict[str, list[str]]]:
@@ -105,4 +107,16 @@ def _check_dialplan(path: Path, config: HotlineConfig) -> list[Finding]:
                 "add exten => 10000,n,AGI(agi://HOST:PORT/ivr/main) as in asterisk-conf/extensions.conf"),
         Finding("HOTLINE_DONE" in text, f, "dialplan falls back unless the engine set HOTLINE_DONE",
                 "after AGI(), GotoIf($[\"${HOTLINE_DONE}\" = \"1\"]?done) then a fallback (announcement + Queue)"),
+        Finding(any("/consult/" in v for values in sections.get("hotline-consult", {}).values() for v in values), f,
+                "context [hotline-consult] hands consult legs to the engine (attended transfers)",
+                "copy [hotline-consult] from asterisk-conf/extensions.conf"),
     ]
+
+
+def _check_features(path: Path) -> list[Finding]:
+    sections, problem = _load(path)
+    if sections is None:
+        return [problem] if problem else []
+    code = (sections.get("featuremap", {}).get("atxfer") or [""])[-1]
+    return [Finding(bool(code), str(path), f"attended transfer feature code: {code or 'none'}",
+                    "set atxfer => *2 in [featuremap] (AMI Atxfer, used by consult transfers, needs one)")]

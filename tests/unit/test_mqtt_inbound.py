@@ -36,6 +36,17 @@ def test_body_naming_the_same_agent_is_accepted():
     assert reply["ok"] and calls[0]["agent"] == "1001"
 
 
+@pytest.mark.parametrize("body, expected", [
+    ({"cmd": "consult", "target": "faults"}, {"cmd": "agent.consult", "agent": "1001", "target": "faults"}),
+    ({"cmd": "consult_complete"}, {"cmd": "agent.consult_complete", "agent": "1001"}),
+    ({"cmd": "consult_cancel", "request_id": 9}, {"cmd": "agent.consult_cancel", "agent": "1001"}),
+    ({"cmd": "transfer", "target": "faults"}, {"cmd": "agent.transfer", "agent": "1001", "target": "faults"}),
+])
+def test_transfer_commands_reach_the_desk_with_their_target(body, expected):
+    reply, calls = send(body)
+    assert reply["ok"] and calls == [expected]
+
+
 @pytest.mark.parametrize("body, error_id, request_id", [
     (b"{nope", "bad-json", None),
     (b"\xff\xfe", "bad-json", None),
