@@ -138,7 +138,7 @@ class Router(ConfigMixin, MatchingMixin, TimersMixin, QueriesMixin):
         if spec.when_nobody == "leave" and not self._could_ever_serve(task):
             return self._refuse(task, "nobody_logged_in", d)
         self._tasks[task.id] = task
-        self._metrics_of(task.queue).record(OFFERED, now)
+        self._traffic_of(task).record(OFFERED, now)
         self._schedule_task(task, spec)
         self._place(task, now, d)
         return d
@@ -154,7 +154,7 @@ class Router(ConfigMixin, MatchingMixin, TimersMixin, QueriesMixin):
             self._cancel(self._reservations[res_id], now, d)
         else:
             self._lines.remove(task_id)
-        self._metrics_of(task.queue).record(reason, now, now - task.enqueued_at)
+        self._traffic_of(task).record(reason, now, now - task.enqueued_at)
         return d
 
     def accept(self, reservation_id: str, now: float) -> Decision:
@@ -166,7 +166,7 @@ class Router(ConfigMixin, MatchingMixin, TimersMixin, QueriesMixin):
         agent = self._agents[res.agent_id]
         d.state_changes.append(apply(agent, E.ACCEPT, now))
         self._calls[agent.id] = _Call(task.id, task.queue, now)
-        self._metrics_of(task.queue).record(ANSWERED, now, now - task.enqueued_at)
+        self._traffic_of(task).record(ANSWERED, now, now - task.enqueued_at)
         return d
 
     def reject(self, reservation_id: str, now: float, reason: str = "no-answer") -> Decision:

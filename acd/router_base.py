@@ -78,13 +78,13 @@ class RouterBase:
 
     def _time_out(self, task: Task, now: float, d: Decision) -> None:
         del self._tasks[task.id]
-        self._metrics_of(task.queue).record(TIMED_OUT, now, now - task.enqueued_at)
+        self._traffic_of(task).record(TIMED_OUT, now, now - task.enqueued_at)
         d.timed_out_tasks.append(task.id)
 
     def _refuse(self, task: Task, reason: str, d: Decision) -> Decision:
         self._tasks.pop(task.id, None)
         self._lines.remove(task.id)
-        self._metrics_of(task.queue).rejected += 1
+        self._traffic_of(task).rejected += 1
         d.rejected_tasks.append((task.id, reason))
         return d
 
@@ -147,6 +147,11 @@ class RouterBase:
 
     def _spec(self, queue: str) -> QueueSpec | None:
         return self._queues.get(queue) or self._old_specs.get(queue)
+
+    def _traffic_of(self, task: Task) -> QueueMetrics:
+        """Where a task's offered/answered/abandoned/timeout counts go: its queue's figures for
+        callers; a scratch record for agents' consults, which are not the queue's traffic."""
+        return self._metrics_of(task.queue) if task.kind != "consult" else QueueMetrics()
 
     def _metrics_of(self, queue: str) -> QueueMetrics:
         metrics = self._metrics.get(queue)

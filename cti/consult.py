@@ -38,6 +38,7 @@ from acd.service import AcdService
 from cti.agi import CallerHungUp, CallSession
 from cti.ami import events as ev
 from cti.ami.client import AmiError
+from cti.background import Background
 from cti.queue_call import QueueCall
 
 log = logging.getLogger("hotline.consult")
@@ -79,7 +80,7 @@ class Consults:
         self._by_id: dict[str, Consult] = {}
         self._by_agent: dict[str, Consult] = {}
         self._by_leg_task: dict[str, Consult] = {}
-        self._tasks: set[asyncio.Task] = set()
+        self._background = Background(log, "consult action")
         acd.listeners.append(self._on_acd_event)
         registry.on_attended_transfer.append(self.on_attended_transfer)
 
@@ -105,7 +106,7 @@ class Consults:
         self._by_id[consult.id] = self._by_agent[agent_id] = consult
         self.acd.log_call_event(task, "consult", agent_id=agent_id, reason=f"to {queue}")
         log.info("call %s: agent %s consults queue %s (consult %s)", task.id, agent_id, queue, consult.id)
-        self._spawn(self._atxfer(consult))
+        self._background.spawn(self._atxfer(consult))
         asyncio.get_running_loop().call_later(self.arrive_timeout_s, self._check_arrived, consult)
         return consult.view()
 
@@ -114,7 +115,7 @@ class Consults:
         consult = self._consult_of(agent_id)
         if consult.agent is None:
             raise LookupError(f"nobody has answered consult {consult.id} yet: wait for consult_answered, or cancel")
-        self._spawn(self.ami.hangup(consult.transferer))
+        self._background.spawn(self.ami.hangup(consult.transferer))
         return consult.view()
 
     def cancel(self, agent_id: str) -> dict[str, Any]:
@@ -220,7 +221,7 @@ class Consults:
     def _drop_leg(self, consult: Consult, why: str) -> None:
         if consult.leg:
             consult.state = why
-            self._spawn(self.ami.hangup(consult.leg))
+            self._background.spawn(self.ami.hangup(consult.leg))
         else:  # still dialing: refused when (if) it arrives
             self._end(consult, why)
 
@@ -236,13 +237,3 @@ class Consults:
             candidate = str(random.randrange(1_000_000, 10_000_000))
             if candidate not in self._by_id:
                 return candidate
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.get_running_loop().create_task(coro, name="consult action")
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("consult action failed: %s", task.exception())

@@ -162,9 +162,10 @@ class Commands:
                 for name in sorted(self.acd.router.queues)]
 
     def _callers(self, queue: str, now: float, limit: int = 10) -> list[dict[str, Any]]:
-        """The longest-waiting callers of a queue, for wallboards (number, tier, priority, wait)."""
+        """The longest-waiting callers of a queue, for wallboards (number, tier, priority, wait; kind
+        "consult" is an agent waiting for a colleague, with the caller's number)."""
         waiting = sorted(self.acd.router.waiting(queue), key=lambda t: t.enqueued_at)[:limit]
-        return [{"queue": queue, "call": t.id, "caller": t.attributes.get("caller", ""),
+        return [{"queue": queue, "call": t.id, "kind": t.kind, "caller": t.attributes.get("caller", ""),
                  "tier": t.attributes.get("tier", ""), "priority": t.priority,
                  "wait_s": round(now - t.enqueued_at, 1)} for t in waiting]
 

@@ -7,12 +7,13 @@ as tasks the desk keeps a reference to; the reply says what was accepted.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
+
+from cti.background import Background
 
 log = logging.getLogger("hotline.desk")
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w\-]+$")]
@@ -27,7 +28,7 @@ class DeskActions:
         self.acd, self.dialer, self.ami, self.registry = acd, dialer, ami, registry
         self.consults = consults
         self.callback_campaign = callback_campaign
-        self._tasks: set[asyncio.Task] = set()
+        self._background = Background(log, "desk action")
 
     def disposition(self, agent_id: str, code: str, note: str = "") -> dict[str, Any]:
         task = self.acd.disposition(agent_id, code, note)
@@ -42,9 +43,9 @@ class DeskActions:
         if not number:
             raise LookupError("no number given and no last call to take it from")
         when = at or datetime.now(timezone.utc)
-        self._spawn(self.dialer.book_callback(self.callback_campaign, number,
-                                              last.attributes.get("customer_name", "") if last else "",
-                                              {"agent": agent_id, "note": note}, when=when))
+        self._background.spawn(self.dialer.book_callback(self.callback_campaign, number,
+                                                         last.attributes.get("customer_name", "") if last else "",
+                                                         {"agent": agent_id, "note": note}, when=when))
         return {"number": number, "at": when.isoformat()}
 
     def hangup(self, agent_id: str) -> dict[str, Any]:
@@ -53,7 +54,7 @@ class DeskActions:
         info = self.registry.get(call_id) if call_id and self.registry else None
         if info is None or not info.channel or info.ended_at or self.ami is None:
             raise LookupError(f"agent {agent_id} has no call to hang up")
-        self._spawn(self.ami.hangup(info.channel))
+        self._background.spawn(self.ami.hangup(info.channel))
         return {"call": call_id}
 
     def transfer(self, agent_id: str, queue: str) -> dict[str, Any]:
@@ -65,7 +66,7 @@ class DeskActions:
             self.acd.take_transfer(task.id)
             raise LookupError(f"cannot find agent {agent_id}'s side of call {task.id}")
         for channel in legs:
-            self._spawn(self.ami.hangup(channel))
+            self._background.spawn(self.ami.hangup(channel))
         return {"call": task.id, "queue": queue}
 
     def consult(self, agent_id: str, step: str, queue: str = "") -> dict[str, Any]:
@@ -87,16 +88,6 @@ class DeskActions:
             return self.acd.last_call[agent_id].id
         reservation = self.acd.router.reservation_for_agent(agent_id)
         return reservation.task_id if reservation else None
-
-    def _spawn(self, coro) -> None:
-        task = asyncio.get_running_loop().create_task(coro, name="desk action")
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("desk action failed: %s", task.exception())
 
 
 DeskCmdName = Literal["agent.disposition", "agent.callback", "agent.hangup", "agent.transfer",

@@ -143,6 +143,8 @@ def _callers(queues: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _caller_row(c: dict[str, Any]) -> Row:
     who = c.get("caller") or c.get("number") or c.get("id") or c.get("call") or "?"
+    if c.get("kind") == "consult":  # an agent waiting for a colleague about this caller
+        who = f"{who} (consult)"
     return [Cell(str(c["queue"])), Cell(str(who)), Cell(str(c.get("priority", "")), right=True),
             Cell(duration(c.get("wait_s")), "yellow", True)]
 

@@ -5,14 +5,7 @@ from __future__ import annotations
 from acd import Agent, QueueSpec, Router, Task
 from acd.service import AcdService, Offered
 from cti.store.models import QueueLogRecord
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.records: list = []
-
-    def submit(self, record) -> None:
-        self.records.append(record)
+from tests.support.sinks import RecordingSink
 
 
 class Clock:
@@ -26,7 +19,7 @@ def _setup() -> tuple[AcdService, Sink, Clock]:
     queues = {"billing": QueueSpec("billing", {"billing": 1}, wrapup_s=5),
               "faults": QueueSpec("faults", {"faults": 1}, wrapup_s=5)}
     agents = {"A": Agent("A", "Alice", "PJSIP/A", {"billing": 5}), "B": Agent("B", "Bob", "PJSIP/B", {"faults": 5})}
-    sink, clock = Sink(), Clock()
+    sink, clock = RecordingSink(), Clock()
     acd = AcdService(Router(queues, agents), sink, clock=clock)
     for agent_id in agents:
         acd.agent_command(agent_id, "login")
@@ -52,6 +45,9 @@ def test_completed_consult_ends_the_first_agent_and_the_call_ends_with_the_colle
     consult = Task("leg1", "faults", 1_000_000, clock.now, kind="consult")
     second = _answer(acd, consult)
     assert (_state(acd, "A"), _state(acd, "B")) == ("on_call", "on_call")
+    faults, billing = acd.router.stats("faults", clock.now), acd.router.stats("billing", clock.now)
+    assert (faults.offered, faults.answered) == (0, 0)  # a consult is not the queue's traffic
+    assert (billing.offered, billing.answered) == (1, 1)
 
     acd.hand_over(call, "A", "B", "faults", consult.id)
     assert (_state(acd, "A"), _state(acd, "B")) == ("wrap_up", "on_call")

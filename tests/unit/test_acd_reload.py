@@ -10,16 +10,9 @@ from acd.config import load_acd
 from acd.reload import AcdConfigWatcher
 from acd.router import Router
 from acd.service import AcdService
+from tests.support.sinks import RecordingSink
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config/acd.yaml"
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.records: list = []
-
-    def submit(self, record) -> None:
-        self.records.append(record)
 
 
 def _touch(path: Path, text: str, tick: int) -> None:
@@ -31,7 +24,7 @@ def _setup(tmp_path: Path) -> tuple[Path, AcdService, AcdConfigWatcher, list]:
     path = tmp_path / "acd.yaml"
     shutil.copy(SHIPPED, path)
     os.utime(path, ns=(10**9, 10**9))
-    acd = AcdService(Router(*load_acd(path)), Sink(), clock=lambda: 100.0)
+    acd = AcdService(Router(*load_acd(path)), RecordingSink(), clock=lambda: 100.0)
     seen: list = []
     return path, acd, AcdConfigWatcher(path, acd, seen.append), seen
 

@@ -13,6 +13,7 @@ from cti.ami.client import AmiError
 from cti.consult import Consults
 from cti.registry import CallRegistry
 from cti.store.models import QueueLogRecord
+from tests.support.sinks import RecordingSink
 from tests.support.until import until
 
 CALLER, LEG = "PJSIP/caller-00000001", "PJSIP/A-00000002"
@@ -30,14 +31,6 @@ class Ami:
 
     async def hangup(self, channel: str) -> None:
         self.sent.append(("hangup", channel))
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.records: list = []
-
-    def submit(self, record) -> None:
-        self.records.append(record)
 
 
 class Leg:
@@ -60,7 +53,7 @@ def channel(uniqueid: str, name: str) -> ev.AmiEvent:
 def world():
     queues = {"billing": QueueSpec("billing", {"billing": 1}), "faults": QueueSpec("faults", {"faults": 1})}
     agents = {"A": Agent("A", "Alice", "PJSIP/A", {"billing": 5}), "B": Agent("B", "Bob", "PJSIP/B", {"faults": 5})}
-    sink = Sink()
+    sink = RecordingSink()
     acd = AcdService(Router(queues, agents), sink, clock=lambda: 100.0)
     registry = CallRegistry()
     return acd, registry, sink
@@ -79,7 +72,7 @@ def talking(acd: AcdService, registry: CallRegistry) -> Task:
     return task
 
 
-def consult_log(sink: Sink) -> list[tuple[str, str | None]]:
+def consult_log(sink: RecordingSink) -> list[tuple[str, str | None]]:
     return [(str(r.event), r.reason) for r in sink.records
             if isinstance(r, QueueLogRecord) and str(r.event).startswith("consult")]
 

@@ -213,3 +213,9 @@ async def test_once_without_engine_exits_1_and_says_where_it_looked(short_dir, c
     assert code == 1
     assert f"engine unreachable at {socket}" in captured.err
     assert captured.out == ""
+
+
+def test_an_agent_waiting_for_a_colleague_is_marked_as_a_consult():
+    callers = [{"call": "leg1", "kind": "consult", "caller": "+33611111111", "wait_s": 4, "priority": 1000000}]
+    frame = render([_queue("faults", 80.0, waiting=1, longest=4, callers=callers)], [], NOW, 200)
+    assert "+33611111111 (consult)" in frame
