@@ -117,6 +117,7 @@ class Task:
     language: str = "en"
     attributes: dict[str, str] = field(default_factory=dict)  # tier, caller, ...
     kind: str = "call"  # or "consult": an agent asking a colleague (enters the queue log as consult_queued)
+    pinned_agent: str | None = None  # for this agent only: offered if he is ready, else refused; never waits
     seq: int = 0  # arrival order, FIFO tie-break
     level: int = 0  # escalation steps applied
     requeued: bool = False  # returned after no answer: goes to the head of its priority

@@ -131,6 +131,8 @@ class Router(ConfigMixin, MatchingMixin, TimersMixin, QueriesMixin):
             raise UnknownQueue(task.queue)
         if task.id in self._tasks:
             raise DuplicateTask(task.id)
+        if task.pinned_agent is not None:
+            return self._offer_pinned(task, now, d)
         if self._lines.count(task.queue) >= spec.max_len:
             return self._refuse(task, "queue_full", d)
         task.seq, task.requeued = next(self._seq), False

@@ -10,6 +10,7 @@ from acd.agent_state import AgentEvent, apply
 from acd.matching import level_due
 from acd.models import Agent, AgentState, QueueSpec, Reservation, Task
 from acd.router_base import Decision, RouterBase
+from acd.stats import OFFERED
 
 log = logging.getLogger("hotline.acd")
 E, S = AgentEvent, AgentState
@@ -27,6 +28,19 @@ class MatchingMixin(RouterBase):
             self._lines.add(line, task)
         else:
             self._reserve(task, self._agents[agent_id], now, d)
+
+    def _offer_pinned(self, task: Task, now: float, d: Decision) -> Decision:
+        """A task for one named agent (a consult of a colleague): reserved to him if he is READY,
+        refused ``agent_unavailable`` otherwise. It never waits in a line."""
+        agent = self._agents.get(task.pinned_agent or "")
+        if agent is None or agent.state is not S.READY or agent.id in self._retiring:
+            d.rejected_tasks.append((task.id, "agent_unavailable"))
+            return d
+        task.seq, task.requeued, task.level = next(self._seq), False, 0
+        self._tasks[task.id] = task
+        self._traffic_of(task).record(OFFERED, now)
+        self._reserve(task, agent, now, d)
+        return d
 
     def _on_ready(self, agent: Agent, now: float, d: Decision) -> None:
         """An agent becomes READY: take the best head among his lines, else wait in their heaps."""
@@ -72,6 +86,10 @@ class MatchingMixin(RouterBase):
         d.state_changes.append(apply(agent, E.REJECT, now, reason))
         self._became_idle(agent, now, d)
         task = self._tasks[res.task_id]
+        if task.pinned_agent is not None:  # nobody else may take it
+            del self._tasks[task.id]
+            d.rejected_tasks.append((task.id, "not_answered"))
+            return
         spec = self._queues[task.queue]
         if now - task.enqueued_at >= spec.max_wait_s:
             self._time_out(task, now, d)

@@ -28,7 +28,9 @@ from cti.store.models import AgentStateRecord, QueueLogRecord
 log = logging.getLogger("hotline.acd")
 
 
-REFUSAL_EVENT = {"nobody_logged_in": "nobody", "queue_full": "full"}
+# router refusal reason -> queue-log event (the reason is kept in the record's reason)
+REFUSAL_EVENT = {"nobody_logged_in": "nobody", "queue_full": "full", "queue_removed": "leave",
+                 "agent_unavailable": "nobody", "not_answered": "leave"}
 
 
 class RecordSink(Protocol):

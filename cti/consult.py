@@ -10,7 +10,8 @@ the engine over FastAGI (``consult/<id>``). `handle` queues that leg in Q as a t
 ``consult_of``, ``consulted_by``, ``consulted_from_queue``). It enters the queue log as
 ``consult_queued``, not ``enqueue``, so queue reports (visits start at ``enqueue``) count callers
 only. A hears music; the ACD picks and rings colleague B, whose screen pop (an ordinary
-``offer``) shows the caller and who asks; then A and B talk.
+``offer``) shows the caller and who asks; then A and B talk. A consult of a colleague by name
+is the same leg pinned to him (`Task.pinned_agent`): offered if he is ready, never queued.
 
 Then A either
 - completes (`complete`, or hangs up his phone): A's leg is hung up, Asterisk joins the caller to
@@ -59,10 +60,11 @@ class Consult:
     leg: str = ""  # the consult leg's channel, once it reached the engine
     task: Task | None = None  # the consult leg as a task of `queue`
     completed: bool = False
+    colleague: str | None = None  # asked for by name (else: whoever the ACD picks in `queue`)
 
     def view(self) -> dict[str, Any]:
-        return {"call": self.call.id, "consult": self.id, "queue": self.queue, "state": self.state,
-                "by": self.by, "agent": self.agent}
+        return {"call": self.call.id, "consult": self.id, "queue": self.queue, "colleague": self.colleague,
+                "state": self.state, "by": self.by, "agent": self.agent}
 
 
 async def _silent(call: CallSession, position: int, ewt_s: float) -> str:
@@ -88,27 +90,41 @@ class Consults:
         return self._by_agent.get(agent_id)
 
     # -- desk commands -----------------------------------------------------------------------
-    def start(self, agent_id: str, queue: str) -> dict[str, Any]:
-        """Put the agent's caller on hold and get the agent a colleague of `queue` on the line."""
+    def start(self, agent_id: str, queue: str | None = None, colleague: str | None = None) -> dict[str, Any]:
+        """Put the agent's caller on hold and get him a colleague on the line: the ACD's pick among
+        those serving `queue`, or the named `colleague` (if he is ready: he is not queued for)."""
         if agent_id in self._by_agent:
             raise LookupError(f"agent {agent_id} is already consulting (consult {self._by_agent[agent_id].id}): "
                               "complete or cancel it first")
         task, agent = self.acd.last_call.get(agent_id), self.acd.router.agent(agent_id)
         if task is None or agent is None or agent.state != AgentState.ON_CALL:
             raise LookupError(f"agent {agent_id} is not on a call")
+        if colleague is not None:
+            self._check_colleague(agent_id, colleague)
+            queue = task.queue  # his ring timeout and wrap-up: those of the caller's queue
         if queue not in self.acd.router.queues:
             raise LookupError(f"no queue {queue!r} to consult")
         via = self.acd.connected_by.get(agent_id)
         leg = self.registry.answered_peer(via) if via else None
         if leg is None:
             raise LookupError(f"cannot find agent {agent_id}'s side of call {task.id}")
-        consult = Consult(self._new_id(), task, agent_id, queue, leg)
+        consult = Consult(self._new_id(), task, agent_id, queue, leg, colleague=colleague)
         self._by_id[consult.id] = self._by_agent[agent_id] = consult
-        self.acd.log_call_event(task, "consult", agent_id=agent_id, reason=f"to {queue}")
-        log.info("call %s: agent %s consults queue %s (consult %s)", task.id, agent_id, queue, consult.id)
+        target = f"agent {colleague}" if colleague else queue
+        self.acd.log_call_event(task, "consult", agent_id=agent_id, reason=f"to {target}")
+        log.info("call %s: agent %s consults %s (consult %s)", task.id, agent_id, target, consult.id)
         self._background.spawn(self._atxfer(consult))
         asyncio.get_running_loop().call_later(self.arrive_timeout_s, self._check_arrived, consult)
         return consult.view()
+
+    def _check_colleague(self, agent_id: str, colleague: str) -> None:
+        other = self.acd.router.agent(colleague)
+        if other is None:
+            raise LookupError(f"no agent {colleague!r} to consult")
+        if colleague == agent_id:
+            raise LookupError("an agent cannot consult himself")
+        if other.state != AgentState.READY:
+            raise LookupError(f"agent {colleague} is {other.state} and cannot take a consult now")
 
     def complete(self, agent_id: str) -> dict[str, Any]:
         """Hand the caller to the colleague: the consulting agent's leg is hung up."""
@@ -140,7 +156,7 @@ class Consults:
         consult.leg = call.env.get("channel", "")
         consult.state = "completed" if consult.completed else "waiting"
         consult.task = Task(id=call.uniqueid, queue=consult.queue, priority=PRIORITY, enqueued_at=self.acd.now(),
-                            language=consult.call.language, kind="consult",
+                            language=consult.call.language, kind="consult", pinned_agent=consult.colleague,
                             attributes={**consult.call.attributes, "consult": consult.id, "consult_of": consult.call.id,
                                         "consulted_by": consult.by, "consulted_from_queue": consult.call.queue})
         self._by_leg_task[call.uniqueid] = consult

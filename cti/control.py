@@ -54,6 +54,7 @@ class DeskCmd(_Cmd):
     number: Annotated[str, Field(pattern=r"^\+?[0-9]{3,15}$")] | None = None
     at: AwareDatetime | None = None
     target: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[\w.\-]+$")] | None = None
+    colleague: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")] | None = None
 
 
 Command = Annotated[Union[AgentCmd, ListCmd, DialerCmd, DeskCmd], Field(discriminator="cmd")]
@@ -140,11 +141,14 @@ class Commands:
                 return self.desk.callback(command.agent, command.number or "", command.at, command.note)
             if command.cmd in ("agent.preview_accept", "agent.preview_skip"):
                 return self.desk.preview(command.agent, command.cmd == "agent.preview_accept")
-            if command.cmd in ("agent.transfer", "agent.consult"):
+            if command.cmd == "agent.consult":
+                if bool(command.target) == bool(command.colleague):
+                    raise CommandError("invalid-command", "name either the queue to consult (target) "
+                                                          "or the agent (colleague)")
+                return self.desk.consult(command.agent, "start", command.target, command.colleague)
+            if command.cmd == "agent.transfer":
                 if not command.target:
-                    raise CommandError("invalid-command", f"target: name the queue to {command.cmd[6:]}")
-                if command.cmd == "agent.consult":
-                    return self.desk.consult(command.agent, "start", command.target)
+                    raise CommandError("invalid-command", "target: name the queue to transfer to")
                 return self.desk.transfer(command.agent, command.target)
             if command.cmd in ("agent.consult_complete", "agent.consult_cancel"):
                 return self.desk.consult(command.agent, command.cmd.rpartition("_")[2])

@@ -60,6 +60,8 @@ class DeskActions:
     def transfer(self, agent_id: str, queue: str) -> dict[str, Any]:
         """Blind transfer to a queue: the agent's leg is hung up, the caller's own coroutine (still in
         its Dial, option g) takes the caller to the new queue with the same context."""
+        if self.consults is not None and self.consults.of_agent(agent_id) is not None:
+            raise LookupError(f"agent {agent_id} is consulting: complete or cancel the consult first")
         task = self.acd.request_transfer(agent_id, queue)
         legs = self.registry.agent_legs(task.id) if self.registry else []
         if not legs or self.ami is None:
@@ -69,12 +71,13 @@ class DeskActions:
             self._background.spawn(self.ami.hangup(channel))
         return {"call": task.id, "queue": queue}
 
-    def consult(self, agent_id: str, step: str, queue: str = "") -> dict[str, Any]:
-        """Attended transfer (cti.consult): `start` consulting `queue`, `complete` or `cancel`."""
+    def consult(self, agent_id: str, step: str, queue: str | None = None, colleague: str | None = None) -> dict[str, Any]:
+        """Attended transfer (cti.consult): `start` consulting `queue` or a named `colleague`,
+        `complete` or `cancel`."""
         if self.consults is None:
             raise LookupError("this engine has no Asterisk link for consult transfers")
         if step == "start":
-            return self.consults.start(agent_id, queue)
+            return self.consults.start(agent_id, queue, colleague)
         return self.consults.complete(agent_id) if step == "complete" else self.consults.cancel(agent_id)
 
     def preview(self, agent_id: str, accept: bool) -> dict[str, Any]:

@@ -31,6 +31,7 @@ class DesktopCommand(BaseModel):
     number: str | None = None    # callback (default: the last caller)
     at: str | None = None        # callback time, ISO 8601 with offset (default: now)
     target: str | None = None    # transfer, consult: the queue that takes the call, with its context
+    colleague: str | None = None  # consult: a named agent instead of a queue
     request_id: RequestId = None
     agent: str | None = None  # optional; must then equal the agent id of the topic
 
@@ -65,7 +66,8 @@ def handle(agent_id: str, payload: bytes, retained: bool, execute: Execute) -> d
     request = {"cmd": f"agent.{command.cmd}", "agent": agent_id}
     if command.cmd in DESK_COMMANDS:
         request.update({k: v for k, v in (("code", command.code), ("note", command.note), ("number", command.number),
-                                           ("at", command.at), ("target", command.target)) if v})
+                                           ("at", command.at), ("target", command.target),
+                                           ("colleague", command.colleague)) if v})
     else:
         request["reason"] = command.reason
     result = execute(request)

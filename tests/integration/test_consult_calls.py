@@ -45,14 +45,15 @@ async def bridge_of(hotline, channel: str) -> set[str]:
     return {name for name, b in bridges.items() if bridge and b == bridge and name != channel}
 
 
-async def consulting(hotline, tmp_path) -> tuple[asyncio.Task, str, str]:
-    """A caller talking to Dave, who consults faults; returns (caller's SIPp, call id, his channel)."""
+async def consulting(hotline, tmp_path, **whom) -> tuple[asyncio.Task, str, str]:
+    """A caller talking to Dave, who consults faults (or `whom`); returns (caller's SIPp, call id,
+    his channel)."""
     for agent_id in ("1004", "1005"):
         assert command(hotline, "login", agent_id)["ok"]
     caller = asyncio.create_task(sipp.call(tmp_path, CALL_IN, caller=GOLD))
     await talking(hotline, caller)
     call_id = hotline.engine.acd.last_call["1004"].id
-    started = command(hotline, "consult", "1004", target="faults")
+    started = command(hotline, "consult", "1004", **(whom or {"target": "faults"}))
     assert started["ok"] and started["state"] == "dialing", started
     await until(lambda: getattr(hotline.engine.consults.of_agent("1004"), "state", "") == "talking", 20,
                 message="Erin answered Dave's consult")
@@ -134,3 +135,15 @@ async def test_consult_of_a_queue_nobody_serves_ends_at_once_and_the_agent_keeps
     events = await queue_log(hotline, call_id)
     assert events[-1] == ("consult_end", "billing", "1004", "nobody_logged_in")
     assert (await hotline.cdr(caller=GOLD)).agent == "1004"
+
+
+async def test_consult_of_a_colleague_by_name_hands_him_the_caller(hotline, tmp_path):
+    caller, call_id, _ = await consulting(hotline, tmp_path, colleague="1005")  # Erin serves faults only
+    assert command(hotline, "consult_complete", "1004")["ok"]
+    await until(lambda: hotline.engine.acd.holder(call_id) == ("1005", "billing"), 10, message="Erin holds the call")
+    assert command(hotline, "hangup", "1005")["ok"]
+    assert (await caller).ok
+    row = await hotline.cdr(caller=GOLD)
+    assert (row.queue, row.agent) == ("billing", "1005")
+    assert (await queue_log(hotline, call_id))[-2:] == [("consult", "billing", "1004", "to agent 1005"),
+                                                        ("transfer", "billing", "1004", "attended to 1005")]

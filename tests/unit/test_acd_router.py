@@ -431,3 +431,35 @@ def test_decisions_stay_fast_with_10k_agents_and_10k_waiting_callers() -> None:
     elapsed = time.perf_counter() - started
     assert served == 2_000
     assert elapsed < 1.0, f"4000 decisions took {elapsed:.2f}s"
+
+
+# ---------------------------------------------------------------- tasks for one named agent (consults)
+
+
+def pinned(task_id: str, agent_id: str, at: float) -> Task:
+    return Task(task_id, "billing", 1_000_000, at, kind="consult", pinned_agent=agent_id)
+
+
+def test_task_pinned_to_a_ready_agent_goes_to_him_and_not_the_longest_idle() -> None:
+    router = make([BILLING], [agent("1001", billing=9), agent("1002", billing=5)])
+    assert offers(router.enqueue(pinned("k1", "1002", 10), 10)) == [("k1", "1002")]
+    assert router.stats("billing", 10).offered == 0  # a consult is not the queue's traffic
+
+
+def test_task_pinned_to_a_busy_agent_is_refused_at_once_and_never_waits() -> None:
+    router = make([BILLING], [agent("1001", billing=9), agent("1002", billing=5)])
+    router.pause("1002", 5, "lunch")
+    d = router.enqueue(pinned("k1", "1002", 10), 10)
+    assert offers(d) == [] and d.rejected_tasks == [("k1", "agent_unavailable")]
+    assert router.task("k1") is None and router.waiting("billing") == []
+    router.ready("1002", 11)  # he comes back: nothing is waiting for him
+    assert router.reservation_for_agent("1002") is None
+
+
+def test_pinned_task_not_answered_is_refused_and_not_offered_to_anyone_else() -> None:
+    router = make([BILLING], [agent("1001", billing=9), agent("1002", billing=5)])
+    [res] = router.enqueue(pinned("k1", "1002", 10), 10).reservations
+    d = router.reject(res.id, 20, "no-answer")
+    assert offers(d) == [] and d.rejected_tasks == [("k1", "not_answered")]
+    assert str(router.agent("1002").state) == "paused" and router.task("k1") is None
+    assert offers(router.enqueue(call("c1", "billing", 21), 21)) == [("c1", "1001")]

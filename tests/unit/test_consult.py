@@ -11,6 +11,7 @@ from acd.service import AcdService, Offered
 from cti.ami import events as ev
 from cti.ami.client import AmiError
 from cti.consult import Consults
+from cti.desk import DeskActions
 from cti.registry import CallRegistry
 from cti.store.models import QueueLogRecord
 from tests.support.sinks import RecordingSink
@@ -93,6 +94,8 @@ async def test_start_holds_the_caller_by_an_atxfer_on_the_agents_leg(world):
         consults.start("A", "faults")
     with pytest.raises(LookupError, match="nobody has answered"):
         consults.complete("A")
+    with pytest.raises(LookupError, match="complete or cancel the consult first"):
+        DeskActions(acd, None, ami, registry, consults=consults).transfer("A", "faults")
 
 
 async def test_what_cannot_be_consulted_is_refused_with_the_reason(world):
@@ -159,3 +162,20 @@ async def test_transfer_completed_from_the_phone_before_anyone_answered_ends_the
     assert acd.holder(task.id) is None
     assert [(str(r.event), r.reason) for r in sink.records if isinstance(r, QueueLogRecord)][-1] == \
         ("transfer", "attended to queue faults")
+
+
+async def test_a_named_colleague_is_consulted_only_when_he_is_ready(world):
+    acd, registry, sink = world
+    ami = Ami()
+    consults = Consults(acd, ami, registry)
+    talking(acd, registry)
+    with pytest.raises(LookupError, match="no agent 'Z'"):
+        consults.start("A", colleague="Z")
+    with pytest.raises(LookupError, match="cannot consult himself"):
+        consults.start("A", colleague="A")
+    with pytest.raises(LookupError, match="agent B is logged_out"):
+        consults.start("A", colleague="B")
+    acd.agent_command("B", "login")
+    view = consults.start("A", colleague="B")
+    assert (view["colleague"], view["queue"]) == ("B", "billing")  # rings with the caller's queue's timings
+    assert consult_log(sink) == [("consult", "to agent B")]
