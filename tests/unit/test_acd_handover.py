@@ -83,3 +83,20 @@ def test_without_a_hand_over_the_answering_agent_ends_the_call():
     first = _answer(acd, Task("c1", "billing", 0, clock.now))
     assert acd.call_ended(first, 10.0) == ("A", "billing")
     assert _state(acd, "A") == "wrap_up" and "A" not in acd.connected_by
+
+
+def test_a_caller_waiting_in_a_queue_removed_by_a_reload_leaves_with_a_valid_queue_log_record():
+    acd, sink, clock = _setup()
+    acd.agent_command("B", "pause", "lunch")  # nobody takes faults calls: the caller waits
+    inbox = acd.open(Task("c9", "faults", 0, clock.now))
+    acd.reload({"billing": acd.router.queues["billing"]}, dict(acd.router.agents))
+    assert [type(e).__name__ for e in _drain(inbox)][-1] == "Refused"
+    last = [r for r in sink.records if isinstance(r, QueueLogRecord)][-1]
+    assert (last.call_id, str(last.event), last.reason) == ("c9", "leave", "queue_removed")
+
+
+def _drain(inbox) -> list:
+    out = []
+    while not inbox.events.empty():
+        out.append(inbox.events.get_nowait())
+    return out
