@@ -124,12 +124,14 @@ async def test_desktop_command_round_trip_and_bad_commands_get_error_replies(bro
         await alice.publish("hotline/agents/1001/cmd", {"cmd": "ready", "agent": "1002", "request_id": "r4"})
         await alice.publish("hotline/agents/1001/cmd", b" " * 5000)
         await alice.publish("hotline/agents/1001/cmd", {"cmd": "ready", "request_id": 5})
-        await until(lambda: len(replies()) == 7, 10, message=f"7 replies, got {alice.messages}")
+        await alice.publish("hotline/agents/1001/cmd", {"cmd": "consult", "target": "billing", "request_id": "r6"})
+        await until(lambda: len(replies()) == 8, 10, message=f"8 replies, got {alice.messages}")
 
         got = [(r["request_id"], r["ok"], r.get("error_id")) for r in replies()]
         assert got == [("r1", True, None), ("r2", True, None), (None, False, "bad-json"),
                        ("r3", False, "unknown-command"), ("r4", False, "agent-mismatch"),
-                       (None, False, "payload-too-large"), (5, True, None)], got
+                       (None, False, "payload-too-large"), (5, True, None),
+                       ("r6", False, "nothing-to-do")], got  # consult: Alice is on no call
         assert replies()[1]["agent"]["state"] == "paused" and replies()[1]["agent"]["reason"] == "lunch"
         assert acd.router.agent("1001").state == AgentState.READY
         assert acd.router.agent("1002").state == AgentState.LOGGED_OUT
