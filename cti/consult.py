@@ -23,7 +23,8 @@ Then A either
   answered, goes to wrap-up. B hanging up, nobody to serve Q, or no answer within
   `max_wait_s` end the consult the same way.
 The caller's call carries the story: queue-log events ``consult`` (start), ``transfer`` (done)
-or ``consult_end`` (with the reason), and live call events ``consult_answered``.
+or ``consult_end`` (with the reason); the consulting agent's desktop follows it live
+(``consult_answered``, ``consult_completed``, ``consult_ended`` on MQTT ``agents/<id>/consult``).
 """
 
 from __future__ import annotations
@@ -198,8 +199,7 @@ class Consults:
 
     def _answered(self, consult: Consult) -> None:
         log.info("consult %s: agent %s answered agent %s", consult.id, consult.agent, consult.by)
-        self.acd.notify("queue", {"queue": consult.call.queue, "call": consult.call.id, "event": "consult_answered",
-                                  "agent_id": consult.agent, "consult": consult.id, "consulted_by": consult.by})
+        self._tell(consult, "consult_answered")
         if consult.completed:  # the consulting agent had already hung up: the caller goes to whoever answers
             self.acd.hand_over(consult.call, consult.by, consult.agent, consult.queue, consult.task.id)
 
@@ -212,6 +212,7 @@ class Consults:
                  consult.agent or "whoever answers", consult.queue)
         self.acd.hand_over(consult.call, consult.by, consult.agent, consult.queue,
                            consult.task.id if consult.task else None)
+        self._tell(consult, "consult_completed")
 
     def _end(self, consult: Consult, reason: str) -> None:
         """The consult leg is gone (or never came): forget it; unless the call was handed over, its
@@ -223,6 +224,11 @@ class Consults:
         log.info("consult %s ended (%s); agent %s is back with call %s", consult.id, reason, consult.by,
                  consult.call.id)
         self.acd.log_call_event(consult.call, "consult_end", agent_id=consult.by, reason=reason)
+        self._tell(consult, "consult_ended", reason)
+
+    def _tell(self, consult: Consult, event: str, reason: str = "") -> None:
+        """The consulting agent's desktop (MQTT agents/<id>/consult) follows his consult."""
+        self.acd.notify("consult", {**consult.view(), "event": event, "reason": reason})
 
     def _check_arrived(self, consult: Consult) -> None:
         if consult.task is None and consult.id in self._by_id:

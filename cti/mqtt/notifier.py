@@ -4,7 +4,8 @@
 change and ``('queue', {queue, call, event, ...fields})`` for every queue-log event (enqueue,
 offer, answer, abandon, timeout...). The shell puts the caller context (number, customer
 record, tier, IVR path, digits, wait) into the queue event's fields; they are passed on as
-given, and an ``offer`` to an agent is also that agent's screen pop.
+given, and an ``offer`` to an agent is also that agent's screen pop. ``('consult', {...})`` tells
+the consulting agent how his consult goes (cti.consult).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def acd_messages(topics: Topics, kind: str, payload: dict[str, Any], at: str) ->
     """Raises `topics.BadTopicLevel` for an id that cannot be a topic level."""
     if kind == "agent":
         return [Message(topics.agent_state(payload["agent"]), {**payload, "at": at}, retain=True)]
+    if kind == "consult":  # how the agent's consult goes: answered, completed, ended
+        return [Message(topics.consult(payload["by"]), {**payload, "at": at})]
     if kind == "preview":  # preview dialing: the lead the agent may call, on his screen
         return [Message(topics.screenpop(payload["agent"]), {**payload, "event": "preview", "at": at})]
     if kind == "queue":

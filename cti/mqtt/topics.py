@@ -37,6 +37,9 @@ class Topics:
     def screenpop(self, agent_id: object) -> str:
         return f"{self.prefix}/agents/{level(agent_id)}/screenpop"
 
+    def consult(self, agent_id: object) -> str:
+        return f"{self.prefix}/agents/{level(agent_id)}/consult"
+
     def reply(self, agent_id: object) -> str:
         return f"{self.prefix}/agents/{level(agent_id)}/reply"
 

@@ -23,9 +23,9 @@ CALL_IN = [Pause(1500), Dtmf("0"), AwaitHangup(60000)]
 @pytest.fixture
 async def hotline(sandbox, engine_factory):
     running = await engine_factory(acd=str(ACD_YAML))
-    events: list[dict] = []
-    running.engine.acd.listeners.append(lambda kind, payload: events.append(payload) if kind == "queue" else None)
-    running.queue_events = events
+    events: dict[str, list[dict]] = {"queue": [], "consult": []}
+    running.engine.acd.listeners.append(lambda kind, payload: events.get(kind, []).append(payload))
+    running.queue_events, running.consult_events = events["queue"], events["consult"]
     return running
 
 
@@ -97,8 +97,9 @@ async def test_completed_consult_hands_the_caller_and_his_context_to_the_colleag
     context = pop["context"]  # Erin's screen pop: the caller, and who is asking
     assert (context["customer_name"], context["tier"], context["digits"]) == ("Li Wei", "gold", "0")
     assert (context["consulted_by"], context["consult_of"], context["consulted_from_queue"]) == ("1004", call_id, "billing")
-    assert any(e["event"] == "consult_answered" and e["call"] == call_id and e["agent_id"] == "1005"
-               for e in hotline.queue_events)
+    # what Dave's desktop saw of his consult (MQTT agents/1004/consult)
+    assert [(e["event"], e["call"], e["by"], e["agent"]) for e in hotline.consult_events] == [
+        ("consult_answered", call_id, "1004", "1005"), ("consult_completed", call_id, "1004", "1005")]
     await until(lambda: state(hotline, "1005") in ("wrap_up", "ready"), 10, message="Erin wraps up")
 
 
@@ -120,6 +121,8 @@ async def test_cancelled_consult_gives_the_caller_back_to_the_agent(hotline, tmp
     assert (row.queue, row.agent) == ("billing", "1004")
     events = await queue_log(hotline, call_id)
     assert events[-2:] == [("consult", "billing", "1004", "to faults"), ("consult_end", "billing", "1004", "cancelled")]
+    assert [(e["event"], e["reason"]) for e in hotline.consult_events] == [("consult_answered", ""),
+                                                                          ("consult_ended", "cancelled")]
 
 
 async def test_consult_of_a_queue_nobody_serves_ends_at_once_and_the_agent_keeps_the_caller(hotline, tmp_path):

@@ -155,6 +155,14 @@ async def test_acl_lets_an_agent_command_only_itself(broker, bridge, acd):
         await until(lambda: len(alice.on("hotline/agents/1001/reply")) == 2, 10)
         assert alice.on("hotline/agents/1002/reply") == []  # nor can she read Bob's replies
 
+    # Each desktop follows its own consults, and only its own.
+    async with desktop(broker, "1001", "hotline/agents/1001/consult", "hotline/agents/1002/consult") as alice:
+        for by in ("1002", "1001"):
+            acd.notify("consult", {"call": "1700.9", "consult": "5137222", "by": by, "agent": "1003",
+                                   "event": "consult_answered", "reason": ""})
+        await until(lambda: alice.on("hotline/agents/1001/consult"), 10, message="alice's consult news")
+        assert alice.on("hotline/agents/1002/consult") == []  # published first: the broker withheld it
+
 
 async def test_broker_restart_queues_events_without_blocking_calls_and_delivers_them_after(broker, bridge, acd):
     async with wallboard(broker, identifier="restart-observer", persistent=True):

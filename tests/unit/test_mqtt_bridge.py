@@ -54,6 +54,14 @@ async def test_non_offer_queue_events_go_to_the_call_topic_only():
     assert [t for t, _, _ in queued(b)] == ["hotline/calls/1700.1/events"]
 
 
+async def test_consult_progress_goes_to_the_consulting_agents_own_topic_only():
+    b = bridge()
+    b.listener("consult", {"call": "1700.1", "consult": "5137222", "by": "1001", "agent": "1003",
+                           "event": "consult_answered", "reason": ""})
+    assert [(t, body["event"], body["agent"]) for t, body, _ in queued(b)] == [
+        ("hotline/agents/1001/consult", "consult_answered", "1003")]
+
+
 async def test_event_whose_id_cannot_be_a_topic_level_is_skipped_not_raised(caplog):
     b = bridge()
     b.listener("queue", {"queue": "billing", "call": "a/b#", "event": "enqueue"})
