@@ -16,12 +16,12 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Protocol
 
 from acd.models import Agent, AgentState, Reservation, Task
 from acd.errors import UnknownReservation
+from acd.inbox import Inbox, InboxEvent, Offered, Refused, TimedOut, Withdrawn
 from acd.router import Decision, Router
 from cti.store.models import AgentStateRecord, QueueLogRecord
 
@@ -35,37 +35,6 @@ REFUSAL_EVENT = {"nobody_logged_in": "nobody", "queue_full": "full", "queue_remo
 
 class RecordSink(Protocol):
     def submit(self, record: object) -> None: ...
-
-
-@dataclass(frozen=True)
-class Offered:
-    reservation: Reservation
-
-
-@dataclass(frozen=True)
-class Withdrawn:
-    reservation: Reservation
-
-
-@dataclass(frozen=True)
-class Refused:
-    reason: str  # queue_full | nobody_logged_in
-
-
-@dataclass(frozen=True)
-class TimedOut:
-    pass
-
-
-InboxEvent = Offered | Withdrawn | Refused | TimedOut
-
-
-@dataclass
-class Inbox:
-    task: Task
-    events: asyncio.Queue[InboxEvent] = field(default_factory=asyncio.Queue)
-    answered: asyncio.Event = field(default_factory=asyncio.Event)
-    accepted_reservation: str = ""
 
 
 class AcdService:

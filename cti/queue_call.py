@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from acd.models import QueueSpec, Reservation, Task
-from acd.service import AcdService, Inbox, Offered, Refused, TimedOut, Withdrawn
+from acd.inbox import Inbox, Offered, Refused, TimedOut, Withdrawn
+from acd.service import AcdService
 from cti.agi import CallerHungUp, CallSession
 
 log = logging.getLogger("hotline.queue")

@@ -15,7 +15,8 @@ import logging
 from pathlib import Path
 
 from acd.models import Task
-from acd.service import AcdService, Offered, Refused, TimedOut, Withdrawn
+from acd.inbox import Offered, Refused, TimedOut, Withdrawn
+from acd.service import AcdService
 from cti.agi import CallerHungUp, CallSession
 from cti.queue_call import QueueCall, QueueOutcome
 from dialer.service import Attempt, DialerService

@@ -15,7 +15,8 @@ import pytest
 from acd.config import load_acd
 from acd.models import AgentState, Task
 from acd.router import Router
-from acd.service import AcdService, Offered
+from acd.inbox import Offered
+from acd.service import AcdService
 from cti.control import Commands
 from cti.mqtt import MqttBridge
 from tests.support.mosquitto import Mosquitto, Observer, free_port, sample_config

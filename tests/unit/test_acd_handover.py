@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from acd import Agent, QueueSpec, Router, Task
-from acd.service import AcdService, Offered
+from acd.inbox import Offered
+from acd.service import AcdService
 from cti.store.models import QueueLogRecord
 from tests.support.sinks import RecordingSink
 

@@ -7,7 +7,8 @@ import pytest
 from panoramisk.message import Message
 
 from acd import Agent, QueueSpec, Router, Task
-from acd.service import AcdService, Offered
+from acd.inbox import Offered
+from acd.service import AcdService
 from cti.ami import events as ev
 from cti.ami.client import AmiError
 from cti.consult import Consults
