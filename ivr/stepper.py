@@ -8,6 +8,9 @@ this flow) are passed through inside one `feed`. The walk records the path of no
 another flow reached by `goto` as `flow:node`) and the keys the caller pressed, so the CDR can
 say where each caller went and left, and a trail of `Decision`s that the simulator prints.
 
+Menu and collect answers live in `ivr.stepper_asks` (a mixin over the walk's state); the
+decisions it records in `ivr.trail`.
+
 A key pressed while a barge-in prompt plays is kept ("type-ahead") and answers the next menu
 without replaying it; a wrong type-ahead key gets the no-match prompt but costs no attempt,
 since the caller has not heard the menu yet. A collect node discards type-ahead (an entry must
@@ -21,62 +24,27 @@ The time is injected: `now` (aware) is what hours nodes read; the shell refreshe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from urllib.parse import quote
 
-from ivr.models import VoicemailNode
-from ivr.models import (LANGUAGES, BranchNode, CallbackNode, CollectNode, Flow, GotoNode, HangupNode,
-                        HoursNode, LanguageNode, LookupNode, MenuNode, PlayNode, QueueNode, SayNode, SetNode,
-                        TransferNode)
+# the commands and the trail are re-exported: the shells and the simulator import them from here
+from ivr.commands import (CALLBACK_RESULTS, QUEUE_RESULTS, TRANSFER_RESULTS, VOICEMAIL_RESULTS,  # noqa: F401
+                          Callback, Collect, Command, Enqueue, Finish, GotoFlow, Lookup, LookupFailure, Play, Result,
+                          Say, Transfer, Voicemail)
+from ivr.models import (LANGUAGES, BranchNode, CallbackNode, CollectNode, Flow, GotoNode, HangupNode, HoursNode,
+                        LanguageNode, LookupNode, MenuNode, PlayNode, QueueNode, SayNode, SetNode, TransferNode,
+                        VoicemailNode)
+from ivr.stepper_asks import ALL_KEYS, AskingMixin, _keys
+from ivr.trail import Decision, Event, FlowLoopError  # noqa: F401
 from ivr.values import hours_state, missing_fields, pick_fields, render, say_value
-
-ALL_KEYS = "0123456789*#"
-
-
-from ivr.commands import VOICEMAIL_RESULTS, Voicemail  # noqa: F401
-from ivr.commands import (CALLBACK_RESULTS, QUEUE_RESULTS, TRANSFER_RESULTS, Callback, Collect,  # noqa: F401
-                          Command, Enqueue, Finish, GotoFlow, Lookup, LookupFailure, Play, Result, Say, Transfer)
 
 _WAITS = (Play, Collect, Enqueue, Transfer)  # commands that wait for the caller or a far end
 
 
-class Event(StrEnum):
-    ENTER = "enter"            # detail: node type
-    KEY = "key"                # detail: key pressed at a menu
-    TYPE_AHEAD = "type_ahead"  # detail: key pressed during a barge-in prompt, kept for the next menu
-    IGNORED = "ignored"        # detail: key pressed during a prompt without barge-in
-    SILENCE = "silence"
-    RETRY = "retry"            # detail: "no_match" or "no_input", attempt number
-    ENTRY = "entry"            # detail: keys entered at a collect node
-    CONFIRMED = "confirmed"    # detail: variable=value
-    REENTER = "reenter"        # detail: key pressed instead of 1 at the confirmation
-    SET = "set"                # detail: variable=value
-    LANGUAGE = "language"      # detail: language now in use
-    SKIPPED = "skipped"        # detail: why a say node said nothing
-    LOOKUP = "lookup"          # detail: found / not found / failure and why
-    CHOICE = "choice"          # detail: target node
-    FALLBACK = "fallback"      # detail: target node
-    ON_SILENCE = "on_silence"  # detail: target node
-    FINISH = "finish"          # detail: disposition
-
-
-@dataclass(frozen=True)
-class Decision:
-    node: str
-    event: Event
-    detail: str = ""
-
-
-class FlowLoopError(RuntimeError):
-    error_id = "ivr-loop"
-
-
 @dataclass
-class Walk:
+class Walk(AskingMixin):
     """The state of one call inside one flow (and the flows it goes on to)."""
 
     flow: Flow
@@ -221,70 +189,6 @@ class Walk:
             return self._leave(Event.CHOICE, node.node)
         return GotoFlow(node.flow, node.node)
 
-    # -- menu and collect ------------------------------------------------------------------
-    def _ask(self, node: MenuNode | CollectNode, prompts: tuple[str, ...]) -> Collect:
-        self._attempt += 1
-        self._phase = "entry"
-        if isinstance(node, MenuNode):
-            return Collect(prompts, int(node.timeout_s * 1000), ALL_KEYS)
-        return Collect(prompts, int(node.timeout_s * 1000), ALL_KEYS, node.max_length, node.terminator)
-
-    def _menu_answer(self, node: MenuNode, key: str) -> Command:
-        self._note(Event.KEY if key else Event.SILENCE, key)
-        if key in node.choices:
-            self.digits.append(key)
-            return self._leave(Event.CHOICE, node.choices[key])
-        if key:
-            self.digits.append(key)
-        return self._retry(node, wrong=bool(key))
-
-    def _collect_answer(self, node: CollectNode, keys: str) -> Command:
-        if self._phase == "readback":
-            self._phase = "say"
-            return Say("digits", self._entry)
-        if self._phase == "say":
-            self._phase = "confirm"
-            return Collect((node.confirm_prompt,), int(node.timeout_s * 1000), ALL_KEYS)
-        if self._phase == "confirm":
-            return self._confirm_answer(node, keys[:1])
-        self._note(Event.ENTRY if keys else Event.SILENCE, keys)
-        self.digits.extend(keys)
-        if keys and _entry_ok(node, keys):
-            if not node.confirm:
-                return self._accept(node, keys)
-            self._entry, self._phase = keys, "readback"
-            return Play((node.readback_prompt,), "")
-        return self._retry(node, wrong=bool(keys))
-
-    def _confirm_answer(self, node: CollectNode, key: str) -> Command:
-        if key == "1":
-            self.digits.append(key)
-            return self._accept(node, self._entry)
-        self.digits.extend(key)
-        self._note(Event.REENTER, key or "silence")
-        if self._attempt >= node.max_attempts:
-            return self._leave(Event.FALLBACK, node.fallback)
-        return self._ask(node, (node.prompt,))
-
-    def _accept(self, node: CollectNode, keys: str) -> Command:
-        self.variables[node.variable] = keys
-        self._note(Event.CONFIRMED, f"{node.variable}={keys}")
-        return self._leave(Event.CHOICE, node.next)
-
-    def _retry(self, node: MenuNode | CollectNode, wrong: bool) -> Command:
-        if wrong:
-            self._wrong += 1
-        else:
-            self._silent += 1
-        if self._attempt >= node.max_attempts:
-            if self._wrong == 0 and node.on_silence:
-                return self._leave(Event.ON_SILENCE, node.on_silence)
-            return self._leave(Event.FALLBACK, node.fallback)
-        retry, count = (node.no_match, self._wrong) if wrong else (node.no_input, self._silent)
-        said = (retry[min(count, len(retry)) - 1],) if retry else ()
-        self._note(Event.RETRY, f"{'no_match' if wrong else 'no_input'} {self._attempt + 1}/{node.max_attempts}")
-        return self._ask(node, (*said, node.prompt))
-
     # -- say, lookup, transfer, goto -------------------------------------------------------
     def _say(self, node: SayNode) -> Command:
         text = render(node.value, self.variables)
@@ -351,18 +255,6 @@ class Walk:
 
     def _note(self, event: Event, detail: str = "") -> None:
         self.trail.append(Decision(self._label(self.node), event, detail))
-
-
-def _entry_ok(node: CollectNode, keys: str) -> bool:
-    if not node.min_length <= len(keys) <= node.max_length or not set(keys) <= set(ALL_KEYS):
-        return False
-    return node.pattern is None or re.fullmatch(node.pattern, keys) is not None
-
-
-def _keys(result: Result) -> str:
-    if not isinstance(result, str):
-        raise TypeError(f"expected the keys pressed, got {type(result).__name__}")
-    return result
 
 
 def _outcome(result: Result, known: tuple[str, ...], what: str) -> str:
