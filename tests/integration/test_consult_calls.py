@@ -150,3 +150,22 @@ async def test_consult_of_a_colleague_by_name_hands_him_the_caller(hotline, tmp_
     assert (row.queue, row.agent) == ("billing", "1005")
     assert (await queue_log(hotline, call_id))[-2:] == [("consult", "billing", "1004", "to agent 1005"),
                                                         ("transfer", "billing", "1004", "attended to 1005")]
+
+
+async def test_colleague_hanging_up_during_the_consult_gives_the_caller_back_to_the_agent(hotline, tmp_path):
+    caller, call_id, channel = await consulting(hotline, tmp_path)
+    erin = [c.channel for c in hotline.engine.registry.live if c.channel.startswith("Local/1005@agent-talk")
+            and c.channel.endswith(";1")]
+    assert len(erin) == 1, erin
+    await hotline.engine.ami.hangup(erin[0])  # Erin puts her phone down
+    await until(lambda: hotline.engine.consults.of_agent("1004") is None, 10, message="consult over")
+
+    async def back_with_dave() -> bool:
+        return any(name.startswith("Local/1004@agent-talk") for name in await bridge_of(hotline, channel))
+    await until(back_with_dave, 10, message="the caller bridged with Dave again")
+    assert state(hotline, "1004") == "on_call"
+    await until(lambda: state(hotline, "1005") in ("wrap_up", "ready"), 10, message="Erin wraps up the consult")
+    assert hotline.consult_events[-1]["event"] == "consult_ended"
+    assert command(hotline, "hangup", "1004")["ok"]
+    assert (await caller).ok
+    assert (await queue_log(hotline, call_id))[-1] == ("consult_end", "billing", "1004", "colleague hung up")
