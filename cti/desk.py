@@ -71,7 +71,8 @@ class DeskActions:
             self._background.spawn(self.ami.hangup(channel))
         return {"call": task.id, "queue": queue}
 
-    def consult(self, agent_id: str, step: str, queue: str | None = None, colleague: str | None = None) -> dict[str, Any]:
+    def consult(self, agent_id: str, step: str, queue: str | None = None,
+                colleague: str | None = None) -> dict[str, Any]:
         """Attended transfer (cti.consult): `start` consulting `queue` or a named `colleague`,
         `complete` or `cancel`."""
         if self.consults is None:

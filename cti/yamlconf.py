@@ -7,74 +7,33 @@ those positions in a flat ``{path: NodeMarks}`` table, hand plain Python data to
 map each pydantic error ``loc`` back through the table (as Home Assistant's
 ``config.py::find_annotation`` does). Duplicate keys are found on the composed node graph, so
 every duplicate is reported together with the schema errors.
+
+The issue types live in `cti.configissues` and the translation of pydantic errors into
+operator-ready issues in `cti.yamlhints`; both are re-exported here.
 """
 
 from __future__ import annotations
 
 import datetime
-import difflib
-import enum
-import types
-import typing
 from collections.abc import Mapping, Set
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
+# ConfigError, ConfigIssue, Marks, NodeMarks, Position: re-exported for the loaders
+from cti.configissues import ConfigError, ConfigIssue, Marks, NodeMarks, PathKey, Position  # noqa: F401
+from cti.configissues import issue as _issue
+from cti.yamlhints import schema_issue
+
 M = TypeVar("M", bound=BaseModel)
-PathKey = tuple[Any, ...]
 SYNTAX_HINT = "check indentation, colons after keys and matching quotes/brackets"
-
-
-class ConfigIssue(NamedTuple):
-    """One problem in one file; line and col are 1-based, as editors show them."""
-
-    file: str
-    line: int
-    col: int
-    message: str
-    hint: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}; {self.hint}"
-
-
-class ConfigError(Exception):
-    """Every issue found in a file, in file order, so the operator fixes them in one pass."""
-
-    error_id = "config_invalid"
-
-    def __init__(self, issues: list[ConfigIssue]) -> None:
-        self.issues = sorted(issues, key=lambda i: (i.file, i.line, i.col))
-        super().__init__("\n".join(str(i) for i in self.issues))
-
-
-class Position(NamedTuple):
-    line: int
-    col: int
-
-
-class NodeMarks(NamedTuple):
-    """Where a node's key (or list dash) and its value start; the root uses its start twice."""
-
-    key: Position
-    value: Position
-
-
-Marks = dict[PathKey, NodeMarks]
 _START = Position(1, 1)
-
-
-def _issue(file: str, pos: Position, message: str, hint: str) -> ConfigIssue:
-    """Collapse whitespace so one issue is one line, whatever the parser or input contained."""
-    return ConfigIssue(file, pos.line, pos.col, " ".join(message.split()), " ".join(hint.split()))
 
 
 # ---------------------------------------------------------------- loading
@@ -222,138 +181,7 @@ def validate(path: str | Path, model: type[M]) -> M:
     try:
         result = model.model_validate(data)
     except ValidationError as exc:
-        issues += [_schema_issue(file, data, marks, model, err) for err in exc.errors()]
+        issues += [schema_issue(file, data, marks, model, err) for err in exc.errors()]
     if issues:
         raise ConfigError(issues)
     return result
-
-
-def _schema_issue(file: str, data: Any, marks: Marks, model: type[BaseModel],
-                  err: ErrorDetails) -> ConfigIssue:
-    path = _data_path(data, err["loc"])
-    node = marks.get(path, marks[()])
-    value = err.get("input")
-    if err["type"] == "extra_forbidden":
-        allowed = _field_names(_model_at(model, path[:-1]))
-        return _issue(file, node.key, f"unknown key {path[-1]!r}{_in(path[:-1])}",
-                      _key_hint(str(path[-1]), allowed))
-    if err["type"] == "missing":
-        name = err["loc"][-1]
-        parent = path[:-1] if path and path[-1] == name else path
-        where = marks.get(parent, marks[()])
-        return _issue(file, where.key if parent else where.value,
-                      f"missing required key {name!r}{_in(parent)}",
-                      f"add '{name}: <value>'" + (f" under '{_dotted(parent)}'" if parent else ""))
-    if err["type"] == "invalid_key":
-        return _issue(file, node.key, f"key {_show(value)}{_in(path[:-1])} is not text",
-                      "use a word as the key, or quote it")
-    # An empty value's mark is the next token, often on the next line: point at its key instead.
-    where = node.key if path and (value is None or isinstance(value, (dict, list))) else node.value
-    return _issue(file, where, f"{_dotted(path) or 'document'}: {err['msg']} (got {_show(value)})",
-                  _value_hint(err, value, _choices_at(model, path)))
-
-
-def _data_path(data: Any, loc: tuple[int | str, ...]) -> PathKey:
-    """Follow ``loc`` through the data, dropping the union/validator tags pydantic inserts."""
-    path: list[Any] = []
-    for i, part in enumerate(loc):
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        elif not (i == len(loc) - 1 and isinstance(data, dict)):  # keep a missing key's name
-            continue
-        path.append(part)
-    return tuple(path)
-
-
-def _model_at(model: Any, path: PathKey) -> Any:
-    """The annotation that governs ``path`` (a model class, a Literal, an Enum...), or None."""
-    ann = _unwrap(model)
-    for part in path:
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            fields = ann.model_fields.items()
-            ann = next((f.annotation for n, f in fields if part in (n, f.alias)), None)
-        elif typing.get_origin(ann) in (list, tuple, set, frozenset, dict) and typing.get_args(ann):
-            ann = typing.get_args(ann)[-1]
-        else:
-            return None
-        ann = _unwrap(ann)
-    return ann
-
-
-def _unwrap(ann: Any) -> Any:
-    """Peel Annotated and Optional to reach the class or Literal beneath."""
-    while True:
-        origin = typing.get_origin(ann)
-        args = [a for a in typing.get_args(ann) if a is not type(None)]
-        optional = origin in (typing.Union, types.UnionType) and len(args) == 1
-        if origin is not typing.Annotated and not optional:
-            return ann
-        ann = args[0]
-
-
-def _field_names(ann: Any) -> list[str]:
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return [field.alias or name for name, field in ann.model_fields.items()]
-    return []
-
-
-def _choices_at(model: type[BaseModel], path: PathKey) -> list[str]:
-    ann = _model_at(model, path)
-    if typing.get_origin(ann) is typing.Literal:
-        return [str(a) for a in typing.get_args(ann)]
-    if isinstance(ann, type) and issubclass(ann, enum.Enum):
-        return [str(m.value) for m in ann]
-    return []
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str | None:
-    """Closest choice ignoring case, since 'info' for 'INFO' is the commonest slip."""
-    folded = {c.lower(): c for c in choices}
-    match = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
-    return folded[match[0]] if match else None
-
-
-def _key_hint(key: str, allowed: list[str]) -> str:
-    guess = _did_you_mean(key, allowed)
-    if guess:
-        return f"did you mean {guess!r}?"
-    return f"remove it; allowed keys: {', '.join(allowed)}" if allowed else "remove it"
-
-
-_HINTS = {
-    **dict.fromkeys(["int_parsing", "int_type"], "use a whole number such as 10"),
-    "int_from_float": "use a whole number without a fraction",
-    **dict.fromkeys(["float_parsing", "float_type"], "use a number such as 5.0"),
-    **dict.fromkeys(["bool_parsing", "bool_type"], "use true or false"),
-    "string_type": "use text; quote it if it looks like a number or boolean",
-    **dict.fromkeys(["model_type", "model_attributes_type", "dict_type"],
-                    "use a mapping of 'key: value' lines indented under it"),
-    "list_type": "use a list of '- item' lines",
-    "string_too_short": "give a non-empty value",
-}
-_BOUNDS = {"greater_than": "above {gt}", "greater_than_equal": "at least {ge}",
-           "less_than": "below {lt}", "less_than_equal": "at most {le}"}
-
-
-def _value_hint(err: ErrorDetails, value: Any, choices: list[str]) -> str:
-    if choices:
-        guess, allowed = _did_you_mean(str(value), choices), f"allowed: {', '.join(choices)}"
-        return f"did you mean {guess!r}? {allowed}" if guess else f"use one of the {allowed}"
-    if err["type"] in _BOUNDS:
-        return "use a value " + _BOUNDS[err["type"]].format(**(err.get("ctx") or {}))
-    return _HINTS.get(err["type"], f"fix the value ({err['msg']})")
-
-
-def _in(path: PathKey) -> str:
-    return f" in '{_dotted(path)}'" if path else " at top level"
-
-
-def _dotted(path: PathKey) -> str:
-    return ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in path).replace(".[", "[")
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

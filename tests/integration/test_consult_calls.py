@@ -96,7 +96,8 @@ async def test_completed_consult_hands_the_caller_and_his_context_to_the_colleag
     assert pop["agent_id"] == "1005" and pop["queue"] == "faults"
     context = pop["context"]  # Erin's screen pop: the caller, and who is asking
     assert (context["customer_name"], context["tier"], context["digits"]) == ("Li Wei", "gold", "0")
-    assert (context["consulted_by"], context["consult_of"], context["consulted_from_queue"]) == ("1004", call_id, "billing")
+    assert (context["consulted_by"], context["consult_of"], context["consulted_from_queue"]) == \
+        ("1004", call_id, "billing")
     # what Dave's desktop saw of his consult (MQTT agents/1004/consult)
     assert [(e["event"], e["call"], e["by"], e["agent"]) for e in hotline.consult_events] == [
         ("consult_answered", call_id, "1004", "1005"), ("consult_completed", call_id, "1004", "1005")]
