@@ -61,7 +61,7 @@ class Engine:
         self.dialer = DialerService(Path(d.campaigns_dir), self.db, self.ami, self.acd, self.cdrs, interval=d.interval)
         self.registry.on_originate_response.append(self.dialer.on_originate_response)
         self.outbound = OutboundCalls(self.dialer, self.acd, Path(config.ivr.sounds_dir), safe_harbor_s=d.safe_harbor_s)
-        self.consults = Consults(self.acd, self.ami, self.registry)
+        self.consults = Consults(self.acd, self.ami, self.registry, max_wait_s=config.acd.consult_wait_s)
         self.commands = Commands(self.acd, self.dialer, DeskActions(
             self.acd, self.dialer, self.ami, self.registry, config.dialer.callback_campaign, self.consults))
         self.control = ControlServer(self.commands, Path(config.control.socket))

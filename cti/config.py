@@ -97,6 +97,7 @@ class IvrConfig(_Section):
 class AcdConfig(_Section):
     config: Host = "config/acd.yaml"
     tick_interval: Seconds = 0.5
+    consult_wait_s: Seconds = 120.0  # a consult nobody answers ends after this; the agent is back with the caller
 
 
 class DialerConfig(_Section):

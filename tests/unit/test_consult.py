@@ -180,3 +180,16 @@ async def test_a_named_colleague_is_consulted_only_when_he_is_ready(world):
     view = consults.start("A", colleague="B")
     assert (view["colleague"], view["queue"]) == ("B", "billing")  # rings with the caller's queue's timings
     assert consult_log(sink) == [("consult", "to agent B")]
+
+
+async def test_a_consult_nobody_answers_in_time_has_its_leg_hung_up(world):
+    acd, registry, _ = world
+    ami = Ami()
+    consults = Consults(acd, ami, registry, max_wait_s=0.05)
+    talking(acd, registry)
+    consults.start("A", "faults")
+    consult = consults.of_agent("A")
+    consult.leg, consult.state = "Local/5137222@hotline-consult-00000001;2", "waiting"  # as `handle` leaves it
+    consults._check_answered(consult)
+    await until(lambda: ("hangup", consult.leg) in ami.sent, 2, message="consult leg hung up")
+    assert consult.state == "timeout"  # `handle` reports it as the reason when the leg is gone
