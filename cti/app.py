@@ -69,6 +69,7 @@ class Engine:
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
                                   self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
                                   directory=self.directory, book_callback=self._book_callback)
+        self.calls.ended_listeners.append(lambda cdr: self.consults.on_call_ended(cdr.call_id))
         self.mqtt = self._mqtt(config)
         g = config.agi
         self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,

@@ -20,8 +20,8 @@ Then A either
   and Q. A who hangs up before anyone answered leaves the caller waiting in Q: the first
   colleague to answer gets him.
 - cancels (`cancel`): the consult leg is hung up and Asterisk returns A to the caller; B, if he
-  answered, goes to wrap-up. B hanging up, nobody to serve Q, or no answer within
-  `max_wait_s` end the consult the same way.
+  answered, goes to wrap-up. B hanging up, nobody to serve Q, no answer within
+  `max_wait_s`, or the caller giving up on hold end the consult the same way.
 The caller's call carries the story: queue-log events ``consult`` (start), ``transfer`` (done)
 or ``consult_end`` (with the reason); the consulting agent's desktop follows it live
 (``consult_answered``, ``consult_completed``, ``consult_ended`` on MQTT ``agents/<id>/consult``).
@@ -170,10 +170,17 @@ class Consults:
             outcome = await queue_call.run()
             reason = "colleague hung up" if outcome.result == "answered" else outcome.result
         except CallerHungUp:
-            reason = consult.state if consult.state in ("cancelled", "timeout") else "consult leg hung up"
+            reason = consult.state if consult.state in ("cancelled", "timeout", "caller hung up") \
+                else "consult leg hung up"
         finally:
             self._by_leg_task.pop(call.uniqueid, None)
             self._end(consult, reason)
+
+    def on_call_ended(self, call_id: str) -> None:
+        """The caller left while his agent was consulting: nobody is left to hand over, so the
+        consult leg goes too (the colleague to wrap-up) rather than keep two agents busy."""
+        for consult in [c for c in self._by_id.values() if c.call.id == call_id and not c.completed]:
+            self._drop_leg(consult, "caller hung up")
 
     # -- what Asterisk and the ACD report ----------------------------------------------------
     def on_attended_transfer(self, event: ev.AttendedTransfer) -> None:

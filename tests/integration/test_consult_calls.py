@@ -170,3 +170,14 @@ async def test_colleague_hanging_up_during_the_consult_gives_the_caller_back_to_
     assert command(hotline, "hangup", "1004")["ok"]
     assert (await caller).ok
     assert (await queue_log(hotline, call_id))[-1] == ("consult_end", "billing", "1004", "colleague hung up")
+
+
+async def test_caller_hanging_up_on_hold_ends_the_consult_and_frees_both_agents(hotline, tmp_path):
+    caller, call_id, channel = await consulting(hotline, tmp_path)
+    await hotline.engine.ami.hangup(channel)  # the caller gives up while on hold
+    await caller
+    await until(lambda: hotline.engine.consults.of_agent("1004") is None, 15, message="consult over")
+    for agent_id in ("1004", "1005"):
+        await until(lambda: state(hotline, agent_id) in ("wrap_up", "ready"), 10, message=f"{agent_id} freed")
+    assert (await queue_log(hotline, call_id))[-1] == ("consult_end", "billing", "1004", "caller hung up")
+    assert hotline.consult_events[-1]["event"] == "consult_ended"
