@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from acd.models import AgentState, Task
@@ -46,7 +46,6 @@ from cti.queue_call import QueueCall
 log = logging.getLogger("hotline.consult")
 CONTEXT = "hotline-consult"
 PRIORITY = 1_000_000  # an agent waiting with a caller on hold goes before every caller
-NO_ANNOUNCEMENTS = 10.0**9
 
 
 @dataclass
@@ -66,10 +65,6 @@ class Consult:
     def view(self) -> dict[str, Any]:
         return {"call": self.call.id, "consult": self.id, "queue": self.queue, "colleague": self.colleague,
                 "state": self.state, "by": self.by, "agent": self.agent}
-
-
-async def _silent(call: CallSession, position: int, ewt_s: float) -> str:
-    return ""
 
 
 class Consults:
@@ -165,8 +160,7 @@ class Consults:
         reason = "caller hung up"
         try:
             await call.answer()
-            queue_call = QueueCall(self.acd, call, consult.task, replace(spec, announce_every_s=NO_ANNOUNCEMENTS),
-                                   _silent)
+            queue_call = QueueCall(self.acd, call, consult.task, spec, announce=None)  # the agent sees his screen
             outcome = await queue_call.run()
             reason = "colleague hung up" if outcome.result == "answered" else outcome.result
         except CallerHungUp:

@@ -145,13 +145,15 @@ class Commands:
                 if bool(command.target) == bool(command.colleague):
                     raise CommandError("invalid-command", "name either the queue to consult (target) "
                                                           "or the agent (colleague)")
-                return self.desk.consult(command.agent, "start", command.target, command.colleague)
+                return self.desk.consult(command.agent, command.target, command.colleague)
             if command.cmd == "agent.transfer":
                 if not command.target:
                     raise CommandError("invalid-command", "target: name the queue to transfer to")
                 return self.desk.transfer(command.agent, command.target)
-            if command.cmd in ("agent.consult_complete", "agent.consult_cancel"):
-                return self.desk.consult(command.agent, command.cmd.rpartition("_")[2])
+            if command.cmd == "agent.consult_complete":
+                return self.desk.consult_complete(command.agent)
+            if command.cmd == "agent.consult_cancel":
+                return self.desk.consult_cancel(command.agent)
             return self.desk.hangup(command.agent)
         except LookupError as exc:
             raise CommandError("nothing-to-do", str(exc)) from None

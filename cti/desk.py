@@ -71,15 +71,21 @@ class DeskActions:
             self._background.spawn(self.ami.hangup(channel))
         return {"call": task.id, "queue": queue}
 
-    def consult(self, agent_id: str, step: str, queue: str | None = None,
-                colleague: str | None = None) -> dict[str, Any]:
-        """Attended transfer (cti.consult): `start` consulting `queue` or a named `colleague`,
-        `complete` or `cancel`."""
+    def consult(self, agent_id: str, queue: str | None = None, colleague: str | None = None) -> dict[str, Any]:
+        """Attended transfer (cti.consult), step 1: the caller on hold, a colleague of `queue` (or
+        the named `colleague`) on the line."""
+        return self._consults().start(agent_id, queue, colleague)
+
+    def consult_complete(self, agent_id: str) -> dict[str, Any]:
+        return self._consults().complete(agent_id)
+
+    def consult_cancel(self, agent_id: str) -> dict[str, Any]:
+        return self._consults().cancel(agent_id)
+
+    def _consults(self):
         if self.consults is None:
             raise LookupError("this engine has no Asterisk link for consult transfers")
-        if step == "start":
-            return self.consults.start(agent_id, queue, colleague)
-        return self.consults.complete(agent_id) if step == "complete" else self.consults.cancel(agent_id)
+        return self.consults
 
     def preview(self, agent_id: str, accept: bool) -> dict[str, Any]:
         if self.dialer is None:

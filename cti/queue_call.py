@@ -86,7 +86,7 @@ class QueueCall:
         announce.offer_callback_key = command.callback_key if book_callback else ""
         return cls(acd, call, task, spec, announce, callback_key=command.callback_key, book_callback=book_callback)
 
-    def __init__(self, acd: AcdService, call: CallSession, task: Task, spec: QueueSpec, announce: Announcer,
+    def __init__(self, acd: AcdService, call: CallSession, task: Task, spec: QueueSpec, announce: Announcer | None,
                  *, callback_key: str = "", book_callback: BookCallback | None = None) -> None:
         self.acd, self.call, self.task, self.spec = acd, call, task, spec
         self.announce = announce
@@ -118,7 +118,7 @@ class QueueCall:
                 if done:
                     return self.outcome
             key = ""
-            if self.acd.now() >= next_announce:
+            if self.announce is not None and self.acd.now() >= next_announce:  # None: nobody to tell
                 key = await self._announce()
                 next_announce = self.acd.now() + self.spec.announce_every_s
             key = key or await self.call.wait_for_digit(POLL_MS)

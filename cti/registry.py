@@ -51,7 +51,7 @@ class CallRegistry:
         self.on_originate_response: list[Callable[[str, bool, str], None]] = []
         # Called with every AttendedTransfer event (consult transfers).
         self.on_attended_transfer: list[Callable[[ev.AttendedTransfer], None]] = []
-        self._answered_peer: dict[str, str] = {}  # uniqueid of a Dial's caller -> the channel that answered
+        self._answered_peer: dict[str, str] = {}  # uniqueid of a Dial's caller -> uniqueid of who answered
 
     def get(self, uniqueid: str) -> ChannelInfo | None:
         return self.channels.get(uniqueid)
@@ -70,9 +70,8 @@ class CallRegistry:
 
     def answered_peer(self, caller_uniqueid: str) -> str | None:
         """The live channel that answered the Dial made by ``caller_uniqueid`` (an agent's leg)."""
-        channel = self._answered_peer.get(caller_uniqueid)
-        live = any(c.channel == channel for c in self.live) if channel else False
-        return channel if live else None
+        peer = self.channels.get(self._answered_peer.get(caller_uniqueid, ""))
+        return peer.channel if peer is not None and peer.ended_at is None and peer.channel else None
 
     def apply(self, event: ev.AmiEvent) -> None:
         handler = getattr(self, "_on_" + type(event).__name__, None)
@@ -131,8 +130,8 @@ class CallRegistry:
 
     def _on_DialEnd(self, event: ev.DialEnd) -> None:
         if event.status == "ANSWER" and event.uniqueid:
-            if event.dest_channel:
-                self._answered_peer[event.uniqueid] = event.dest_channel
+            if event.dest_uniqueid:
+                self._answered_peer[event.uniqueid] = event.dest_uniqueid
             for listener in self.on_dial_answered:
                 listener(event.uniqueid)
 

@@ -69,7 +69,7 @@ def talking(acd: AcdService, registry: CallRegistry) -> Task:
     assert isinstance(offered, Offered)
     acd.answered(offered.reservation)
     for e in (channel("c1", CALLER), channel("a1", LEG),
-              event("Event: DialEnd", "Uniqueid: c1", f"DestChannel: {LEG}", "DialStatus: ANSWER")):
+              event("Event: DialEnd", "Uniqueid: c1", "DestUniqueid: a1", f"DestChannel: {LEG}", "DialStatus: ANSWER")):
         registry.apply(e)
     return task
 
