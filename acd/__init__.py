@@ -1,7 +1,7 @@
 """acd: skills-based queues in memory — agents, queues, routing, escalation, live stats.
 
 The pure core (no asyncio, no I/O): `Router` takes events with an injected ``now`` and returns
-`Decision`s; `acd.service` is the asyncio shell around it.
+`Decision`s; `cti.services.acd` is the asyncio shell around it.
 """
 
 from acd.agent_state import TRANSITIONS, AgentEvent, InvalidTransition, StateChange, apply

@@ -1,4 +1,4 @@
-"""CLI subcommands of this feature; `cti.cli` calls `register` once.
+"""CLI subcommands of this feature; `cti.cli.main` calls `register` once.
 
 ``hotline acd simulate`` (router vs Erlang C / Erlang A) and ``hotline acd bench`` (routing
 decision speed). Both are offline: they build their own `Router` and touch no engine.

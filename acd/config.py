@@ -1,6 +1,6 @@
 """``config/acd.yaml``: skills, agents and queues, checked like every operator file.
 
-Schema problems come from `cti.yamlconf.validate`; the cross-references pydantic cannot see
+Schema problems come from `common.yamlconf.validate`; the cross-references pydantic cannot see
 (unknown skill or queue names, duplicate agent ids or interfaces, escalation steps out of
 order) are checked here against the same line marks, each with a did-you-mean where one fits.
 `load_acd` returns the router's own types so the shell never touches the schema models.
@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from acd.models import Agent, EscalationStep, QueueSpec
-from cti.yamlconf import ConfigError, ConfigIssue, Marks, Position, load_yaml_with_marks, validate
+from common.yamlconf import ConfigError, ConfigIssue, Marks, Position, load_yaml_with_marks, validate
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 Level = Annotated[int, Field(ge=1, le=10)]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cti.cli import main  # noqa: E402
+from cti.cli.main import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main(["acd", "bench", *sys.argv[1:]]))

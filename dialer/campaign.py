@@ -1,7 +1,7 @@
 """Outbound campaign schema: what an operator may write in config/campaigns/*.yaml.
 
 Every section forbids unknown keys, so a misspelt option is an error with a did-you-mean hint
-(through ``cti.yamlconf.validate``) instead of a silently ignored setting.
+(through ``common.yamlconf.validate``) instead of a silently ignored setting.
 
 Dial string: ``dial_string`` is a template with exactly one ``{number}`` placeholder, e.g.
 ``PJSIP/{number}@trunk``. Only a number that passed ``dialer.numbers.normalize_number`` (an optional
@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cti.safety import check_value
-from cti.yamlconf import validate
+from common.safety import check_value
+from common.yamlconf import validate
 from dialer.numbers import normalize_number
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]

@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from cti.cli import check_files
+    from cti.cli.main import check_files
     from dialer.campaign import load_campaign
 
     return check_files(args.paths, load_campaign, lambda c: f"campaign {c.name!r}, {c.mode}")
@@ -68,11 +68,11 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from cti.config import load_config
+    from cti.app.config import load_config
     from cti.store import create_schema, make_engine
     from dialer.campaign import find_campaign
     from dialer.leads import parse_leads_csv
-    from dialer.store import import_leads
+    from cti.store.leads import import_leads
 
     campaign = find_campaign(args.campaign, args.campaigns_dir)
     leads, errors = parse_leads_csv(args.csv.read_text(encoding="utf-8"), campaign.name, campaign.default_timezone)
@@ -94,7 +94,7 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _control(args: argparse.Namespace) -> int:
-    from cti.cli import control
+    from cti.cli.main import control
 
     reply = control(args, {"cmd": f"dialer.{args.action}", "campaign": args.campaign})
     if reply is None or not reply.get("ok"):

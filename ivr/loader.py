@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from cti.yamlconf import ConfigError, ConfigIssue, NodeMarks, Position, load_yaml_with_marks, validate
+from common.yamlconf import ConfigError, ConfigIssue, NodeMarks, Position, load_yaml_with_marks, validate
 from ivr.models import CollectNode, Flow, GotoNode, MenuNode, Node, QueueNode
 
 # Every `type:` the schema knows, read from the models so a new node kind needs no edit here.

@@ -9,7 +9,7 @@ scanner's) fault, the second is a bug on our side.
 
 from __future__ import annotations
 
-from cti import safety
+from common import safety
 
 
 class AgiError(Exception):

@@ -23,7 +23,7 @@ from panoramisk.actions import Action
 
 from cti.ami import events as ev
 from cti.ami.protocol import WholeMessageProtocol
-from cti.safety import check_value
+from common.safety import check_value
 
 log = logging.getLogger("hotline.ami")
 LOGIN_EVENTS = "system,call,agent,user"

@@ -5,7 +5,7 @@ change and ``('queue', {queue, call, event, ...fields})`` for every queue-log ev
 offer, answer, abandon, timeout...). The shell puts the caller context (number, customer
 record, tier, IVR path, digits, wait) into the queue event's fields; they are passed on as
 given, and an ``offer`` to an agent is also that agent's screen pop. ``('consult', {...})`` tells
-the consulting agent how his consult goes (cti.consult).
+the consulting agent how his consult goes (cti.calls.consult).
 """
 
 from __future__ import annotations

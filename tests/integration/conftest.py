@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from cti.ami import AmiClient
-from cti.app import Engine
-from cti.config import load_config
-from cti.sandbox import AMI_SECRET, Sandbox
+from cti.app.engine import Engine
+from cti.app.config import load_config
+from cti.ops.sandbox import AMI_SECRET, Sandbox
 from cti.store import fetch_cdrs
 from tests.support.until import until
 

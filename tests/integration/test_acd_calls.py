@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.cli import main as cli
+from cti.cli.main import main as cli
 from cti.store import fetch_queue_log
 from tests.support import sipp
 from tests.support.sipp import AwaitHangup, Dtmf, HangUp, Pause
@@ -161,7 +161,7 @@ async def test_logged_in_agents_and_their_states_survive_an_engine_restart(sandb
 
 
 async def test_waiting_caller_pressing_1_books_a_call_back_lead_and_leaves_politely(hotline, tmp_path):
-    from dialer.store import fetch_leads
+    from cti.store.leads import fetch_leads
 
     agent(hotline, "1001", "login")
     agent(hotline, "1001", "pause", "meeting")
@@ -180,7 +180,7 @@ async def test_waiting_caller_pressing_1_books_a_call_back_lead_and_leaves_polit
 async def test_agent_hangs_up_classifies_the_call_and_promises_a_call_back(hotline, tmp_path):
     from datetime import datetime, timedelta, timezone
 
-    from dialer.store import fetch_leads
+    from cti.store.leads import fetch_leads
 
     agent(hotline, "1001", "login")
     call = asyncio.create_task(sipp.call(tmp_path, [*PRESS_0, AwaitHangup(40000)], caller=NORMAL))

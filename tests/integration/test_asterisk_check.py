@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cti.asterisk_check import check
-from cti.cli import main
-from cti.config import HotlineConfig
+from cti.ops.asterisk_check import check
+from cti.cli.main import main
+from cti.app.config import HotlineConfig
 
 pytestmark = pytest.mark.integration
 

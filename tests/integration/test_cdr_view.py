@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from cti.cli import main
+from cti.cli.main import main
 from cti.store import CdrRecord, create_schema, insert_ignore, cdr, make_engine
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -24,7 +24,7 @@ async def _seed(url: str) -> None:
 async def test_latest_records_are_listed_oldest_first(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path}/cdr.db"
     await _seed(url)
-    from cti.cdr_view import show_latest
+    from cti.cli.cdr import show_latest
 
     lines = await show_latest(url, 2)
     assert lines[0].split()[:3] == ["started_at", "caller", "dialed"]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cti.cli import main as cli
+from cti.cli.main import main as cli
 from cti.store import fetch_dial_attempts
-from dialer.store import fetch_leads
+from cti.store.leads import fetch_leads
 from tests.support.until import until
 
 pytestmark = pytest.mark.integration

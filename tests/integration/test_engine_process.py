@@ -40,7 +40,7 @@ async def test_sigterm_mid_call_lets_the_call_finish_and_writes_its_cdr(sandbox,
         f"control: {{socket: '{tmp_path / 'hotline.sock'}'}}\n"
         f"shutdown: {{drain_timeout: 20}}\n")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cti.cli", "run", "-c", str(config), cwd=tmp_path,
+        sys.executable, "-m", "cti.cli.main", "run", "-c", str(config), cwd=tmp_path,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     seen: list[str] = []
     try:

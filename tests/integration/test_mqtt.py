@@ -16,8 +16,8 @@ from acd.config import load_acd
 from acd.models import AgentState, Task
 from acd.router import Router
 from acd.inbox import Offered
-from acd.service import AcdService
-from cti.control import Commands
+from cti.services.acd import AcdService
+from cti.app.control import Commands
 from cti.mqtt import MqttBridge
 from tests.support.mosquitto import Mosquitto, Observer, free_port, sample_config
 from tests.support.until import until

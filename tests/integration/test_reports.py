@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from cti.cli import main
+from cti.cli.main import main
 from cti.reports import ReportOptions, build_report
 from cti.reports.indexes import ensure_report_indexes
 from cti.store import create_schema, make_engine

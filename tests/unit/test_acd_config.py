@@ -8,7 +8,7 @@ import pytest
 
 from acd import Router
 from acd.config import load_acd
-from cti.yamlconf import ConfigError, ConfigIssue
+from common.yamlconf import ConfigError, ConfigIssue
 
 REPO = Path(__file__).resolve().parents[2]
 

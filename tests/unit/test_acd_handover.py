@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from acd import Agent, QueueSpec, Router, Task
 from acd.inbox import Offered
-from acd.service import AcdService
+from cti.services.acd import AcdService
 from cti.store.models import QueueLogRecord
 from tests.support.sinks import RecordingSink
 

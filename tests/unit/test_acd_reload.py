@@ -7,9 +7,9 @@ import shutil
 from pathlib import Path
 
 from acd.config import load_acd
-from acd.reload import AcdConfigWatcher
+from cti.services.acd_reload import AcdConfigWatcher
 from acd.router import Router
-from acd.service import AcdService
+from cti.services.acd import AcdService
 from tests.support.sinks import RecordingSink
 
 SHIPPED = Path(__file__).resolve().parents[2] / "config/acd.yaml"

@@ -18,7 +18,7 @@ import json
 import pytest
 
 from acd.simulate import SimConfig, format_result, simulate
-from cti.cli import main
+from cti.cli.main import main
 
 CASES = {
     # 75% occupancy, small team: Erlang C ASA 36.8 s, SL 74.0%

@@ -15,7 +15,7 @@ import pytest
 
 from cti.ami import AmiClient, AmiError, AmiNotConnected
 from cti.ami import events as ev
-from cti.safety import UnsafeValueError
+from common.safety import UnsafeValueError
 from tests.support.until import until
 
 SECRET = "s3cret"

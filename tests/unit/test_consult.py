@@ -8,12 +8,12 @@ from panoramisk.message import Message
 
 from acd import Agent, QueueSpec, Router, Task
 from acd.inbox import Offered
-from acd.service import AcdService
+from cti.services.acd import AcdService
 from cti.ami import events as ev
 from cti.ami.client import AmiError
-from cti.consult import Consults
-from cti.desk import DeskActions
-from cti.registry import CallRegistry
+from cti.calls.consult import Consults
+from cti.calls.desk import DeskActions
+from cti.ami.registry import CallRegistry
 from cti.store.models import QueueLogRecord
 from tests.support.sinks import RecordingSink
 from tests.support.until import until

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.yamlconf import ConfigError
+from common.yamlconf import ConfigError
 from dialer.campaign import load_campaign
 from dialer.numbers import BadNumberError
 

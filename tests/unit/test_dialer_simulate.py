@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from cti.cli import main
+from cti.cli.main import main
 from dialer.simulate import SimConfig, simulate
 
 CAP = 0.03

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.cli import main
+from cti.cli.main import main
 from ivr import graph
 from ivr.loader import load_flow
 from ivr.models import Flow

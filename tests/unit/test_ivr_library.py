@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cti.yamlconf import ConfigIssue
-from ivr.library import FlowLibrary
+from common.yamlconf import ConfigIssue
+from cti.services.flows import FlowLibrary
 from ivr.stepper import Finish, Walk
 
 FLOW = """\

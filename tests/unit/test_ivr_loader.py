@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cti.cli import main
-from cti.yamlconf import ConfigError, ConfigIssue
+from cti.cli.main import main
+from common.yamlconf import ConfigError, ConfigIssue
 from ivr.loader import load_flow
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cti.cli import main
-from cti.yamlconf import ConfigError
-from ivr.library import FlowLibrary
+from cti.cli.main import main
+from common.yamlconf import ConfigError
+from cti.services.flows import FlowLibrary
 from ivr.loader import load_flow
 
 REPO = Path(__file__).resolve().parents[2]

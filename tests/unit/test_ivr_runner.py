@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from ivr.http_lookup import ServiceFailed, get_json
+from cti.calls.http_lookup import ServiceFailed, get_json
 from ivr.loader import load_flow
 from ivr.models import Flow
-from ivr.runner import FlowRunner
+from cti.calls.flow_runner import FlowRunner
 
 REPO = Path(__file__).resolve().parents[2]
 SOUNDS = REPO / "sounds"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.cli import main
+from cti.cli.main import main
 from ivr.loader import load_flow
 from ivr.simulate import interactive, parse_digits, prompt_texts, scripted, simulate
 from tests.support.flows import MAIN_FLOW

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cti.cli import main
+from cti.cli.main import main
 
 
 def test_known_gold_caller_gets_the_gold_welcome_and_priority(capsys):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cti.yamlconf import ConfigError
+from common.yamlconf import ConfigError
 from ivr.loader import load_flow
 from ivr.stepper import Finish, Play, Voicemail, Walk
 

@@ -13,10 +13,10 @@ import pytest
 from acd.config import load_acd
 from acd.models import Task
 from acd.router import Router
-from acd.service import AcdService
-from cti.cli import main
-from cti.control import Commands, ControlServer
-from cti.monitor import duration, render, render_unreachable, sort_agents
+from cti.services.acd import AcdService
+from cti.cli.main import main
+from cti.app.control import Commands, ControlServer
+from cti.cli.wallboard import duration, render, render_unreachable, sort_agents
 
 NOW = datetime(2024, 5, 6, 14, 30, 5)
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from panoramisk.message import Message
 
-from cti import registry as registry_module
+from cti.ami import registry as registry_module
 from cti.ami import events as ev
-from cti.registry import CallRegistry
+from cti.ami.registry import CallRegistry
 
 T0 = datetime(2024, 5, 1, 9, 0, 0, tzinfo=timezone.utc)
 CRLF = "\r\n"

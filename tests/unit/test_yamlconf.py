@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict
 
-from cti.config import HotlineConfig, load_config
-from cti.yamlconf import ConfigError, ConfigIssue, load_yaml_with_marks, validate
+from cti.app.config import HotlineConfig, load_config
+from common.yamlconf import ConfigError, ConfigIssue, load_yaml_with_marks, validate
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ its own attempts in flight (ringing, in AMD, live and waiting), asks the pacer h
 dial, takes that many leads and originates them over AMI (Async, ChannelId known in advance, the
 attempt id in channel variables; never re-sent). Outcomes arrive two ways: an `OriginateResponse`
 for calls that never connected (busy, no answer, failed) and the answered call's own FastAGI
-session (`dialer.calls`), which runs AMD and puts humans through the ACD. Every finished attempt
+session (`cti.calls.outbound`), which runs AMD and puts humans through the ACD. Every finished attempt
 is recorded, feeds the pacer's statistics, and reschedules its lead.
 """
 
@@ -25,17 +25,17 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from acd.models import AgentState
-from acd.service import AcdService
+from cti.services.acd import AcdService
 from cti.store import DialAttemptRecord
 from dialer.campaign import Campaign, find_campaign
 from dialer.hopper import Hopper
 from dialer.leads import Lead, LeadStatus, retry_after
 from dialer.numbers import load_dnc
 from dialer.pacing import Pacer, PacingState, make_pacer
-from dialer.preview import PreviewDesk
+from cti.services.preview import PreviewDesk
 from dialer.stats import PacingStats, Priors
-from cti.yamlconf import ConfigError
-from dialer.store import import_leads, load_dialable, save_lead
+from common.yamlconf import ConfigError
+from cti.store.leads import import_leads, load_dialable, save_lead
 
 log = logging.getLogger("hotline.dialer")
 ORIGINATE_FAILURE = {"5": "busy", "3": "no_answer", "1": "no_answer", "8": "busy", "0": "failed"}

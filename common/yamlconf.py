@@ -8,8 +8,8 @@ map each pydantic error ``loc`` back through the table (as Home Assistant's
 ``config.py::find_annotation`` does). Duplicate keys are found on the composed node graph, so
 every duplicate is reported together with the schema errors.
 
-The issue types live in `cti.configissues` and the translation of pydantic errors into
-operator-ready issues in `cti.yamlhints`; both are re-exported here.
+The issue types live in `common.configissues` and the translation of pydantic errors into
+operator-ready issues in `common.yamlhints`; both are re-exported here.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
 # ConfigError, ConfigIssue, Marks, NodeMarks, Position: re-exported for the loaders
-from cti.configissues import ConfigError, ConfigIssue, Marks, NodeMarks, PathKey, Position  # noqa: F401
-from cti.configissues import issue as _issue
-from cti.yamlhints import schema_issue
+from common.configissues import ConfigError, ConfigIssue, Marks, NodeMarks, PathKey, Position  # noqa: F401
+from common.configissues import issue as _issue
+from common.yamlhints import schema_issue
 
 M = TypeVar("M", bound=BaseModel)
 SYNTAX_HINT = "check indentation, colons after keys and matching quotes/brackets"

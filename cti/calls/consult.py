@@ -36,12 +36,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from acd.models import AgentState, Task
-from acd.service import AcdService
+from cti.services.acd import AcdService
 from cti.agi import CallerHungUp, CallSession
 from cti.ami import events as ev
 from cti.ami.client import AmiError
-from cti.background import Background
-from cti.queue_call import QueueCall
+from cti.calls.background import Background
+from cti.calls.queue_call import QueueCall
 
 log = logging.getLogger("hotline.consult")
 CONTEXT = "hotline-consult"

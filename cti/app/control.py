@@ -17,9 +17,9 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from acd.service import AcdService
-from cti.desk import Code, DeskActions, DeskCmdName, Note
-from cti.yamlconf import ConfigError
+from cti.services.acd import AcdService
+from cti.calls.desk import Code, DeskActions, DeskCmdName, Note
+from common.yamlconf import ConfigError
 
 log = logging.getLogger("hotline.control")
 MAX_REQUEST = 64 * 1024
@@ -45,7 +45,7 @@ class DialerCmd(_Cmd):
 
 
 class DeskCmd(_Cmd):
-    """Desktop actions beyond state changes (see cti.desk)."""
+    """Desktop actions beyond state changes (see cti.calls.desk)."""
 
     cmd: DeskCmdName
     agent: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")]

@@ -10,7 +10,7 @@ engine that has not wired a service yet:
   branch. Missing: logged, and the flow goes on as booked.
 - `flows` (a mapping, or a function returning the current one) for `goto` into another flow.
   Missing: only this flow is known.
-- `http_get(url, timeout_s)` for http lookups (default: `ivr.http_lookup.get_json`), `clock`
+- `http_get(url, timeout_s)` for http lookups (default: `cti.calls.http_lookup.get_json`), `clock`
   for hours nodes (default: the real time, UTC-aware).
 """
 
@@ -24,8 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from cti.safety import strip_controls
-from ivr.http_lookup import ServiceFailed, get_json
+from common.safety import strip_controls
+from cti.calls.http_lookup import ServiceFailed, get_json
 from ivr.models import Flow
 from ivr.speech import say_parts
 from ivr.stepper import Voicemail

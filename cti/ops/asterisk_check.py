@@ -15,7 +15,7 @@ from pathlib import Path
 
 from asterisk.config import Config, ParseError
 
-from cti.config import HotlineConfig
+from cti.app.config import HotlineConfig
 
 NEEDED_READ = {"system", "call"}
 NEEDED_WRITE = {"call", "originate"}

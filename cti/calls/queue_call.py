@@ -20,7 +20,7 @@ from typing import Awaitable, Callable
 
 from acd.models import QueueSpec, Reservation, Task
 from acd.inbox import Inbox, Offered, Refused, TimedOut, Withdrawn
-from acd.service import AcdService
+from cti.services.acd import AcdService
 from cti.agi import CallerHungUp, CallSession
 
 log = logging.getLogger("hotline.queue")

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Callable
 
 from acd.config import load_acd
-from acd.service import AcdService
-from cti.yamlconf import ConfigError, ConfigIssue
+from cti.services.acd import AcdService
+from common.yamlconf import ConfigError, ConfigIssue
 
 log = logging.getLogger("hotline.acd")
 

@@ -1,6 +1,6 @@
 """Agent-desktop actions that reach outside the ACD: classify a call, promise a call-back, hang up.
 
-They share the control channel's validation and error replies (`cti.control.Commands`) and the
+They share the control channel's validation and error replies (`cti.app.control.Commands`) and the
 MQTT bridge's per-agent topics. Side effects that need I/O (a database insert, an AMI action) run
 as tasks the desk keeps a reference to; the reply says what was accepted.
 """
@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from cti.background import Background
+from cti.calls.background import Background
 
 log = logging.getLogger("hotline.desk")
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w\-]+$")]
@@ -72,7 +72,7 @@ class DeskActions:
         return {"call": task.id, "queue": queue}
 
     def consult(self, agent_id: str, queue: str | None = None, colleague: str | None = None) -> dict[str, Any]:
-        """Attended transfer (cti.consult), step 1: the caller on hold, a colleague of `queue` (or
+        """Attended transfer (cti.calls.consult), step 1: the caller on hold, a colleague of `queue` (or
         the named `colleague`) on the line."""
         return self._consults().start(agent_id, queue, colleague)
 

@@ -17,7 +17,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cti.yamlconf import validate
+from common.yamlconf import validate
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 Seconds = Annotated[float, Field(gt=0)]
@@ -136,5 +136,5 @@ class HotlineConfig(_Section):
 
 
 def load_config(path: str | Path) -> HotlineConfig:
-    """Read and check ``path``; raises ``cti.yamlconf.ConfigError`` listing every problem."""
+    """Read and check ``path``; raises ``common.yamlconf.ConfigError`` listing every problem."""
     return validate(path, HotlineConfig)

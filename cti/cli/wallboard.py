@@ -1,6 +1,6 @@
 """Wallboard frames for `hotline monitor`, as pure functions of the control socket's replies.
 
-Theory of operation: the CLI shell (`cti.monitor_cli`) polls `queue.stats` and `agent.list`
+Theory of operation: the CLI shell (`cti.cli.monitor`) polls `queue.stats` and `agent.list`
 and hands the plain dicts it got to `render`, which returns the whole frame as text. Nothing
 here does I/O or reads a clock, so a frame is a function of (queues, agents, now, width) and
 tests feed fixture dicts. Rows are built as (text, style) cells and cut to the width before

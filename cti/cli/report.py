@@ -1,4 +1,4 @@
-"""CLI subcommands of this feature; `cti.cli` calls `register` once.
+"""CLI subcommands of this feature; `cti.cli.main` calls `register` once.
 
 `hotline report`: KPIs from the database (see `cti.reports.kpis` for the definitions).
 """
@@ -60,7 +60,7 @@ def _report(args: argparse.Namespace) -> int:
 def _url(args: argparse.Namespace) -> str:
     if args.db:
         return args.db
-    from cti.config import load_config
+    from cti.app.config import load_config
 
     return load_config(args.config).database.url
 

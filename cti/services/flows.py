@@ -13,7 +13,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Callable
 
-from cti.yamlconf import ConfigError, ConfigIssue
+from common.yamlconf import ConfigError, ConfigIssue
 from ivr.loader import load_flow
 from ivr.models import Flow
 

@@ -16,22 +16,22 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cti.agi import CallSession, FastAgiServer
 from cti.ami import AmiClient
-from cti.calls import InboundCalls
-from cti.config import HotlineConfig
-from cti.registry import CallRegistry
+from cti.calls.inbound import InboundCalls
+from cti.app.config import HotlineConfig
+from cti.ami.registry import CallRegistry
 from acd.config import load_acd
-from acd.reload import AcdConfigWatcher
+from cti.services.acd_reload import AcdConfigWatcher
 from acd.router import Router
-from acd.service import AcdService
-from cti.consult import Consults
-from cti.control import Commands, ControlServer
-from cti.desk import DeskActions
+from cti.services.acd import AcdService
+from cti.calls.consult import Consults
+from cti.app.control import Commands, ControlServer
+from cti.calls.desk import DeskActions
 from cti.mqtt import MqttBridge
-from cti.customers import CustomerDirectory, create_and_seed
+from cti.store.customers import CustomerDirectory, create_and_seed
 from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
-from dialer.calls import OutboundCalls
-from dialer.service import DialerService
-from ivr.library import FlowLibrary
+from cti.calls.outbound import OutboundCalls
+from cti.services.dialer import DialerService
+from cti.services.flows import FlowLibrary
 
 log = logging.getLogger("hotline.app")
 

@@ -1,6 +1,6 @@
 """`hotline monitor`: a live terminal wallboard over the engine's control socket.
 
-The shell around `cti.monitor`: every interval it asks the engine for `queue.stats` and
+The shell around `cti.cli.wallboard`: every interval it asks the engine for `queue.stats` and
 `agent.list`, renders a frame and redraws the screen with plain ANSI codes (no curses). An
 engine that does not answer is a frame of its own ("unreachable: retrying"), never a crash,
 so the wallboard can be started before the engine and survives its restarts.
@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from cti.monitor import render, render_unreachable
+from cti.cli.wallboard import render, render_unreachable
 
 HOME_CLEAR = "\x1b[H\x1b[2J"
 HIDE_CURSOR, SHOW_CURSOR = "\x1b[?25l", "\x1b[?25h"
@@ -63,14 +63,14 @@ def _monitor(args: argparse.Namespace) -> int:
 
 
 def _configured_socket(config: Path) -> Path:
-    from cti.config import load_config
+    from cti.app.config import load_config
 
     return Path(load_config(config).control.socket)
 
 
 async def fetch(socket: Path, timeout: float = 2.0) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(queues, agents) from the engine; raises `Unreachable` with the reason."""
-    from cti.control import request
+    from cti.app.control import request
 
     try:
         queues, agents = await asyncio.gather(request(socket, {"cmd": "queue.stats"}, timeout),

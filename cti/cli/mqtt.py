@@ -1,4 +1,4 @@
-"""CLI subcommands of the MQTT feature; `cti.cli` calls `register` once.
+"""CLI subcommands of the MQTT feature; `cti.cli.main` calls `register` once.
 
 `hotline mqtt watch` prints what the engine publishes (one line per message), to check a
 broker, its ACL and a desktop's view without writing a client. The password is read from an
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    from cti.config import load_config
+    from cti.app.config import load_config
 
     mqtt = load_config(args.config).mqtt
     host, port = args.host or mqtt.host, args.port or mqtt.port

@@ -1,5 +1,5 @@
 """pydantic validation errors -> `ConfigIssue`s an operator can act on: the key or value's line
-and column (through the `Marks` of `cti.yamlconf`), in the YAML's words (dotted paths, not
+and column (through the `Marks` of `common.yamlconf`), in the YAML's words (dotted paths, not
 pydantic's loc tuples), with a fix: did-you-mean for unknown keys and choices, bounds, types."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from cti.configissues import ConfigIssue, Marks, PathKey, issue
+from common.configissues import ConfigIssue, Marks, PathKey, issue
 
 
 def schema_issue(file: str, data: Any, marks: Marks, model: type[BaseModel],

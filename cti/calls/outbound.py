@@ -16,10 +16,10 @@ from pathlib import Path
 
 from acd.models import Task
 from acd.inbox import Offered, Refused, TimedOut, Withdrawn
-from acd.service import AcdService
+from cti.services.acd import AcdService
 from cti.agi import CallerHungUp, CallSession
-from cti.queue_call import QueueCall, QueueOutcome
-from dialer.service import Attempt, DialerService
+from cti.calls.queue_call import QueueCall, QueueOutcome
+from cti.services.dialer import Attempt, DialerService
 
 log = logging.getLogger("hotline.dialer")
 SAFE_HARBOR_S = 2.0

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from cti.yamlconf import ConfigError
+from common.yamlconf import ConfigError
 from ivr.stepper import QUEUE_RESULTS
 
 
@@ -98,16 +98,16 @@ def _parser() -> argparse.ArgumentParser:
 def _features():
     """Feature CLIs live beside their feature (acd/cli.py, ...); each adds its own subcommands."""
     from acd import cli as acd_cli
-    from cti import monitor_cli, mqtt_cli, report_cli
+    from cti.cli import monitor as monitor_cli, mqtt as mqtt_cli, report as report_cli
     from dialer import cli as dialer_cli
 
     return (acd_cli, report_cli, mqtt_cli, dialer_cli, monitor_cli)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from cti.app import serve
-    from cti.config import load_config
-    from cti.logs import setup_logging
+    from cti.app.engine import serve
+    from cti.app.config import load_config
+    from cti.app.logs import setup_logging
 
     config = load_config(args.config)
     if args.db:
@@ -123,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from cti.sandbox import Sandbox, SandboxError
+    from cti.ops.sandbox import Sandbox, SandboxError
 
     box = Sandbox()
     try:
@@ -142,8 +142,8 @@ def _sandbox(args: argparse.Namespace) -> int:
 def control(args: argparse.Namespace, payload: dict) -> dict | None:
     import json
 
-    from cti.config import load_config
-    from cti.control import request
+    from cti.app.config import load_config
+    from cti.app.control import request
 
     socket_path = Path(load_config(args.config).control.socket)
     try:
@@ -188,8 +188,8 @@ def _queues(args: argparse.Namespace) -> int:
 
 
 def _cdr(args: argparse.Namespace) -> int:
-    from cti.cdr_view import show_latest
-    from cti.config import load_config
+    from cti.cli.cdr import show_latest
+    from cti.app.config import load_config
 
     url = args.db or load_config(args.config).database.url
     for line in asyncio.run(show_latest(url, args.last, as_json=args.json)):
@@ -198,9 +198,9 @@ def _cdr(args: argparse.Namespace) -> int:
 
 
 def _asterisk_check(args: argparse.Namespace) -> int:
-    from cti.asterisk_check import check
-    from cti.config import load_config
-    from cti.sandbox import Sandbox
+    from cti.ops.asterisk_check import check
+    from cti.app.config import load_config
+    from cti.ops.sandbox import Sandbox
 
     etc = args.etc
     if etc is None:
@@ -258,7 +258,7 @@ def _ivr_simulate(args: argparse.Namespace) -> int:
 
     flow = find_flow(args.flow, args.flows_dir)
     keys = scripted(args.digits) if args.digits is not None else interactive(sys.stdin, sys.stdout)
-    from cti.customers import DEMO, call_variables
+    from cti.store.customers import DEMO, call_variables
 
     # as the engine does at call start: the caller's customer record (here the demo table) sets tier etc.
     known = next((call_variables(c) for c in DEMO if c["phone"] == args.caller), {})

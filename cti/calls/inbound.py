@@ -18,14 +18,14 @@ from typing import Callable, Protocol
 
 from cti.agi import AgiCommandError, AgiCommandTimeout, AgiProtocolError, CallerHungUp, CallSession
 from acd.models import Task
-from acd.service import AcdService
-from cti.customers import CustomerDirectory
-from cti.queue_call import Announcer, QueueCall, QueueOutcome, UnknownQueue
-from cti.registry import CallRegistry, ChannelInfo
-from cti.safety import strip_controls
+from cti.services.acd import AcdService
+from cti.store.customers import CustomerDirectory
+from cti.calls.queue_call import Announcer, QueueCall, QueueOutcome, UnknownQueue
+from cti.ami.registry import CallRegistry, ChannelInfo
+from common.safety import strip_controls
 from cti.store import CdrRecord
 from ivr.models import Flow
-from ivr.runner import FlowRunner, IvrOutcome
+from cti.calls.flow_runner import FlowRunner, IvrOutcome
 from ivr.stepper import Enqueue, FlowLoopError
 
 log = logging.getLogger("hotline.calls")
