@@ -1,16 +1,15 @@
-"""What the ACD tells a waiting call's coroutine: the events dropped into its `Inbox`.
+"""What the ACD tells a waiting call's coroutine: the events dropped into its inbox.
 
-`AcdService` owns the router; each waiting call opens an inbox, and the coroutine that owns the
-call reacts to what arrives there: an agent reserved for it (`Offered`), that offer taken back
-(`Withdrawn`), the call refused at the door (`Refused`) or out of time (`TimedOut`).
+`AcdService` (cti.services.acd) owns the router; each waiting call opens an inbox
+(cti.services.inbox), and the coroutine that owns the call reacts to what arrives there: an
+agent reserved for it (`Offered`), that offer taken back (`Withdrawn`), the call refused at the door (`Refused`) or out of time (`TimedOut`).
 """
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from acd.models import Reservation, Task
+from acd.models import Reservation
 
 
 @dataclass(frozen=True)
@@ -34,11 +33,3 @@ class TimedOut:
 
 
 InboxEvent = Offered | Withdrawn | Refused | TimedOut
-
-
-@dataclass
-class Inbox:
-    task: Task
-    events: asyncio.Queue[InboxEvent] = field(default_factory=asyncio.Queue)
-    answered: asyncio.Event = field(default_factory=asyncio.Event)
-    accepted_reservation: str = ""

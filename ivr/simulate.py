@@ -6,7 +6,7 @@ terminator); when the script runs out the caller stays silent, which every valid
 an ending. Prompts are shown as their text from sounds/prompts.yaml in the flow's language. A
 queue node gets the outcome given (`answered` unless told otherwise), a transfer `answered`, a
 call-back booking `booked`; branch nodes read the call variables given; customer_db lookups look in
-the demo customer table (cti.store.customers.DEMO) unless another `lookup` is given, http lookups find
+the demo customer table (ivr.customers.DEMO) unless another `lookup` is given, http lookups find
 nothing; hours nodes read `now` (default: the real time); `goto` another flow needs `flows`.
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from common.yamlconf import load_yaml_with_marks
+from ivr.customers import DEMO, call_variables
 from ivr.models import DIGITS, Flow
 from ivr.speech import describe, say_parts
 from ivr.stepper import Voicemail
@@ -130,7 +131,6 @@ def simulate(flow: Flow, texts: dict[str, str], keys: KeySource, out: TextIO, ca
 
 def demo_lookup(command: Lookup) -> Result:
     """customer_db lookups against the demo customers; http lookups find nothing."""
-    from cti.store.customers import DEMO, call_variables  # the tool's data, not the core's: imported only when simulating
 
     if command.source != "customer_db":
         return None

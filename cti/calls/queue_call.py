@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from acd.models import QueueSpec, Reservation, Task
-from acd.inbox import Inbox, Offered, Refused, TimedOut, Withdrawn
+from cti.services.inbox import Inbox
+from acd.inbox import Offered, Refused, TimedOut, Withdrawn
 from cti.services.acd import AcdService
 from cti.agi import CallerHungUp, CallSession
 

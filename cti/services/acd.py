@@ -21,7 +21,8 @@ from typing import Callable, Protocol
 
 from acd.models import Agent, AgentState, Reservation, Task
 from acd.errors import UnknownReservation
-from acd.inbox import Inbox, InboxEvent, Offered, Refused, TimedOut, Withdrawn
+from cti.services.inbox import Inbox
+from acd.inbox import InboxEvent, Offered, Refused, TimedOut, Withdrawn
 from acd.router import Decision, Router
 from cti.store.models import AgentStateRecord, QueueLogRecord
 

@@ -14,6 +14,8 @@ from sqlalchemy import Column, MetaData, Numeric, String, Table, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ivr.customers import DEMO, call_variables
+
 log = logging.getLogger("hotline.customers")
 metadata = MetaData()
 customer = Table(
@@ -25,19 +27,6 @@ customer = Table(
     Column("balance", Numeric(12, 2), nullable=False, server_default="0"),
     Column("language", String(8), nullable=False, server_default="en"),
 )
-
-DEMO = [
-    {"phone": "5559001", "name": "Li Wei", "tier": "gold", "account": "100001", "balance": 1234.50, "language": "en"},
-    {"phone": "5559002", "name": "Wang Fang", "tier": "silver", "account": "100002", "balance": 88.00, "language": "zh"},
-    {"phone": "5559003", "name": "John Smith", "tier": "normal", "account": "100003", "balance": 42.75, "language": "en"},
-]
-
-
-def call_variables(record) -> dict[str, str]:
-    """The call variables a customer record gives a flow (tier, name, account, balance, language)."""
-    return {"tier": record["tier"], "customer_name": record["name"], "account": record["account"],
-            "balance": f"{record['balance']:.2f}", "language": record["language"]}
-
 
 async def create_and_seed(engine: AsyncEngine) -> None:
     """Create the table; seed the demo customers once (an operator's own rows are left alone)."""
