@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from common.yamlconf import ConfigError, ConfigIssue, NodeMarks, Position, load_yaml_with_marks, validate
+from ivr.flowgraph import cycles, reachable
 from ivr.models import CollectNode, Flow, GotoNode, MenuNode, Node, QueueNode
 
 # Every `type:` the schema knows, read from the models so a new node kind needs no edit here.
@@ -135,15 +136,15 @@ def graph_issues(flow: Flow, file: str = "<flow>", marks: Marks | None = None) -
 
     entry = next(iter(resolve([flow.entry])), None)
     if entry is not None:
-        reachable = _reachable(entry, lambda n: resolve(flow.targets(n)))
+        seen = reachable(entry, lambda n: resolve(flow.targets(n)))
         issues += [_at_node(file, marks, name, f"node {name!r} can never be reached",
                             "point a next/choice/fallback at it, or delete it")
-                   for name in flow.nodes if name not in reachable]
-    for cycle in _cycles(flow, lambda n: resolve(flow.nodes[n].no_input_exits())):
+                   for name in flow.nodes if name not in seen]
+    for cycle in cycles(list(flow.nodes), lambda n: resolve(flow.nodes[n].no_input_exits())):
         issues += [_at_node(file, marks, name, f"node {name!r} is on a loop that never waits for the caller",
                             "break the loop with a menu or collect, or end it with a hangup node")
                    for name in cycle]
-    for cycle in _cycles(flow, lambda n: resolve(flow.nodes[n].silent_exits())):
+    for cycle in cycles(list(flow.nodes), lambda n: resolve(flow.nodes[n].silent_exits())):
         issues += _silent_loop_issues(file, flow, marks, cycle)
     return issues
 
@@ -194,95 +195,6 @@ def _references(flow: Flow) -> list[tuple[tuple[Any, ...], str]]:
     for name, node in flow.nodes.items():
         refs += [(("nodes", name, *path), target) for path, target, _ in node.exits()]
     return refs
-
-
-def _reachable(entry: str, targets: Callable[[str], list[str]]) -> set[str]:
-    seen, todo = set(), [entry]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo += targets(name)
-    return seen
-
-
-def _cycles(flow: Flow, successors: Callable[[str], list[str]]) -> list[list[str]]:
-    """One cycle per strongly connected part of the graph that has one, in file order.
-
-    Nodes such as branch, hours or lookup have several exits taken without caller input, so a
-    loop is any cycle among them (Tarjan's algorithm finds the parts; a path round each is then
-    listed from its first node in file order).
-    """
-    order = {name: i for i, name in enumerate(flow.nodes)}
-    cycles = []
-    for part in _strong_parts(list(flow.nodes), successors):
-        inside = set(part)
-        first = min(part, key=order.__getitem__)
-        if len(part) > 1 or first in successors(first):
-            cycles.append(_cycle_through(first, inside, successors, order))
-    return sorted(cycles, key=lambda c: order[c[0]])
-
-
-def _cycle_through(start: str, inside: set[str], successors: Callable[[str], list[str]],
-                   order: dict[str, int]) -> list[str]:
-    """A shortest cycle from `start` back to itself within one strongly connected part."""
-    came_from: dict[str, str] = {}
-    frontier = [start]
-    while frontier:
-        following = []
-        for name in frontier:
-            for nxt in sorted(set(successors(name)) & inside, key=order.__getitem__):
-                if nxt == start:
-                    cycle = [name]
-                    while cycle[-1] != start:
-                        cycle.append(came_from[cycle[-1]])
-                    return cycle[::-1]
-                if nxt not in came_from:
-                    came_from[nxt] = name
-                    following.append(nxt)
-        frontier = following
-    raise AssertionError(f"{start} is on no cycle")
-
-
-def _strong_parts(names: list[str], successors: Callable[[str], list[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components, iteratively (flows can be long)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    parts: list[list[str]] = []
-    for root in names:
-        if root in index:
-            continue
-        work = [(root, iter(successors(root)))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            name, todo = work[-1]
-            nxt = next(todo, None)
-            if nxt is not None:
-                if nxt not in index:
-                    index[nxt] = low[nxt] = len(index)
-                    stack.append(nxt)
-                    on_stack.add(nxt)
-                    work.append((nxt, iter(successors(nxt))))
-                elif nxt in on_stack:
-                    low[name] = min(low[name], index[nxt])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[name])
-            if low[name] == index[name]:
-                part = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    part.append(member)
-                    if member == name:
-                        break
-                parts.append(part)
-    return parts
 
 
 def _silent_loop_issues(file: str, flow: Flow, marks: Marks, cycle: list[str]) -> list[ConfigIssue]:
