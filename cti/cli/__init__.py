@@ -1,0 +1,1 @@
+"""The `hotline` command line: `main.py` builds the parser; each feature's offline tools come from its own folder (ivr/cli.py, acd/cli.py, dialer/cli.py), the commands that reach the engine, database or broker live here."""

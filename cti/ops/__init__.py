@@ -1,0 +1,1 @@
+"""Operations tools: the local Asterisk sandbox and the check of an admin's Asterisk configuration."""
