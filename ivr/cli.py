@@ -56,9 +56,17 @@ def _simulate_parser(ivr_sub: argparse._SubParsersAction) -> None:
 def _validate(args: argparse.Namespace, queue_names: QueueNames) -> int:
     from ivr.loader import load_flow
 
+    from ivr.advice import file_warnings
+
     queues = set(queue_names(args.acd)) if str(args.acd) not in ("", ".") else None
-    return check_files(args.paths, lambda path: load_flow(path, args.sounds, queues),
-                       lambda flow: f"flow {flow.name!r}, {len(flow.nodes)} nodes")
+
+    def load(path: Path):
+        flow = load_flow(path, args.sounds, queues)
+        for warning in file_warnings(path, flow):  # printed, not failed: the author may mean it
+            print(warning)
+        return flow
+
+    return check_files(args.paths, load, lambda flow: f"flow {flow.name!r}, {len(flow.nodes)} nodes")
 
 
 def _digits(text: str) -> list[str]:

@@ -73,6 +73,9 @@ class CollectNode(_Asks):
     confirm: bool = Field(False, description="read the entry back and ask: 1 to confirm, 2 to re-enter")
     readback_prompt: PromptName = "you_entered"
     confirm_prompt: PromptName = "confirm_entry"
+    shortcuts: dict[str, NodeName] = Field(default_factory=dict, description=(
+        "an entry of just this key (then the terminator or the timeout) goes to that node, e.g. "
+        "{'0': agent}: no valid entry may be that short"))
     next: NodeName
 
     @field_validator("pattern")
@@ -89,10 +92,16 @@ class CollectNode(_Asks):
     def _lengths_in_order(self) -> CollectNode:
         if self.min_length > self.max_length:
             raise ValueError(f"min_length {self.min_length} is above max_length {self.max_length}")
+        bad = [k for k in self.shortcuts if len(k) != 1 or k not in DIGITS or k == self.terminator]
+        if bad:
+            raise ValueError(f"shortcut keys must be single keys 0-9, * or # other than the terminator; got {bad}")
+        if self.shortcuts and self.min_length < 2:
+            raise ValueError("shortcuts need min_length of 2 or more, or a one-key entry would be ambiguous")
         return self
 
     def exits(self) -> list[Exit]:
-        return [(("next",), self.next, "entered"), *self._retry_exits()]
+        return [(("next",), self.next, "entered"), *((("shortcuts", k), t, k) for k, t in self.shortcuts.items()),
+                *self._retry_exits()]
 
     def prompt_refs(self) -> list[tuple[tuple[str | int, ...], str]]:
         extra = [(("readback_prompt",), self.readback_prompt), (("confirm_prompt",), self.confirm_prompt)]

@@ -37,6 +37,7 @@ from ivr.models import (LANGUAGES, BranchNode, CallbackNode, CollectNode, Flow, 
                         LanguageNode, LookupNode, MenuNode, PlayNode, QueueNode, SayNode, SetNode, TransferNode,
                         VoicemailNode)
 from ivr.stepper_asks import ALL_KEYS, AskingMixin, _keys
+from ivr.struggle import NodeVisit, VisitEnd, annotated_path
 from ivr.trail import Decision, Event, FlowLoopError  # noqa: F401
 from ivr.values import hours_state, missing_fields, pick_fields, render, say_value
 
@@ -52,6 +53,7 @@ class Walk(AskingMixin):
     path: list[str] = field(default_factory=list)
     digits: list[str] = field(default_factory=list)
     trail: list[Decision] = field(default_factory=list)
+    visits: list[NodeVisit] = field(default_factory=list)  # menu and collect visits (ivr.struggle)
     node: str = ""
     variables: dict[str, str] = field(default_factory=dict)
     now: datetime | None = None
@@ -77,6 +79,16 @@ class Walk(AskingMixin):
     @property
     def exit_node(self) -> str:
         return self.path[-1] if self.path else ""
+
+    @property
+    def path_text(self) -> str:
+        """The path for records and screen pops: `a>menu(no_match:7,8)>b`."""
+        return annotated_path(self.path, self.visits)
+
+    def caller_left(self) -> None:
+        """The caller hung up: a question still being asked ends as `hung_up`."""
+        if self.visits and self.visits[-1].end == VisitEnd.OPEN:
+            self.visits[-1].end = VisitEnd.HUNG_UP
 
     def feed(self, result: Result) -> Command:
         """The outcome of the last command: keys ('' for none), a queue/transfer/callback outcome,
@@ -130,6 +142,8 @@ class Walk(AskingMixin):
         self._note(Event.ENTER, node.type)
         if isinstance(node, PlayNode):
             return Play(tuple(node.prompts), ALL_KEYS if node.barge_in else "")
+        if isinstance(node, (MenuNode, CollectNode)):
+            self.visits.append(NodeVisit(self._label(name), node.type, len(self.path) - 1))
         if isinstance(node, MenuNode):
             if self._pending:
                 key, self._pending = self._pending, ""
