@@ -19,10 +19,11 @@ from typing import Final, Literal, get_args
 from uuid import uuid4
 
 from cti.store.codec import Record, SpoolFormatError, load_spool_object
-from cti.store.schema import UtcDateTime, agent_state_log, cdr, dial_attempt, metadata, queue_log
+from cti.store.schema import UtcDateTime, agent_state_log, cdr, dial_attempt, ivr_visit, metadata, queue_log
 
 __all__ = [
-    "RECORD_TYPES", "AgentStateRecord", "CdrRecord", "DialAttemptRecord", "QueueEvent", "QueueLogRecord", "Record",
+    "RECORD_TYPES", "AgentStateRecord", "CdrRecord", "DialAttemptRecord", "IvrVisitRecord", "QueueEvent",
+    "QueueLogRecord", "Record",
     "SpoolFormatError", "UtcDateTime", "agent_state_log", "cdr", "metadata", "queue_log",
     "record_from_json",
 ]
@@ -95,6 +96,7 @@ class CdrRecord(Record):
     hangup_cause_txt: str | None = None
     digits: str | None = None
     engine_node: str | None = None
+    ivr_exit: str | None = None
     id: int | None = None
 
     def _validate(self) -> None:
@@ -207,8 +209,33 @@ class DialAttemptRecord(Record):
             raise ValueError(f"DialAttemptRecord.outcome must be one of {DIAL_OUTCOMES}, got {self.outcome!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class IvrVisitRecord(Record):
+    """One menu or collect visit of a call (ivr.struggle.NodeVisit); `no_match` the wrong entries, comma-joined."""
+
+    KIND = "ivr_visit"
+    TABLE = ivr_visit
+    KEY = "visit_id"
+
+    visit_id: str
+    call_id: str
+    flow: str
+    node: str
+    kind: str
+    tries: int
+    no_match: str
+    no_input: int
+    end: str
+    at: datetime = field(default_factory=utc_now)
+    id: int | None = None
+
+    def _validate(self) -> None:
+        if not self.visit_id or not self.call_id or not self.node:
+            raise ValueError("IvrVisitRecord.visit_id, call_id and node must be non-empty")
+
+
 RECORD_TYPES: Final[dict[str, type[Record]]] = {
-    cls.KIND: cls for cls in (CdrRecord, AgentStateRecord, QueueLogRecord, DialAttemptRecord)
+    cls.KIND: cls for cls in (CdrRecord, AgentStateRecord, QueueLogRecord, DialAttemptRecord, IvrVisitRecord)
 }
 
 

@@ -1,4 +1,4 @@
-"""The tables (SQLAlchemy Core): `cdr`, `agent_state_log`, `queue_log`.
+"""The tables (SQLAlchemy Core): `cdr`, `agent_state_log`, `queue_log`, `ivr_visit`, `lead`, `dial_attempt`.
 
 Each append-only table has a UNIQUE natural key (`cdr.call_id`, `*.event_id`): a row replayed
 from the spool after an outage is ignored by the database instead of duplicated.
@@ -83,6 +83,7 @@ cdr = Table(
     Column("hangup_cause_txt", String(80)),
     Column("digits", Text),
     Column("engine_node", String(80)),
+    Column("ivr_exit", String(32)),  # how the call left the IVR (ivr.struggle.IvrExit); added in a later version
     Index("ix_cdr_started_at", "started_at"),
     Index("ix_cdr_caller", "caller"),
 )
@@ -123,6 +124,26 @@ queue_log = Table(
     Column("data", Text),
     Index("ix_queue_log_queue_at", "queue", "at"),
     Index("ix_queue_log_call_id", "call_id"),
+)
+
+
+# One row per menu or collect visit of a call: tries, wrong keys, silences and how it ended
+# (ivr.struggle); keyed `<call_id>:<n>` so a spool replay cannot count a visit twice.
+ivr_visit = Table(
+    "ivr_visit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("visit_id", String(80), nullable=False, unique=True),
+    Column("call_id", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("flow", String(80), nullable=False),
+    Column("node", String(120), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("tries", Integer, nullable=False),
+    Column("no_match", Text, nullable=False),
+    Column("no_input", Integer, nullable=False),
+    Column("end", String(16), nullable=False),
+    Index("ix_ivr_visit_at", "at"),
 )
 
 

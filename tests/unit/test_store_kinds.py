@@ -25,7 +25,7 @@ from cti.store import (
     record_from_json,
 )
 from cti.store.spool import Spool
-from cti.store.schema import dial_attempt
+from cti.store.schema import dial_attempt, ivr_visit
 
 aware_datetimes = st.datetimes(
     min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1),
@@ -75,9 +75,10 @@ def test_each_kind_is_bound_to_its_table_and_unique_key() -> None:
         "agent_state_log": (agent_state_log, "event_id"),
         "queue_log": (queue_log, "event_id"),
         "dial_attempt": (dial_attempt, "attempt_id"),
+        "ivr_visit": (ivr_visit, "visit_id"),
     }
     for table, key in [(cdr, "call_id"), (agent_state_log, "event_id"), (queue_log, "event_id"),
-                       (dial_attempt, "attempt_id")]:
+                       (dial_attempt, "attempt_id"), (ivr_visit, "visit_id")]:
         assert table.c[key].unique and not table.c[key].nullable
 
 
@@ -157,3 +158,27 @@ def test_submit_refuses_what_is_not_a_record(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="not one of"):
         writer.submit({"call_id": "1"})  # type: ignore[arg-type]
     assert not writer.spool.has_pending()
+
+
+async def test_a_database_made_before_ivr_exit_gains_the_column_and_keeps_its_rows(tmp_path) -> None:
+    """Upgrade path: create_schema adds the nullable columns a later version introduced."""
+    import sqlite3
+
+    from cti.store import create_schema, fetch_cdrs, make_engine
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:
+        columns = ", ".join("id INTEGER PRIMARY KEY" if c.name == "id" else f'"{c.name}"'
+                            for c in cdr.columns if c.name != "ivr_exit")
+        old.execute(f"CREATE TABLE cdr ({columns})")
+        old.execute("INSERT INTO cdr (call_id, direction, caller, caller_name, dialed, started_at, duration_s, "
+                    "ivr_flow, ivr_path, exit_node, disposition) VALUES ('old-1', 'inbound', '1', '', '10000', "
+                    "'2026-11-30 10:00:00', 3.0, 'main', 'menu', 'menu', 'completed')")
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await create_schema(engine)
+        await create_schema(engine)  # idempotent
+        [row] = await fetch_cdrs(engine)
+    finally:
+        await engine.dispose()
+    assert row.call_id == "old-1" and row.ivr_exit is None
