@@ -1,11 +1,10 @@
-"""Caller-side queries on `cdr`: first-call resolution and IVR containment / drop-out.
+"""Caller-side queries on `cdr`: first-call resolution.
 
 FCR: for each inbound call in the period from a known number (caller not empty), is the same
 number's next call (`LEAD(started_at)` over the caller's calls by time, looking up to 7 days past
 the period end) within 24 h, within 7 d? fcr_24h = calls without a repeat within 24 h / calls.
 Calls near the end of the data have had less time to be repeated, so recent FCR reads high.
-IVR: calls that ran a flow (ivr_flow not empty). `contained` = never reached a queue (queue is
-NULL) and disposition completed; `drop_out` = never reached a queue and caller_hangup, by exit_node.
+The IVR's figures are in `cti.reports.ivr`.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from sqlalchemy.sql import ColumnElement, Select
 
 from cti.reports.options import ReportOptions
 from cti.reports.sqlfuncs import seconds_between
-from cti.store.models import CALLER_HANGUP, COMPLETED
 from cti.store.schema import cdr
 
 DAY_S, WEEK_S = 86400.0, 7 * 86400.0
@@ -56,27 +54,3 @@ def fcr(opts: ReportOptions) -> Select[Any]:
     if opts.queue is not None:
         stmt = stmt.where(s.c.queue == opts.queue)
     return stmt
-
-
-def ivr_totals(opts: ReportOptions) -> Select[Any]:
-    c = cdr.c
-    no_queue = c.queue.is_(None)
-
-    def count_if(cond: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.sum(case((cond, 1), else_=0))
-
-    stmt = select(
-        func.count().label("calls"),
-        count_if(and_(no_queue, c.disposition == COMPLETED)).label("contained"),
-        count_if(c.queue.is_not(None)).label("to_queue"),
-        count_if(and_(no_queue, c.disposition == CALLER_HANGUP)).label("dropped"),
-    ).where(c.ivr_flow != "")
-    return _period(stmt, opts)
-
-
-def ivr_drop_out(opts: ReportOptions) -> Select[Any]:
-    c = cdr.c
-    stmt = (select(c.exit_node, func.count().label("calls"))
-            .where(c.ivr_flow != "", c.queue.is_(None), c.disposition == CALLER_HANGUP)
-            .group_by(c.exit_node).order_by(func.count().desc(), c.exit_node))
-    return _period(stmt, opts)

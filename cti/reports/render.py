@@ -16,7 +16,10 @@ AGENT_COLUMNS = ("agent", "calls", "talk_s", "wrapup_s", "logged_in_s", "paused_
 INTERVAL_COLUMNS = ("start", "offered", "answered", "abandoned", "short_abandons", "service_level", "asa_s",
                     "abandonment_rate")
 RATIOS = {"service_level", "abandonment_rate", "occupancy", "utilisation", "fcr_24h", "fcr_7d",
-          "containment_rate", "drop_out_rate", "share", "contact_rate", "amd_rate"}
+          "containment_rate", "drop_out_rate", "share", "contact_rate", "amd_rate", "failed_rate", "retry_rate"}
+STRUGGLE_COLUMNS = ("flow", "node", "visits", "retried", "retry_rate", "failed", "silent", "to_agent", "hung_up",
+                    "wrong_keys")
+_IVR_LISTS = ("drop_out", "struggle")
 
 
 def to_json(report: Report) -> str:
@@ -30,10 +33,10 @@ def _flat_agents(report: Report) -> list[dict[str, Any]]:
 
 
 def _sections(report: Report) -> list[tuple[str, list[dict[str, Any]]]]:
-    ivr = {k: v for k, v in report["ivr"].items() if k != "drop_out"}
+    ivr = {k: v for k, v in report["ivr"].items() if k not in _IVR_LISTS}
     sections = [("queues", report["queues"]), ("agents", _flat_agents(report)),
                 ("intervals", report["intervals"]), ("fcr", [report["fcr"]]), ("ivr", [ivr]),
-                ("ivr_drop_out", report["ivr"]["drop_out"])]
+                ("ivr_drop_out", report["ivr"]["drop_out"]), ("ivr_struggle", report["ivr"]["struggle"])]
     if report.get("dialer") is not None:
         sections.append(("dialer", report["dialer"]))
     return sections
@@ -81,8 +84,9 @@ def to_table(report: Report) -> str:
         ("Agents", agents, AGENT_COLUMNS + tuple(pause_cols)),
         (f"Intervals ({p['interval_min']} min)", report["intervals"], INTERVAL_COLUMNS),
         ("First-call resolution", [report["fcr"]], tuple(report["fcr"])),
-        ("IVR", [report["ivr"]], tuple(k for k in report["ivr"] if k != "drop_out")),
+        ("IVR", [report["ivr"]], tuple(k for k in report["ivr"] if k not in _IVR_LISTS)),
         ("IVR drop-out by exit node", report["ivr"]["drop_out"], ("exit_node", "calls", "share")),
+        ("IVR struggle by question (menu / collect visits)", report["ivr"]["struggle"], STRUGGLE_COLUMNS),
     ]
     if report.get("dialer") is not None:
         blocks.append(("Dialer", report["dialer"], tuple(report["dialer"][0]) if report["dialer"] else ()))

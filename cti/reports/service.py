@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from cti.reports import agents, callers, kpis, traffic
+from cti.reports import agents, callers, ivr, kpis, traffic
 from cti.reports.dialer import dialer_section
 from cti.reports.options import ReportOptions
 
@@ -95,11 +95,16 @@ async def _fcr(conn: AsyncConnection, opts: ReportOptions) -> dict[str, Any]:
 
 
 async def _ivr(conn: AsyncConnection, opts: ReportOptions) -> dict[str, Any]:
-    row = (await conn.execute(callers.ivr_totals(opts))).one()
+    row = (await conn.execute(ivr.totals(opts))).one()
     calls = int(row.calls or 0)
     drops = [{"exit_node": r.exit_node, "calls": int(r.calls), "share": kpis.ratio(int(r.calls), calls)}
-             for r in await conn.execute(callers.ivr_drop_out(opts))]
-    contained = int(row.contained or 0)
+             for r in await conn.execute(ivr.drop_out(opts))]
+    struggle = ivr.struggle_rows((await conn.execute(ivr.struggle(opts))).all(),
+                                 (await conn.execute(ivr.wrong_keys(opts))).all())
+    contained, failed = int(row.contained or 0), int(row.failed or 0)
     return {"calls": calls, "contained": contained, "containment_rate": kpis.ratio(contained, calls),
             "to_queue": int(row.to_queue or 0), "dropped": int(row.dropped or 0),
-            "drop_out_rate": kpis.ratio(int(row.dropped or 0), calls), "drop_out": drops}
+            "drop_out_rate": kpis.ratio(int(row.dropped or 0), calls), "failed": failed,
+            "failed_rate": kpis.ratio(failed, calls),
+            "to_agent_after_failures": int(row.to_agent_after_failures or 0), "drop_out": drops,
+            "struggle": struggle}

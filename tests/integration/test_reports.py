@@ -338,7 +338,8 @@ def test_cli_csv_has_one_block_per_section(sqlite_url, tmp_path):
     out = tmp_path / "report.csv"
     assert main(["report", "--db", sqlite_url, *PERIOD, "--format", "csv", "-o", str(out)]) == 0
     blocks = {b.splitlines()[0]: b.splitlines()[1:] for b in out.read_text().strip().split("\n\n")}
-    assert list(blocks) == ["# queues", "# agents", "# intervals", "# fcr", "# ivr", "# ivr_drop_out", "# dialer"]
+    assert list(blocks) == ["# queues", "# agents", "# intervals", "# fcr", "# ivr", "# ivr_drop_out", "# ivr_struggle",
+                           "# dialer"]
     agents = list(csv.DictReader(io.StringIO("\n".join(blocks["# agents"]))))
     assert agents[0]["pause_s.lunch"] == "1800.0" and agents[1]["pause_s.lunch"] == "0.0"
 

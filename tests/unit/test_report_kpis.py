@@ -78,7 +78,8 @@ REPORT = {
     "intervals": [],
     "fcr": {"calls": 0, "callers": 0, "repeat_24h": 0, "repeat_7d": 0, "fcr_24h": None, "fcr_7d": None},
     "ivr": {"calls": 0, "contained": 0, "containment_rate": None, "to_queue": 0, "dropped": 0,
-            "drop_out_rate": None, "drop_out": []},
+            "drop_out_rate": None, "failed": 0, "failed_rate": None, "to_agent_after_failures": 0, "drop_out": [],
+            "struggle": []},
     "dialer": None,
 }
 
