@@ -84,7 +84,7 @@ class OutboundCalls:
         task = Task(id=call.uniqueid, queue=campaign.queue, priority=TOP_PRIORITY, enqueued_at=self.acd.now(),
                     attributes={"campaign": campaign.name, "number": attempt.lead.number, "name": attempt.lead.name,
                                 **attempt.lead.data})
-        spec = self.acd.router.queues.get(campaign.queue)
+        spec = self.acd.queue(campaign.queue)
         if spec is None:
             log.error("campaign %s: queue %r is not in the ACD config", campaign.name, campaign.queue)
             return QueueOutcome("nobody_logged_in")

@@ -79,7 +79,7 @@ class QueueCall:
     def for_command(cls, acd: AcdService, call: CallSession, command, variables: dict[str, str],
                     announce: Announcer, book_callback: BookCallback | None = None) -> "QueueCall":
         """From the IVR's Enqueue command: the task carries the caller's context for the screen pop."""
-        spec = acd.router.queues.get(command.queue)
+        spec = acd.queue(command.queue)
         if spec is None:
             raise UnknownQueue(command.queue)
         task = Task(id=call.uniqueid, queue=command.queue, priority=command.priority, enqueued_at=acd.now(),
@@ -157,7 +157,7 @@ class QueueCall:
         return self.outcome
 
     async def ring(self, inbox: Inbox, reservation: Reservation) -> bool:
-        agent = self.acd.router.agent(reservation.agent_id)
+        agent = self.acd.agent(reservation.agent_id)
         ring_s = max(5, int(self.spec.ring_timeout_s) - 2)
         wait_s = self.waited()
         log.info("call %s offered to agent %s (%s) after %.1f s", self.task.id, agent.id, agent.interface, wait_s)
@@ -189,10 +189,10 @@ class QueueCall:
 
     async def _announce(self) -> str:
         """Say position / expected wait; returns a key the caller pressed meanwhile."""
-        position = self.acd.router.position(self.task.id)
+        position = self.acd.position(self.task.id)
         if position <= 0:
             return ""
-        ewt = self.acd.router.ewt(self.task.id, self.acd.now())
+        ewt = self.acd.ewt(self.task.id)
         log.info("call %s: announced position %d, expected wait %.0f s", self.task.id, position, ewt)
         await self.call.music_off()
         key = await self.announce(self.call, position, ewt)

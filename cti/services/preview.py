@@ -78,7 +78,7 @@ class PreviewDesk:
         return {"campaign": preview.campaign, "lead": preview.lead.id, "skipped": True}
 
     def _free(self, agent_id: str) -> None:
-        agent = self.acd.router.agent(agent_id)
+        agent = self.acd.agent(agent_id)
         if agent is not None and agent.state == AgentState.PAUSED and agent.pause_reason == PREVIEW_REASON:
             self.acd.agent_command(agent_id, "ready")
 
