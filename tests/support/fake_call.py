@@ -15,10 +15,11 @@ the test rather than let an endless wait loop hang it.
 
 Values go through the real command builders (`cti.agi.quoting`), so whatever the real session
 refuses (a newline in a variable, a comma in a Dial argument) is refused here too. `actions`
-records what the engine made Asterisk do, as tuples tests compare; reads, WAIT FOR DIGIT polls
-(counted in `polls`) and VERBOSE are left out. With a `FakeClock`, a question that times out
-advances it by its timeout and Dial by its ring and talk time; `on_answer` hooks run at the
-moment a Dial is answered (where AMI would report the answer).
+records the commands the engine sent, as tuples tests compare (a prompt the caller hung up
+during included); reads, WAIT FOR DIGIT polls (counted in `polls`) and VERBOSE are left out.
+With a `FakeClock`, a question that times out advances it by its timeout and Dial by its ring
+and talk time; `on_answer` hooks run at the moment a Dial is answered (where AMI would report
+the answer).
 """
 
 from __future__ import annotations
@@ -108,13 +109,11 @@ class FakeCall:
 
     # -- commands ---------------------------------------------------------------------------
     async def answer(self) -> None:
-        await self._media()
-        self.actions.append(("answer",))
+        await self._media(("answer",))
 
     async def play(self, prompt: str, escape_digits: str = "", *, timeout: float | None = None) -> str:
         format_command("STREAM FILE", prompt, check_digits(escape_digits))
-        await self._media()
-        self.actions.append(("play", _name(prompt)))
+        await self._media(("play", _name(prompt)))
         return self._barge(escape_digits)
 
     async def collect(self, prompt: str | None, max_digits: int, timeout_ms: int, terminator: str = "#") -> str:
@@ -123,26 +122,23 @@ class FakeCall:
         check_digits(terminator, what="terminator")
         if prompt is not None:
             format_command("GET DATA", prompt, timeout_ms, max_digits)
-        await self._media()
-        self.actions.append(("collect", prompt and _name(prompt), max_digits, terminator))
+        await self._media(("collect", prompt and _name(prompt), max_digits, terminator))
         return self._typed(max_digits, terminator, timeout_ms)
 
     async def wait_for_digit(self, timeout_ms: int) -> str:
         _check_positive(timeout_ms, "timeout_ms", minimum=0)
-        await self._media()
+        await self._media(None)
         self.polls += 1
         return self._typed(1, "", timeout_ms)
 
     async def say_digits(self, digits: str, escape: str = "") -> str:
         format_command("SAY DIGITS", check_digits(digits), check_digits(escape))
-        await self._media()
-        self.actions.append(("say_digits", digits))
+        await self._media(("say_digits", digits))
         return self._barge(escape)
 
     async def say_number(self, n: int, escape: str = "") -> str:
         format_command("SAY NUMBER", int(n), check_digits(escape))
-        await self._media()
-        self.actions.append(("say_number", n))
+        await self._media(("say_number", n))
         return self._barge(escape)
 
     async def get_variable(self, name: str) -> str | None:
@@ -172,8 +168,7 @@ class FakeCall:
         if args:
             quoted.append(quote(",".join(check_app_arg(arg) for arg in args), force=True))
         format_command_quoted("EXEC", *quoted)
-        await self._media()
-        self.actions.append(("exec", app, *args))
+        await self._media(("exec", app, *args))
         if app == "Hangup":  # Asterisk answers result=-1: the channel is gone
             raise self._gone()
         return _OK
@@ -183,8 +178,7 @@ class FakeCall:
         _check_positive(timeout_s, "timeout_s")
         format_command_quoted("EXEC", "Dial", quote(",".join(
             check_app_arg(a) for a in [interface, int(timeout_s)] + ([options] if options else [])), force=True))
-        await self._media()
-        self.actions.append(("dial", interface, timeout_s, options))
+        await self._media(("dial", interface, timeout_s, options))
         outcome = self.dials.pop(0) if self.dials else ANSWERED
         if outcome is HANGUP:  # the caller gives up while it rings
             raise self._gone()
@@ -217,8 +211,11 @@ class FakeCall:
         if self.hung_up:
             raise CallerHungUp(f"caller of {self.uniqueid} has hung up")
 
-    async def _media(self) -> None:
+    async def _media(self, action: tuple[Any, ...] | None) -> None:
+        """A command the caller can hang up during: it is sent (and recorded), then may end the call."""
         await self._command()
+        if action is not None:
+            self.actions.append(action)
         if self.steps and self.steps[0] is HANGUP:
             self.steps.pop(0)
             raise self._gone()

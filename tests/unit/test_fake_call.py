@@ -63,7 +63,7 @@ async def test_hangup_raises_at_the_next_media_command_and_on_every_command_afte
         with pytest.raises(CallerHungUp):
             await command
     await call.hangup()  # idempotent, never raises
-    assert call.hung_up and call.actions == [("set", "X", "1")]
+    assert call.hung_up and call.actions == [("set", "X", "1"), ("play", "en/welcome")]  # sent, then cut short
 
 
 async def test_dial_reports_the_outcome_sets_dial_variables_and_runs_answer_hooks_at_answer_time() -> None:
