@@ -26,7 +26,7 @@ from acd.events import REFUSAL_EVENT, AcdEventSink, AgentStateChanged, CallQueue
 from acd.inbox import InboxEvent, Offered, Refused, TimedOut, Withdrawn
 from acd.models import Agent, AgentState, Reservation, Task
 from acd.router import Decision, Router
-from cti.services.acd_notifier import AcdNotifier, CtiListener, RecordSink
+from cti.services.acd_notifier import AcdNotifier, RecordSink
 from cti.services.acd_queries import AcdQueries
 from cti.services.inbox import Inbox
 
@@ -244,16 +244,6 @@ class AcdService(AcdQueries):
 
     def _emit_call_event(self, task: Task, event: QueueEvent | str, **fields: Any) -> None:
         self._events.emit(CallQueueEvent.of(task, event, self._wall(), **fields))
-
-    # -- kept for callers of the listener API (tests, scripts); new code uses `notifier` --------
-    @property
-    def listeners(self) -> list[CtiListener]:
-        """The notifier's CTI listeners: ``listener(kind, payload)`` for every event."""
-        return self.notifier.listeners
-
-    def notify(self, kind: str, payload: dict) -> None:
-        """Pass a CTI event the ACD did not produce to the listeners (`AcdNotifier.relay`)."""
-        self.notifier.relay(kind, payload)
 
 
 def _already(agent: Agent, command: str, reason: str) -> bool:

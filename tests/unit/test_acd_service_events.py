@@ -59,10 +59,10 @@ def test_a_call_answered_by_an_agent_emits_frozen_typed_events_in_order():
 def test_cti_listeners_get_the_same_payloads_as_before_the_events_were_typed():
     acd, _, _, clock = world()
     heard: list[tuple[str, dict]] = []
-    acd.listeners.append(lambda kind, payload: heard.append((kind, payload)))
+    acd.notifier.listeners.append(lambda kind, payload: heard.append((kind, payload)))
     acd.agent_command("A", "login")
     acd.open(Task("c1", "billing", 0, clock.now))
-    acd.notify("consult", {"by": "A", "event": "consult_ended"})
+    acd.notifier.relay("consult", {"by": "A", "event": "consult_ended"})
     assert heard == [
         ("agent", {"agent": "A", "from": "logged_out", "event": "login", "state": "ready", "reason": ""}),
         ("queue", {"queue": "billing", "call": "c1", "event": "enqueue", "priority": 0}),
