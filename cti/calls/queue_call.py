@@ -121,7 +121,8 @@ class QueueCall:
         except CallerHungUp:
             if not inbox.answered.is_set():
                 self.acd.abandon(self.task.id)
-            self.outcome.wait_s = self.outcome.wait_s or self.waited()
+            if self.outcome.wait_s is None:  # an answered call keeps its wait, even 0.0
+                self.outcome.wait_s = self.waited()
             raise
         finally:
             self.acd.close(self.task.id)
@@ -145,7 +146,7 @@ class QueueCall:
     def _slice_ms(self) -> int:
         """One poll of the channel, never past the safe-harbor deadline."""
         left_ms = (self._give_up_at - self.acd.now()) * 1000
-        return POLL_MS if left_ms >= POLL_MS else max(1, math.ceil(left_ms))
+        return POLL_MS if left_ms >= POLL_MS else max(1, math.ceil(round(left_ms, 3)))
 
     def _restart_safe_harbor(self) -> None:
         if self.safe_harbor_s is not None:
