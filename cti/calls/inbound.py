@@ -1,12 +1,13 @@
 """Inbound call use case: one coroutine owns one call from FastAGI connect to its CDR.
 
 Following one call top to bottom: the FastAGI session of a call (`handle`) runs the IVR flow
-named by the AGI script (`agi://…/ivr/main`) in a `FlowRunner`; the flow's queue nodes wait in the
-ACD through the call's `QueueStay` (cti.calls.queue_stay, then cti.calls.queue_call), which keeps
-where the call was queued and how that ended. Then the use case marks the call as properly finished for the dialplan (HOTLINE_DONE=1, so Asterisk does not fall
-back), hangs up, then joins what Asterisk reported over AMI (linked id, hangup cause) into the
-call's one CDR. A caller leaving mid-prompt ends the coroutine cleanly with disposition
-`caller_hangup` and the node they left from.
+named by the AGI script (`agi://…/ivr/main`) in a `FlowRunner`; the flow's queue nodes wait in
+the ACD through the call's `QueueStay` (cti.calls.queue_stay, then cti.calls.queue_call), which
+keeps where the call was queued and how that ended. Then the use case marks the call as properly
+finished for the dialplan (HOTLINE_DONE=1, so Asterisk does not fall back), hangs up, and joins
+what Asterisk reported over AMI (linked id, hangup cause) with what it saw into the call's one
+CDR. A caller leaving mid-prompt ends the coroutine cleanly with disposition `caller_hangup` and
+the node they left from.
 """
 
 from __future__ import annotations

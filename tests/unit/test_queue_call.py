@@ -196,7 +196,8 @@ async def test_queue_stay_follows_a_blind_transfer_with_the_callers_context():
     world = World()
     faults = QueueSpec("faults", {"faults": 1}, ring_timeout_s=20)
     agents = {"A": Agent("A", "Alice", "PJSIP/A", {"billing": 5}), "B": Agent("B", "Bob", "PJSIP/B", {"faults": 5})}
-    world.acd = acd = AcdService(Router({"billing": world.spec, "faults": faults}, agents), world.sink, clock=world.clock)
+    router = Router({"billing": world.spec, "faults": faults}, agents)
+    world.acd = acd = AcdService(router, world.sink, clock=world.clock)
     world.ready("A", "B")
 
     def answered(call_id: str) -> None:  # AMI's DialEnd; Alice passes the call on while talking
