@@ -19,7 +19,10 @@ class UnknownAgent(AcdError, KeyError):
 
 
 class UnknownQueue(AcdError, KeyError):
-    error_id = "acd_unknown_queue"
+    """No queue of that name; a KeyError, so look-ups may catch either. The slug is the one the
+    call use cases have always reported (hyphenated, like the CTI's other error ids)."""
+
+    error_id = "acd-unknown-queue"
 
     def __init__(self, queue: str) -> None:
         self.queue = queue

@@ -130,7 +130,7 @@ class Commands:
         return {"agent": _agent_view(agent, self.acd.now())}
 
     def _desk(self, command: DeskCmd) -> dict[str, Any]:
-        if self.acd.router.agent(command.agent) is None:
+        if self.acd.agent(command.agent) is None:
             raise CommandError("unknown-agent", f"no agent {command.agent!r} in config/acd.yaml")
         try:
             if command.cmd == "agent.disposition":
@@ -160,17 +160,17 @@ class Commands:
 
     def agents(self) -> list[dict[str, Any]]:
         now = self.acd.now()
-        return [_agent_view(a, now) for a in sorted(self.acd.router.agents.values(), key=lambda a: a.id)]
+        return [_agent_view(a, now) for a in sorted(self.acd.agents(), key=lambda a: a.id)]
 
     def queues(self) -> list[dict[str, Any]]:
         now = self.acd.now()
-        return [{**_jsonable(self.acd.router.stats(name, now)), "callers": self._callers(name, now)}
-                for name in sorted(self.acd.router.queues)]
+        return [{**_jsonable(self.acd.stats(name)), "callers": self._callers(name, now)}
+                for name in sorted(self.acd.queue_names())]
 
     def _callers(self, queue: str, now: float, limit: int = 10) -> list[dict[str, Any]]:
         """The longest-waiting callers of a queue, for wallboards (number, tier, priority, wait; kind
         "consult" is an agent waiting for a colleague, with the caller's number)."""
-        waiting = sorted(self.acd.router.waiting(queue), key=lambda t: t.enqueued_at)[:limit]
+        waiting = sorted(self.acd.waiting(queue), key=lambda t: t.enqueued_at)[:limit]
         return [{"queue": queue, "call": t.id, "kind": t.kind, "caller": t.attributes.get("caller", ""),
                  "tier": t.attributes.get("tier", ""), "priority": t.priority,
                  "wait_s": round(now - t.enqueued_at, 1)} for t in waiting]

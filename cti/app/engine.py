@@ -54,7 +54,7 @@ class Engine:
         queues, agents = load_acd(Path(config.acd.config))
         self.acd = AcdService(Router(queues, agents), self.cdrs)
         self.flows = FlowLibrary(Path(config.ivr.flows_dir), Path(config.ivr.sounds_dir),
-                                 queues=lambda: self.acd.router.queues.keys())
+                                 queues=self.acd.queue_names)
         self.acd_watcher = AcdConfigWatcher(Path(config.acd.config), self.acd)
         self.registry.on_dial_answered.append(self.acd.on_dial_answered)
         d = config.dialer
@@ -82,7 +82,7 @@ class Engine:
         bridge = MqttBridge(m.host, m.port, m.topic_prefix, self.commands, username=m.username,
                             password=m.password(), client_id=m.client_id, stats_provider=self.commands.queues,
                             stats_interval=m.stats_interval)
-        self.acd.listeners.append(bridge.listener)
+        self.acd.notifier.listeners.append(bridge.listener)
         self.flows.on_change(lambda name, issues: bridge.ivr_flow(
             name, "rejected" if issues else "reloaded", [str(i) for i in issues]))
         self.calls.ended_listeners.append(lambda cdr: bridge.call_event(

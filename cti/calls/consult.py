@@ -35,6 +35,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from acd.events import AcdEvent, CallQueueEvent, QueueEvent
 from acd.models import AgentState, Task
 from cti.services.acd import AcdService
 from cti.agi import CallerHungUp, CallSession
@@ -79,7 +80,7 @@ class Consults:
         self._by_agent: dict[str, Consult] = {}
         self._by_leg_task: dict[str, Consult] = {}
         self._background = Background(log, "consult action")
-        acd.listeners.append(self._on_acd_event)
+        acd.notifier.on_event.append(self._on_acd_event)
         registry.on_attended_transfer.append(self.on_attended_transfer)
 
     def of_agent(self, agent_id: str) -> Consult | None:
@@ -92,13 +93,13 @@ class Consults:
         if agent_id in self._by_agent:
             raise LookupError(f"agent {agent_id} is already consulting (consult {self._by_agent[agent_id].id}): "
                               "complete or cancel it first")
-        task, agent = self.acd.last_call.get(agent_id), self.acd.router.agent(agent_id)
+        task, agent = self.acd.last_call.get(agent_id), self.acd.agent(agent_id)
         if task is None or agent is None or agent.state != AgentState.ON_CALL:
             raise LookupError(f"agent {agent_id} is not on a call")
         if colleague is not None:
             self._check_colleague(agent_id, colleague)
             queue = task.queue  # his ring timeout and wrap-up: those of the caller's queue
-        if queue not in self.acd.router.queues:
+        if queue is None or self.acd.queue(queue) is None:
             raise LookupError(f"no queue {queue!r} to consult")
         via = self.acd.connected_by.get(agent_id)
         leg = self.registry.answered_peer(via) if via else None
@@ -107,14 +108,14 @@ class Consults:
         consult = Consult(self._new_id(), task, agent_id, queue, leg, colleague=colleague)
         self._by_id[consult.id] = self._by_agent[agent_id] = consult
         target = f"agent {colleague}" if colleague else queue
-        self.acd.log_call_event(task, "consult", agent_id=agent_id, reason=f"to {target}")
+        self.acd.log_call_event(task, QueueEvent.CONSULT, agent_id=agent_id, reason=f"to {target}")
         log.info("call %s: agent %s consults %s (consult %s)", task.id, agent_id, target, consult.id)
         self._background.spawn(self._atxfer(consult))
         asyncio.get_running_loop().call_later(self.arrive_timeout_s, self._check_arrived, consult)
         return consult.view()
 
     def _check_colleague(self, agent_id: str, colleague: str) -> None:
-        other = self.acd.router.agent(colleague)
+        other = self.acd.agent(colleague)
         if other is None:
             raise LookupError(f"no agent {colleague!r} to consult")
         if colleague == agent_id:
@@ -145,7 +146,7 @@ class Consults:
     # -- the consult leg (FastAGI consult/<id>) ----------------------------------------------
     async def handle(self, call: CallSession) -> None:
         consult = self._by_id.get(call.script.partition("/")[2])
-        spec = self.acd.router.queues.get(consult.queue) if consult else None
+        spec = self.acd.queue(consult.queue) if consult else None
         if consult is None or consult.task is not None or spec is None:
             log.warning("consult leg %s for %s: no such consult waiting; hanging up", call.uniqueid, call.script)
             return  # the dialplan hangs up: the agent is back with the caller
@@ -187,13 +188,14 @@ class Consults:
             return
         self._completed(consult)
 
-    def _on_acd_event(self, kind: str, payload: dict) -> None:
-        if kind != "queue" or payload.get("event") != "answer":
+    def _on_acd_event(self, event: AcdEvent) -> None:
+        """A colleague answered a consult leg (its task's `answer`): the consult is on."""
+        if not isinstance(event, CallQueueEvent) or event.event is not QueueEvent.ANSWER:
             return
-        consult = self._by_leg_task.get(payload.get("call", ""))
+        consult = self._by_leg_task.get(event.call_id)
         if consult is None:
             return
-        consult.agent = payload.get("agent_id")
+        consult.agent = event.agent_id
         consult.state = "completed" if consult.completed else "talking"
         # after the ACD's own bookkeeping of this answer, not inside it
         asyncio.get_running_loop().call_soon(self._answered, consult)
@@ -224,12 +226,12 @@ class Consults:
         consult.state = "ended"
         log.info("consult %s ended (%s); agent %s is back with call %s", consult.id, reason, consult.by,
                  consult.call.id)
-        self.acd.log_call_event(consult.call, "consult_end", agent_id=consult.by, reason=reason)
+        self.acd.log_call_event(consult.call, QueueEvent.CONSULT_END, agent_id=consult.by, reason=reason)
         self._tell(consult, "consult_ended", reason)
 
     def _tell(self, consult: Consult, event: str, reason: str = "") -> None:
         """The consulting agent's desktop (MQTT agents/<id>/consult) follows his consult."""
-        self.acd.notify("consult", {**consult.view(), "event": event, "reason": reason})
+        self.acd.notifier.relay("consult", {**consult.view(), "event": event, "reason": reason})
 
     def _check_arrived(self, consult: Consult) -> None:
         if consult.task is None and consult.id in self._by_id:

@@ -93,10 +93,10 @@ class DeskActions:
         return self.dialer.preview.decide(agent_id, accept)
 
     def _current_call(self, agent_id: str) -> str | None:
-        agent = self.acd.router.agent(agent_id)
+        agent = self.acd.agent(agent_id)
         if agent is not None and str(agent.state) == "on_call" and agent_id in self.acd.last_call:
             return self.acd.last_call[agent_id].id
-        reservation = self.acd.router.reservation_for_agent(agent_id)
+        reservation = self.acd.reservation_of(agent_id)
         return reservation.task_id if reservation else None
 
 

@@ -8,6 +8,8 @@ engine that has not wired a service yet:
   raise `ServiceFailed`, OSError or TimeoutError for the failure branch. Missing: not found.
 - `book_callback(number, variables)` for callback nodes; return False or raise for the failure
   branch. Missing: logged, and the flow goes on as booked.
+- `queue_handler(call, command, context, prompt_path)` for queue nodes: waits in the ACD
+  (`cti.calls.queue_stay.QueueStay`) and returns the queue's result. Missing: nobody_logged_in.
 - `flows` (a mapping, or a function returning the current one) for `goto` into another flow.
   Missing: only this flow is known.
 - `http_get(url, timeout_s)` for http lookups (default: `cti.calls.http_lookup.get_json`), `clock`
@@ -32,7 +34,8 @@ from ivr.stepper import Voicemail
 from ivr.stepper import (Callback, Collect, Command, Enqueue, Finish, GotoFlow, Lookup, LookupFailure, Play, Result,
                          Say, Transfer, Walk)
 
-QueueHandler = Callable[["MediaSession", Enqueue], Awaitable[str]]
+# (call, command, the caller's context for the agent's screen, the walk's prompt paths) -> queue result
+QueueHandler = Callable[["MediaSession", Enqueue, Mapping[str, str], Callable[[str], str]], Awaitable[str]]
 CustomerLookup = Callable[[str, str], Awaitable[Mapping[str, object] | None]]
 BookCallback = Callable[[str, Mapping[str, str]], Awaitable[object]]
 HttpGet = Callable[[str, float], Awaitable[Mapping[str, object] | None]]
@@ -94,6 +97,10 @@ class FlowRunner:
     def prompt_path(self, name: str) -> str:
         return str((self.sounds_dir / self.walk.language / name).resolve())
 
+    def caller_context(self) -> dict[str, str]:
+        """What the walk knows of the caller (variables, path, keys), for the agent's screen pop."""
+        return {**self.walk.variables, "ivr_path": ">".join(self.walk.path), "digits": "".join(self.walk.digits)}
+
     async def run(self, call: MediaSession) -> IvrOutcome:
         command = self.walk.start()
         while not isinstance(command, Finish):
@@ -119,7 +126,7 @@ class FlowRunner:
             if self.queue_handler is None:
                 log.error("flow %s queues to %s but the engine has no ACD", self.flow.name, command.queue)
                 return "nobody_logged_in"
-            return await self.queue_handler(call, command)
+            return await self.queue_handler(call, command, self.caller_context(), self.prompt_path)
         if isinstance(command, Transfer):
             return await self._transfer(call, command)
         if isinstance(command, Callback):

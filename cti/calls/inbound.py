@@ -1,10 +1,13 @@
 """Inbound call use case: one coroutine owns one call from FastAGI connect to its CDR.
 
-The FastAGI session of a call runs the IVR flow named by the AGI script (`agi://…/ivr/main`),
-marks the call as properly finished for the dialplan (HOTLINE_DONE=1, so Asterisk does not fall
-back), hangs up, then joins what Asterisk reported over AMI (linked id, hangup cause) into the
-call's one CDR. A caller leaving mid-prompt ends the coroutine cleanly with disposition
-`caller_hangup` and the node they left from.
+Following one call top to bottom: the FastAGI session of a call (`handle`) runs the IVR flow
+named by the AGI script (`agi://…/ivr/main`) in a `FlowRunner`; the flow's queue nodes wait in
+the ACD through the call's `QueueStay` (cti.calls.queue_stay, then cti.calls.queue_call), which
+keeps where the call was queued and how that ended. Then the use case marks the call as properly
+finished for the dialplan (HOTLINE_DONE=1, so Asterisk does not fall back), hangs up, and joins
+what Asterisk reported over AMI (linked id, hangup cause) with what it saw into the call's one
+CDR. A caller leaving mid-prompt ends the coroutine cleanly with disposition `caller_hangup` and
+the node they left from.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from cti.agi import AgiCommandError, AgiCommandTimeout, AgiProtocolError, Caller
 from acd.models import Task
 from cti.services.acd import AcdService
 from cti.store.customers import CustomerDirectory
-from cti.calls.queue_call import Announcer, QueueCall, QueueOutcome, UnknownQueue
+from cti.calls.queue_call import QueueOutcome
+from cti.calls.queue_stay import QueueStay
 from cti.ami.registry import CallRegistry, ChannelInfo
 from common.safety import strip_controls
 from cti.store import CdrRecord
 from ivr.models import Flow
 from cti.calls.flow_runner import FlowRunner, IvrOutcome
-from ivr.stepper import Enqueue, FlowLoopError
+from ivr.stepper import FlowLoopError
 
 log = logging.getLogger("hotline.calls")
 DONE_VARIABLE = "HOTLINE_DONE"
@@ -44,8 +48,15 @@ class CallFacts:
     started_at: datetime
     answered_at: datetime | None = None
     disposition: str = "error"
-    queue: QueueOutcome | None = None
-    queue_name: str | None = None
+    stay: QueueStay | None = None  # the call's time in queues, if its flow can queue
+
+    @property
+    def queue(self) -> QueueOutcome | None:
+        return self.stay.outcome if self.stay else None
+
+    @property
+    def queue_name(self) -> str | None:
+        return self.stay.queue if self.stay else None
 
 
 class InboundCalls:
@@ -70,24 +81,23 @@ class InboundCalls:
 
     async def handle(self, call: CallSession) -> None:
         facts = CallFacts(started_at=_now())
-        flow = self._flow_for(call.script)
-        runner = None
-        if flow:
-            variables = {"caller": call.caller, **(await self._lookup(call.caller))}
-            runner = FlowRunner(flow, self._sounds_dir, variables=variables,
-                                queue_handler=lambda c, command: self._queue(call, command, runner, facts),
-                                customer_lookup=self._customer_lookup(), book_callback=self._ivr_callback,
-                                flows=self._flows)
+        runner = await self._runner(call, facts)
         try:
             facts.disposition = await self._serve(call, runner, facts)
         finally:
             self.served += 1
-            # Asterisk hangs the channel up only once the FastAGI socket closes, i.e. after this
-            # handler returns: the CDR waits for that Hangup event in a task of its own.
-            task = asyncio.create_task(self._record(call, runner.outcome if runner else None, facts),
-                                       name=f"cdr {call.uniqueid}")
-            self._recording.add(task)
-            task.add_done_callback(self._recording.discard)
+            self._record_later(call, runner, facts)
+
+    async def _runner(self, call: CallSession, facts: CallFacts) -> FlowRunner | None:
+        """The call's IVR walk, queueing through the call's own `QueueStay`; None: no such flow."""
+        flow = self._flow_for(call.script)
+        if flow is None:
+            return None
+        facts.stay = QueueStay(self._acd, self._book_callback) if self._acd else None
+        variables = {"caller": call.caller, **(await self._lookup(call.caller))}
+        return FlowRunner(flow, self._sounds_dir, variables=variables, queue_handler=facts.stay,
+                          customer_lookup=self._customer_lookup(), book_callback=self._ivr_callback,
+                          flows=self._flows)
 
     async def drain(self, timeout: float) -> None:
         """Wait for pending CDRs of finished calls (at shutdown, before the writer flushes)."""
@@ -127,44 +137,17 @@ class InboundCalls:
     async def _lookup(self, caller: str) -> dict[str, str]:
         return await self._directory.lookup(caller) if self._directory else {}
 
-    async def _queue(self, call: CallSession, command: Enqueue, runner: FlowRunner, facts: CallFacts) -> str:
-        if self._acd is None:
-            log.error("call %s: flow queues to %s but no ACD is configured", call.uniqueid, command.queue)
-            return "nobody_logged_in"
-        facts.queue_name = command.queue
-        try:
-            context = {**runner.walk.variables, "ivr_path": ">".join(runner.walk.path),
-                       "digits": "".join(runner.walk.digits), "dialed": call.dialed}
-            queue_call = QueueCall.for_command(self._acd, call, command, context,
-                                               Announcer(runner.prompt_path), self._book_callback)
-        except UnknownQueue:
-            log.error("call %s: flow queues to unknown queue %r (check config/acd.yaml)", call.uniqueid, command.queue)
-            return "nobody_logged_in"
-        while True:
-            try:
-                facts.queue = await queue_call.run()
-            finally:
-                facts.queue = queue_call.outcome
-                facts.queue_name = facts.queue.queue or facts.queue_name  # after a consult transfer
-            target = self._acd.take_transfer(call.uniqueid) if facts.queue.result == "answered" else None
-            if target is None:
-                return facts.queue.result
-            queue_call = self._transferred(call, queue_call, target, runner, facts)
-
-    def _transferred(self, call: CallSession, previous: QueueCall, target: str, runner: FlowRunner,
-                     facts: CallFacts) -> QueueCall:
-        """Blind transfer to another queue: same caller context, plus who passed the call on."""
-        context = {**previous.task.attributes, "transferred_from_agent": previous.outcome.agent or "",
-                   "transferred_from_queue": previous.task.queue}
-        facts.queue_name = target
-        log.info("call %s transferred by agent %s from %s to %s", call.uniqueid, previous.outcome.agent,
-                 previous.task.queue, target)
-        command = Enqueue(target, previous.task.priority, "")
-        return QueueCall.for_command(self._acd, call, command, context, Announcer(runner.prompt_path), None)
-
     def _flow_for(self, script: str) -> Flow | None:
         kind, _, name = script.partition("/")
         return self._flows().get(name) if kind == "ivr" else None
+
+    def _record_later(self, call: CallSession, runner: FlowRunner | None, facts: CallFacts) -> None:
+        """Asterisk hangs the channel up only once the FastAGI socket closes, i.e. after `handle`
+        returns: the CDR waits for that Hangup event in a task of its own."""
+        task = asyncio.create_task(self._record(call, runner.outcome if runner else None, facts),
+                                   name=f"cdr {call.uniqueid}")
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
 
     async def _record(self, call: CallSession, outcome: IvrOutcome | None, facts: CallFacts) -> None:
         info = await self._channel(call.uniqueid)

@@ -3,19 +3,18 @@
 The called person's channel reaches `agi://…/dialer/<campaign>` when they answer. This coroutine
 owns the call from there: it runs Asterisk's AMD() with the campaign's parameters (each passed
 as a validated application argument), leaves the campaign's message on a machine (or hangs up),
-and puts a human into the campaign's ACD queue at top priority. If no agent is reserved within
-the safe-harbor time the person hears the safe-harbor message and the attempt counts as dropped
-(abandoned by us), which is what the pacer's abandonment cap measures.
+and puts a human into the campaign's ACD queue at top priority: a `QueueCall` in safe-harbor mode
+(the same wait loop as inbound callers). If no agent is reserved within the safe-harbor time the
+person hears the safe-harbor message and the attempt counts as dropped (abandoned by us), which
+is what the pacer's abandonment cap measures.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
 from acd.models import Task
-from acd.inbox import Offered, Refused, TimedOut, Withdrawn
 from cti.services.acd import AcdService
 from cti.agi import CallerHungUp, CallSession
 from cti.calls.queue_call import QueueCall, QueueOutcome
@@ -84,33 +83,15 @@ class OutboundCalls:
         task = Task(id=call.uniqueid, queue=campaign.queue, priority=TOP_PRIORITY, enqueued_at=self.acd.now(),
                     attributes={"campaign": campaign.name, "number": attempt.lead.number, "name": attempt.lead.name,
                                 **attempt.lead.data})
-        spec = self.acd.router.queues.get(campaign.queue)
+        spec = self.acd.queue(campaign.queue)
         if spec is None:
             log.error("campaign %s: queue %r is not in the ACD config", campaign.name, campaign.queue)
             return QueueOutcome("nobody_logged_in")
-        queue_call = QueueCall(self.acd, call, task, spec, announce=None)
+        queue_call = QueueCall(self.acd, call, task, spec, announce=None, safe_harbor_s=self.safe_harbor_s)
         self.dialer.preview.attempt_over(attempt.preview_agent)  # preview: the agent who accepted is ready
-        inbox = self.acd.open(task)
         try:
-            while True:
-                try:
-                    event = await asyncio.wait_for(inbox.events.get(), self.safe_harbor_s)
-                except asyncio.TimeoutError:
-                    self.acd.leave(task.id, "abandon")
-                    log.info("campaign %s: no agent within %.0f s for %s: safe harbor", campaign.name,
-                             self.safe_harbor_s, attempt.lead.number)
-                    return QueueOutcome("dropped", wait_s=queue_call.waited())
-                if isinstance(event, Offered):
-                    if await queue_call.ring(inbox, event.reservation):
-                        return queue_call.outcome
-                elif isinstance(event, (Refused, TimedOut)):
-                    return QueueOutcome("dropped", wait_s=queue_call.waited())
-                else:
-                    assert isinstance(event, Withdrawn)
+            return await queue_call.run()
         except CallerHungUp:
-            if inbox.answered.is_set():
+            if queue_call.outcome.result == "answered":
                 return queue_call.outcome  # they talked to an agent, then hung up: a normal end
-            self.acd.abandon(task.id)
             raise
-        finally:
-            self.acd.close(task.id)

@@ -9,15 +9,31 @@ reservation's, so the router never expires a reservation that Dial is still ring
 unanswered agent is reported (the router pauses the agent and offers the caller, at the head
 of the queue, to the next agent) and the wait goes on. Answered: the agent is on_call from the
 moment AMI reports the answer; when Dial returns the agent goes to wrap-up.
+
+Safe harbor is a mode of the same loop, for a dialer's answered call (`safe_harbor_s`): no music,
+no announcements, no call-back; when no agent has been reserved for `safe_harbor_s` (counted
+from entering the queue, and again from each offer that came to nothing) the call leaves the queue
+(queue log `abandon`: we abandoned the person) with result `dropped`, as do a refusal and the
+router's own timeout. An `Offered` that arrived in time is rung as usual.
+
+Why a poll and not `asyncio.wait_for` on the inbox: the channel is only heard while a command
+runs on it. Between slices the coroutine takes the inbox's events, then checks its deadline;
+a slice never runs past the deadline. So a caller's hang-up surfaces within one slice as
+`CallerHungUp` (an abandon, not a silent wait until the next ring), an offer that arrived before
+the deadline is rung before giving up, and all time is `acd.now()`: a test drives the loop with
+a fake session whose `wait_for_digit` advances a fake clock. The price is up to one slice
+(`POLL_MS`) between an agent freeing up mid-wait and his phone ringing.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, Mapping
 
+from acd.errors import UnknownQueue
 from acd.models import QueueSpec, Reservation, Task
 from cti.services.inbox import Inbox
 from acd.inbox import Offered, Refused, TimedOut, Withdrawn
@@ -59,13 +75,9 @@ class Announcer:
 BookCallback = Callable[[Task], Awaitable[bool]]
 
 
-class UnknownQueue(KeyError):
-    error_id = "acd-unknown-queue"
-
-
 @dataclass
 class QueueOutcome:
-    result: str  # answered | timeout | nobody_logged_in | queue_full | callback | caller_hangup
+    result: str  # answered | timeout | nobody_logged_in | queue_full | callback | caller_hangup | dropped
     agent: str | None = None
     wait_s: float | None = None
     talk_s: float | None = None
@@ -73,13 +85,14 @@ class QueueOutcome:
 
 
 class QueueCall:
-    """Runs one caller's stay in one queue."""
+    """Runs one caller's stay in one queue; with `safe_harbor_s`, a dialer's call that must reach an
+    agent within that many seconds (see the module docstring)."""
 
     @classmethod
-    def for_command(cls, acd: AcdService, call: CallSession, command, variables: dict[str, str],
+    def for_command(cls, acd: AcdService, call: CallSession, command, variables: Mapping[str, str],
                     announce: Announcer, book_callback: BookCallback | None = None) -> "QueueCall":
         """From the IVR's Enqueue command: the task carries the caller's context for the screen pop."""
-        spec = acd.router.queues.get(command.queue)
+        spec = acd.queue(command.queue)
         if spec is None:
             raise UnknownQueue(command.queue)
         task = Task(id=call.uniqueid, queue=command.queue, priority=command.priority, enqueued_at=acd.now(),
@@ -88,12 +101,18 @@ class QueueCall:
         return cls(acd, call, task, spec, announce, callback_key=command.callback_key, book_callback=book_callback)
 
     def __init__(self, acd: AcdService, call: CallSession, task: Task, spec: QueueSpec, announce: Announcer | None,
-                 *, callback_key: str = "", book_callback: BookCallback | None = None) -> None:
+                 *, callback_key: str = "", book_callback: BookCallback | None = None,
+                 safe_harbor_s: float | None = None) -> None:
+        if safe_harbor_s is not None and (announce is not None or book_callback is not None):
+            raise ValueError("a safe-harbor wait makes no announcements and offers no call-back")
         self.acd, self.call, self.task, self.spec = acd, call, task, spec
         self.announce = announce
         self.callback_key = callback_key if book_callback else ""
         self.book_callback = book_callback
+        self.safe_harbor_s = safe_harbor_s
         self.outcome = QueueOutcome("caller_hangup")
+        self._give_up_at = math.inf  # safe harbor: when the caller leaves if no agent is reserved by then
+        self._next_announce = math.inf
 
     async def run(self) -> QueueOutcome:
         inbox = self.acd.open(self.task)
@@ -102,7 +121,8 @@ class QueueCall:
         except CallerHungUp:
             if not inbox.answered.is_set():
                 self.acd.abandon(self.task.id)
-            self.outcome.wait_s = self.outcome.wait_s or self.waited()
+            if self.outcome.wait_s is None:  # an answered call keeps its wait, even 0.0
+                self.outcome.wait_s = self.waited()
             raise
         finally:
             self.acd.close(self.task.id)
@@ -111,20 +131,32 @@ class QueueCall:
         return round(self.acd.now() - self.task.enqueued_at, 3)
 
     async def _wait(self, inbox: Inbox) -> QueueOutcome:
-        await self.call.music_on()
-        next_announce = self.acd.now() + self.spec.announce_every_s
+        await self._music_on()
+        self._restart_safe_harbor()
+        self._next_announce = self.acd.now() + self.spec.announce_every_s
         while True:
-            while not inbox.events.empty():
-                done = await self._handle(inbox, inbox.events.get_nowait())
-                if done:
-                    return self.outcome
-            key = ""
-            if self.announce is not None and self.acd.now() >= next_announce:  # None: nobody to tell
-                key = await self._announce()
-                next_announce = self.acd.now() + self.spec.announce_every_s
-            key = key or await self.call.wait_for_digit(POLL_MS)
+            if await self._take_events(inbox):
+                return self.outcome
+            if self.acd.now() >= self._give_up_at:
+                return self._safe_harbor()
+            key = await self._announce_if_due() or await self.call.wait_for_digit(self._slice_ms())
             if key and key == self.callback_key and await self._callback():
                 return self._finish("callback")
+
+    def _slice_ms(self) -> int:
+        """One poll of the channel, never past the safe-harbor deadline."""
+        left_ms = (self._give_up_at - self.acd.now()) * 1000
+        return POLL_MS if left_ms >= POLL_MS else max(1, math.ceil(round(left_ms, 3)))
+
+    def _restart_safe_harbor(self) -> None:
+        if self.safe_harbor_s is not None:
+            self._give_up_at = self.acd.now() + self.safe_harbor_s
+
+    def _safe_harbor(self) -> QueueOutcome:
+        log.info("call %s: no agent reserved within %.1f s in %s: safe harbor", self.task.id, self.safe_harbor_s,
+                 self.task.queue)
+        self.acd.leave(self.task.id, "abandon")  # we abandon the person: what the dialer's drop rate counts
+        return self._finish("dropped")
 
     async def _callback(self) -> bool:
         """Book a call-back; on failure the caller simply keeps waiting (and is not offered it again)."""
@@ -136,28 +168,49 @@ class QueueCall:
         self.acd.leave(self.task.id, "callback")
         return True
 
+    async def _take_events(self, inbox: Inbox) -> bool:
+        """Act on what the router said meanwhile; True once the stay is over."""
+        while not inbox.events.empty():
+            if await self._handle(inbox, inbox.events.get_nowait()):
+                return True
+        return False
+
     async def _handle(self, inbox: Inbox, event) -> bool:
         if isinstance(event, Offered):
-            await self.call.music_off()
-            if await self.ring(inbox, event.reservation):
+            await self._music_off()
+            if await self._ring(inbox, event.reservation):
                 return True
-            await self.call.music_on()
+            await self._music_on()
+            self._restart_safe_harbor()
             return False
         if isinstance(event, Refused):
-            self._finish(event.reason)
+            self._finish(self._dropped_or(event.reason))
             return True
         if isinstance(event, TimedOut):  # the router already took the call out of the queue
-            self._finish("timeout")
+            self._finish(self._dropped_or("timeout"))
             return True
         assert isinstance(event, Withdrawn)
+        self._restart_safe_harbor()
         return False
+
+    def _dropped_or(self, result: str) -> str:
+        """A dialer's call that leaves without an agent is a drop, whatever the reason."""
+        return "dropped" if self.safe_harbor_s is not None else result
 
     def _finish(self, result: str) -> QueueOutcome:
         self.outcome = QueueOutcome(result, wait_s=self.waited())
         return self.outcome
 
-    async def ring(self, inbox: Inbox, reservation: Reservation) -> bool:
-        agent = self.acd.router.agent(reservation.agent_id)
+    async def _music_on(self) -> None:
+        if self.safe_harbor_s is None:  # a dialer's call hears nothing for the second or two it waits
+            await self.call.music_on()
+
+    async def _music_off(self) -> None:
+        if self.safe_harbor_s is None:
+            await self.call.music_off()
+
+    async def _ring(self, inbox: Inbox, reservation: Reservation) -> bool:
+        agent = self.acd.agent(reservation.agent_id)
         ring_s = max(5, int(self.spec.ring_timeout_s) - 2)
         wait_s = self.waited()
         log.info("call %s offered to agent %s (%s) after %.1f s", self.task.id, agent.id, agent.interface, wait_s)
@@ -187,12 +240,19 @@ class QueueCall:
         agent, queue = holder or (reservation.agent_id, reservation.queue)
         self.outcome = QueueOutcome("answered", agent, wait_s, talk_s, queue)
 
+    async def _announce_if_due(self) -> str:
+        """Say position / expected wait when it is time; returns a key the caller pressed meanwhile."""
+        if self.announce is None or self.acd.now() < self._next_announce:  # None: nobody to tell
+            return ""
+        key = await self._announce()
+        self._next_announce = self.acd.now() + self.spec.announce_every_s
+        return key
+
     async def _announce(self) -> str:
-        """Say position / expected wait; returns a key the caller pressed meanwhile."""
-        position = self.acd.router.position(self.task.id)
+        position = self.acd.position(self.task.id)
         if position <= 0:
             return ""
-        ewt = self.acd.router.ewt(self.task.id, self.acd.now())
+        ewt = self.acd.ewt(self.task.id)
         log.info("call %s: announced position %d, expected wait %.0f s", self.task.id, position, ewt)
         await self.call.music_off()
         key = await self.announce(self.call, position, ewt)

@@ -2,9 +2,10 @@
 
 Theory of operation
 -------------------
-Producers (ACD listeners, call coroutines, the IVR reloader, the dialer) call `publish` or one
-of its typed helpers. Those never wait: the message is JSON-encoded into a bounded `Outbox`
-(oldest dropped and counted when full), so calls keep flowing whatever the broker does.
+Producers (the ACD's notifier, call coroutines, the IVR reloader, the dialer) call `publish` or
+one of its typed helpers (`cti.mqtt.publisher.CtiPublisher`, which the bridge extends). Those
+never wait: the message is JSON-encoded into a bounded `Outbox` (oldest dropped and counted when
+full), so calls keep flowing whatever the broker does.
 
 `run()` connects (`async with aiomqtt.Client`: aiomqtt 2.x does not reconnect by itself),
 publishes the retained ``engine/status`` online (a retained last will says offline if the
@@ -20,12 +21,10 @@ is spoken to in 3.1.1 from then on.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import ssl
 import time
-from datetime import datetime, timezone
 from typing import Any, Callable, Protocol
 
 import aiomqtt
@@ -33,9 +32,7 @@ from aiomqtt import MqttError, ProtocolVersion, Will
 from aiomqtt.exceptions import MqttCodeError, MqttConnectError
 
 from cti.mqtt import inbound
-from cti.mqtt.notifier import acd_messages
-from cti.mqtt.outbox import Outbox
-from cti.mqtt.topics import BadTopicLevel, Topics, level
+from cti.mqtt.publisher import CtiPublisher, encode, iso_now
 
 log = logging.getLogger("hotline.mqtt")
 
@@ -52,15 +49,7 @@ def refuses_v5(exc: MqttCodeError) -> bool:
     return getattr(rc, "value", rc) in REFUSED_PROTOCOL
 
 
-def encode(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
-
-
-def _iso_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-class MqttBridge:
+class MqttBridge(CtiPublisher):
     """Publishes CTI events, executes agent-desktop commands; survives broker outages."""
 
     def __init__(self, host: str, port: int, prefix: str, commands: CommandExecutor, *,
@@ -69,9 +58,9 @@ class MqttBridge:
                  queue_size: int = 10000, keepalive: int = 30, timeout: float = 10.0,
                  tls_context: ssl.SSLContext | None = None, reconnect_min: float = 0.5,
                  reconnect_max: float = 30.0, batch_size: int = 100,
-                 wall: Callable[[], str] = _iso_now) -> None:
+                 wall: Callable[[], str] = iso_now) -> None:
+        super().__init__(prefix, queue_size=queue_size, wall=wall)
         self.host, self.port = host, port
-        self.topics = Topics(prefix)
         self.commands = commands
         self.username, self.password, self.client_id = username, password, client_id
         self.stats_provider, self.stats_interval = stats_provider, stats_interval
@@ -79,74 +68,15 @@ class MqttBridge:
         self.reconnect_min, self.reconnect_max = reconnect_min, reconnect_max
         self.batch_size = batch_size
         self.protocol = ProtocolVersion.V5
-        self.outbox = Outbox(queue_size)
         self.connected = asyncio.Event()
         self.connections = 0  # times the link came up
         self.published = 0  # messages the broker acknowledged
         self.commands_received = 0
-        self._wall = wall
-        self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._finished = asyncio.Event()
         self._run_task: asyncio.Task | None = None
         self._link_up: bool | None = None  # None: never tried yet
         self._down_since = 0.0
-        self._drop_logged = False
-
-    # -- producers: never block ------------------------------------------------------------
-    def publish(self, topic_suffix: str, payload: dict[str, Any], retain: bool = False) -> None:
-        """Queue `payload` for ``{prefix}/{topic_suffix}``; returns at once."""
-        for part in topic_suffix.split("/"):
-            level(part)
-        self._enqueue(f"{self.topics.prefix}/{topic_suffix}", payload, retain)
-
-    def listener(self, kind: str, payload: dict) -> None:
-        """Append to `AcdService.listeners`: agent states, call events, screen pops."""
-        try:
-            messages = acd_messages(self.topics, kind, payload, self._wall())
-        except (BadTopicLevel, KeyError) as exc:
-            log.warning("MQTT: %s event not published (%s): %s", kind, exc, payload)
-            return
-        for message in messages:
-            self._enqueue(*message)
-
-    def call_event(self, call_id: str, event: str, **fields: Any) -> None:
-        """A call event the ACD does not see (transferred, ended...)."""
-        self._publish_to(self.topics.call_events, call_id, {"call": call_id, "event": event, **fields})
-
-    def ivr_flow(self, name: str, status: str, messages: list[str] | tuple[str, ...] = ()) -> None:
-        """``status``: reloaded | rejected; ``messages``: the validator's file:line errors."""
-        self._publish_to(self.topics.ivr_flow, name, {"flow": name, "status": status, "messages": list(messages)},
-                         retain=True)
-
-    def dialer_stats(self, campaign: str, stats: dict[str, Any]) -> None:
-        self._publish_to(self.topics.dialer_stats, campaign, {"campaign": campaign, **stats}, retain=True)
-
-    @property
-    def pending(self) -> int:
-        return len(self.outbox)
-
-    @property
-    def dropped(self) -> int:
-        return self.outbox.dropped
-
-    def _publish_to(self, topic_of: Callable[[object], str], key: str, body: dict, retain: bool = False) -> None:
-        try:
-            topic = topic_of(key)
-        except BadTopicLevel as exc:
-            log.warning("MQTT: message not published: %s", exc)
-            return
-        self._enqueue(topic, body, retain)
-
-    def _enqueue(self, topic: str, payload: dict[str, Any], retain: bool = False) -> None:
-        payload = payload if "at" in payload else {**payload, "at": self._wall()}
-        before = self.outbox.dropped
-        self.outbox.put(topic, encode(payload), retain)
-        if self.outbox.dropped > before and not self._drop_logged:
-            self._drop_logged = True
-            log.warning("MQTT outbox full (%d): dropping the oldest events until the broker takes them",
-                        self.outbox.capacity)
-        self._wake.set()
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def wait_connected(self, timeout: float) -> None:

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # cti/ops/sandbox.py -> the repository
 CONF_DIR = REPO / "asterisk-conf"
 SOUNDS_DIR = REPO / "sounds"
 PACKAGES = "asterisk,asterisk-modules,asterisk-moh-opsound-wav,asterisk-core-sounds-en-wav"

@@ -4,10 +4,11 @@ Theory of operation: the router decides, this service carries decisions out. Eac
 call's coroutine opens an `Inbox` for its task; reservations, cancellations, rejections and
 timeouts the router produces are dropped into the right inbox, and the call coroutine (which
 owns the call) reacts: it dials the reserved agent, keeps waiting, or leaves the queue.
-Every agent state change and queue event becomes a record for the database (through the
-store's writer, so nothing is lost when the database is down) and an event for listeners
-(CTI/MQTT). One task ticks the router so that timeouts (wrap-up, ringing, escalation, max
-wait) happen even when nothing else does.
+Every agent state change and queue event leaves as a typed event (`acd.events`) through one
+sink, the `AcdNotifier`, which makes the record for the database (through the store's writer,
+so nothing is lost when the database is down), the CTI/MQTT payload and the log line. One task
+ticks the router so that timeouts (wrap-up, ringing, escalation, max wait) happen even when
+nothing else does. Questions about queues and agents go through `AcdQueries`, never the router.
 """
 
 from __future__ import annotations
@@ -17,34 +18,34 @@ import json
 import logging
 import time
 from datetime import datetime, timezone
-from typing import Callable, Protocol
+from typing import Any, Callable
 
-from acd.models import Agent, AgentState, Reservation, Task
+from acd.agent_state import StateChange
 from acd.errors import UnknownReservation
-from cti.services.inbox import Inbox
+from acd.events import REFUSAL_EVENT, AcdEventSink, AgentStateChanged, CallQueueEvent, QueueEvent
 from acd.inbox import InboxEvent, Offered, Refused, TimedOut, Withdrawn
+from acd.models import Agent, AgentState, Reservation, Task
 from acd.router import Decision, Router
-from cti.store.models import AgentStateRecord, QueueLogRecord
+from cti.services.acd_notifier import AcdNotifier, RecordSink
+from cti.services.acd_queries import AcdQueries
+from cti.services.inbox import Inbox
 
 log = logging.getLogger("hotline.acd")
 
-
-# router refusal reason -> queue-log event (the reason is kept in the record's reason)
-REFUSAL_EVENT = {"nobody_logged_in": "nobody", "queue_full": "full", "queue_removed": "leave",
-                 "agent_unavailable": "nobody", "not_answered": "leave"}
+Q = QueueEvent
 
 
-class RecordSink(Protocol):
-    def submit(self, record: object) -> None: ...
+class AcdService(AcdQueries):
+    """Owns the router; the only code that changes ACD state.
 
-
-class AcdService:
-    """Owns the router; the only code that changes ACD state."""
+    ``records`` is where the notifier (`notifier`, the service's `AcdEventSink`) submits the
+    record of every event; CTI consumers subscribe to the notifier."""
 
     def __init__(self, router: Router, records: RecordSink, *, clock: Callable[[], float] = time.monotonic,
                  wall: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
         self.router = router
-        self._records = records
+        self.notifier = AcdNotifier(records)
+        self._events: AcdEventSink = self.notifier
         self._clock, self._wall = clock, wall
         self._inboxes: dict[str, Inbox] = {}
         self.last_call: dict[str, Task] = {}  # agent id -> the call he answered last (dispositions)
@@ -52,7 +53,6 @@ class AcdService:
         # call id -> (agent, queue) talking on it now; None once handed on (consult transfer)
         self._holders: dict[str, tuple[str, str] | None] = {}
         self.connected_by: dict[str, str] = {}  # agent id -> id of the call whose Dial reached his phone
-        self.listeners: list[Callable[[str, dict], None]] = []
 
     # -- time ----------------------------------------------------------------------------
     def now(self) -> float:
@@ -67,7 +67,7 @@ class AcdService:
     def open(self, task: Task) -> Inbox:
         """Put a call in its queue; events about it arrive in the returned inbox."""
         inbox = self._inboxes[task.id] = Inbox(task)
-        self._queue_log(task, "enqueue", priority=task.priority)
+        self._emit_call_event(task, Q.ENQUEUE, priority=task.priority)
         self._apply(self.router.enqueue(task, self.now()))
         return inbox
 
@@ -77,14 +77,14 @@ class AcdService:
     def abandon(self, task_id: str) -> None:
         task = self.router.task(task_id)
         if task is not None:
-            self._queue_log(task, "abandon", wait_s=self.now() - task.enqueued_at)
+            self._emit_call_event(task, Q.ABANDON, wait_s=self.now() - task.enqueued_at)
         self._apply(self.router.abandon(task_id, self.now()))
 
-    def leave(self, task_id: str, event: str) -> None:
+    def leave(self, task_id: str, event: QueueEvent | str) -> None:
         """The caller leaves the queue without an agent (timeout handled, callback booked...)."""
         task = self.router.task(task_id)
         if task is not None:
-            self._queue_log(task, event, wait_s=self.now() - task.enqueued_at)
+            self._emit_call_event(task, event, wait_s=self.now() - task.enqueued_at)
             self._apply(self.router.abandon(task_id, self.now(), reason=event))
 
     def answered(self, reservation: Reservation) -> None:
@@ -103,14 +103,14 @@ class AcdService:
         self.last_call[reservation.agent_id] = inbox.task
         self._holders[inbox.task.id] = (reservation.agent_id, inbox.task.queue)
         self.connected_by[reservation.agent_id] = inbox.task.id
-        self._queue_log(inbox.task, "answer", agent_id=reservation.agent_id,
+        self._emit_call_event(inbox.task, Q.ANSWER, agent_id=reservation.agent_id,
                         wait_s=self.now() - inbox.task.enqueued_at)
         self._apply(decision)
 
     def not_answered(self, reservation: Reservation, reason: str) -> None:
         inbox = self._inboxes.get(reservation.task_id)
         if inbox is not None:
-            self._queue_log(inbox.task, "no_answer", agent_id=reservation.agent_id, reason=reason)
+            self._emit_call_event(inbox.task, Q.NO_ANSWER, agent_id=reservation.agent_id, reason=reason)
         self._apply(self.router.reject(reservation.id, self.now(), reason))
 
     def call_ended(self, reservation: Reservation, talk_s: float) -> tuple[str, str] | None:
@@ -129,7 +129,7 @@ class AcdService:
         nobody answered yet; call again when someone does."""
         holder = self._holders.get(task.id)
         if holder is not None and holder[0] == from_agent:
-            self._queue_log(task, "transfer", agent_id=from_agent, reason=f"attended to {to_agent or 'queue ' + queue}")
+            self._emit_call_event(task, Q.TRANSFER, agent_id=from_agent, reason=f"attended to {to_agent or 'queue ' + queue}")
             self.connected_by.pop(from_agent, None)
             self._apply(self.router.hangup(from_agent, self.now()))
         if to_agent is None:
@@ -154,7 +154,7 @@ class AcdService:
         task = self.last_call.get(agent_id)
         if task is None:
             raise LookupError(f"agent {agent_id} has handled no call to classify")
-        self._queue_log(task, "disposition", agent_id=agent_id, reason=code,
+        self._emit_call_event(task, Q.DISPOSITION, agent_id=agent_id, reason=code,
                         data=json.dumps({"code": code, "note": note}, ensure_ascii=False))
         return task
 
@@ -164,15 +164,15 @@ class AcdService:
         agent = self.router.agent(agent_id)
         if task is None or agent is None or agent.state != AgentState.ON_CALL:
             raise LookupError(f"agent {agent_id} is not on a call")
-        if queue not in self.router.queues:
+        if self.queue(queue) is None:
             raise LookupError(f"no queue {queue!r} to transfer to")
         self._transfers[task.id] = queue
-        self._queue_log(task, "transfer", agent_id=agent_id, reason=f"to {queue}")
+        self._emit_call_event(task, Q.TRANSFER, agent_id=agent_id, reason=f"to {queue}")
         return task
 
-    def log_call_event(self, task: Task, event: str, **fields) -> None:
-        """A queue-log record (and CTI event) about a call, from outside the ACD (consults)."""
-        self._queue_log(task, event, **fields)
+    def log_call_event(self, task: Task, event: QueueEvent | str, **fields: Any) -> None:
+        """A queue event about a call that the router did not see (a consult asked or ended)."""
+        self._emit_call_event(task, event, **fields)
 
     def take_transfer(self, call_id: str) -> str | None:
         return self._transfers.pop(call_id, None)
@@ -214,24 +214,24 @@ class AcdService:
     # -- decisions -----------------------------------------------------------------------
     def _apply(self, decision: Decision) -> None:
         for change in decision.state_changes:
-            self._agent_log(change)
+            self._emit_state_change(change)
         for reservation in decision.reservations:
             self._deliver(reservation.task_id, Offered(reservation))
             task = self.router.task(reservation.task_id)
             if task is not None:  # the offer is also the agent's screen pop: the caller's whole context
-                self._queue_log(task, "offer", agent_id=reservation.agent_id, priority=task.priority,
+                self._emit_call_event(task, Q.OFFER, agent_id=reservation.agent_id, priority=task.priority,
                                 context={**task.attributes, "wait_s": round(self.now() - task.enqueued_at, 1)})
         for reservation in decision.cancelled_reservations:
             self._deliver(reservation.task_id, Withdrawn(reservation))
         for task_id, reason in decision.rejected_tasks:
             inbox = self._inboxes.get(task_id)
             if inbox is not None:
-                self._queue_log(inbox.task, REFUSAL_EVENT.get(reason, reason), reason=reason)
+                self._emit_call_event(inbox.task, REFUSAL_EVENT.get(reason, reason), reason=reason)
             self._deliver(task_id, Refused(reason))
         for task_id in decision.timed_out_tasks:
             inbox = self._inboxes.get(task_id)
             if inbox is not None:
-                self._queue_log(inbox.task, "timeout", wait_s=self.now() - inbox.task.enqueued_at)
+                self._emit_call_event(inbox.task, Q.TIMEOUT, wait_s=self.now() - inbox.task.enqueued_at)
             self._deliver(task_id, TimedOut())
 
     def _deliver(self, task_id: str, event: InboxEvent) -> None:
@@ -239,29 +239,11 @@ class AcdService:
         if inbox is not None:
             inbox.events.put_nowait(event)
 
-    def _agent_log(self, change) -> None:
-        self._records.submit(AgentStateRecord(
-            at=self._wall(), agent_id=change.agent_id, from_state=str(change.from_state),
-            event=str(change.event), to_state=str(change.to_state), reason=change.reason or None))
-        self._notify("agent", {"agent": change.agent_id, "from": str(change.from_state),
-                               "event": str(change.event), "state": str(change.to_state),
-                               "reason": change.reason})
+    def _emit_state_change(self, change: StateChange) -> None:
+        self._events.emit(AgentStateChanged.of(change, self._wall()))
 
-    def _queue_log(self, task: Task, event: str, context: dict | None = None, **fields) -> None:
-        if task.kind == "consult" and event == "enqueue":
-            event = "consult_queued"  # queue visits (reports) start at `enqueue`: consults are not callers
-        self._records.submit(QueueLogRecord(at=self._wall(), call_id=task.id, queue=task.queue, event=event,
-                                            **{k: v for k, v in fields.items() if v is not None}))
-        self._notify("queue", {"queue": task.queue, "call": task.id, "event": event, **fields,
-                               **({"context": context} if context else {})})
-
-    def notify(self, kind: str, payload: dict) -> None:
-        """Publish an event to the ACD's listeners (CTI) on behalf of another part (the dialer)."""
-        self._notify(kind, payload)
-
-    def _notify(self, kind: str, payload: dict) -> None:
-        for listener in self.listeners:
-            listener(kind, payload)
+    def _emit_call_event(self, task: Task, event: QueueEvent | str, **fields: Any) -> None:
+        self._events.emit(CallQueueEvent.of(task, event, self._wall(), **fields))
 
 
 def _already(agent: Agent, command: str, reason: str) -> bool:

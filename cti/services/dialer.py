@@ -79,7 +79,7 @@ class DialerService:
         self.runs: dict[str, CampaignRun] = {}
         self._attempts: dict[str, Attempt] = {}
         self._saves: set[asyncio.Task] = set()
-        self.preview = PreviewDesk(self, acd, acd.notify)
+        self.preview = PreviewDesk(self, acd, acd.notifier.relay)
 
     # -- control -------------------------------------------------------------------------
     async def start(self, name: str) -> dict:
@@ -162,12 +162,10 @@ class DialerService:
 
     def campaign_agents(self, campaign: Campaign) -> list:
         """Agents qualified for the campaign's queue (its skills at their levels)."""
-        spec = self.acd.router.queues.get(campaign.queue)
-        return [a for a in self.acd.router.agents.values()
-                if spec and all(a.skills.get(s, 0) >= lvl for s, lvl in spec.skills.items())]
+        return self.acd.agents_of(campaign.queue)
 
     def _pacing_state(self, run: CampaignRun, now: float) -> PacingState:
-        spec = self.acd.router.queues.get(run.campaign.queue)
+        spec = self.acd.queue(run.campaign.queue)
         agents = self.campaign_agents(run.campaign)
         wrapup = spec.wrapup_s if spec else 0.0
         phases = [a.phase for a in run.inflight.values()]

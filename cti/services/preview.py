@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from acd.models import AgentState
-from dialer.leads import Lead
+from dialer.leads import Lead, LeadStatus
 
 log = logging.getLogger("hotline.dialer")
 PREVIEW_REASON = "preview"
@@ -35,8 +35,9 @@ class Preview:
 class PreviewDesk:
     """Hands leads of preview campaigns to agents and acts on their decision."""
 
-    def __init__(self, dialer, acd, notify: Callable[[str, dict], None]) -> None:
-        self.dialer, self.acd, self.notify = dialer, acd, notify
+    def __init__(self, dialer, acd, notify: Callable[[str, dict], None], *,
+                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        self.dialer, self.acd, self.notify, self.now = dialer, acd, notify, now
         self.offers: dict[str, Preview] = {}
         self._tasks: set[asyncio.Task] = set()
 
@@ -45,7 +46,7 @@ class PreviewDesk:
         for agent in self.dialer.campaign_agents(run.campaign):
             if agent.state != AgentState.READY or agent.id in self.offers:
                 continue
-            batch = run.hopper.next_batch(1, _utc())
+            batch = run.hopper.next_batch(1, self.now())
             if not batch:
                 return
             self._offer(run, agent.id, batch[0])
@@ -72,13 +73,15 @@ class PreviewDesk:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return {"campaign": preview.campaign, "lead": preview.lead.id, "dialing": preview.lead.number}
-        preview.lead.next_attempt_at = _utc() + SKIP_DELAY
-        run.hopper.add(preview.lead, _utc())
+        now = self.now()
+        preview.lead.status = LeadStatus.RETRY  # the hopper handed it out as dialing: dialable again later
+        preview.lead.next_attempt_at = now + SKIP_DELAY
+        run.hopper.add(preview.lead, now)
         self._free(agent_id)
         return {"campaign": preview.campaign, "lead": preview.lead.id, "skipped": True}
 
     def _free(self, agent_id: str) -> None:
-        agent = self.acd.router.agent(agent_id)
+        agent = self.acd.agent(agent_id)
         if agent is not None and agent.state == AgentState.PAUSED and agent.pause_reason == PREVIEW_REASON:
             self.acd.agent_command(agent_id, "ready")
 
@@ -86,7 +89,3 @@ class PreviewDesk:
         """The previewed call ended without the agent talking (busy, no answer, machine...)."""
         if agent_id:
             self._free(agent_id)
-
-
-def _utc() -> datetime:
-    return datetime.now(timezone.utc)

@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Final, Literal, get_args
 from uuid import uuid4
 
+from acd.events import QueueEvent  # the queue log's vocabulary is the ACD's
 from cti.store.codec import Record, SpoolFormatError, load_spool_object
 from cti.store.schema import UtcDateTime, agent_state_log, cdr, dial_attempt, ivr_visit, metadata, queue_log
 
@@ -36,26 +36,6 @@ CALLER_HANGUP: Final = "caller_hangup"
 SILENT: Final = "silent"
 FALLBACK: Final = "fallback"
 ERROR: Final = "error"
-
-
-class QueueEvent(StrEnum):
-    """What happened to a call in a queue (the `queue_log.event` column)."""
-
-    ENQUEUE = "enqueue"
-    OFFER = "offer"
-    ANSWER = "answer"
-    NO_ANSWER = "no_answer"
-    ABANDON = "abandon"
-    TRANSFER = "transfer"
-    TIMEOUT = "timeout"
-    CALLBACK = "callback"
-    LEAVE = "leave"
-    NOBODY = "nobody"
-    FULL = "full"
-    DISPOSITION = "disposition"  # the agent's classification of the call (reason = code, data = note)
-    CONSULT = "consult"  # the agent asked a colleague of another queue (reason = "to <queue>")
-    CONSULT_END = "consult_end"  # ... and came back to the caller (reason: cancelled, timeout, ...)
-    CONSULT_QUEUED = "consult_queued"  # a consult leg's entry in its queue (not a caller's `enqueue`)
 
 
 def utc_now() -> datetime:

@@ -213,7 +213,7 @@ async def test_agent_hangs_up_classifies_the_call_and_promises_a_call_back(hotli
 
 async def test_blind_transfer_to_another_queue_carries_the_callers_context(hotline, tmp_path):
     offers: list[dict] = []
-    hotline.engine.acd.listeners.append(
+    hotline.engine.acd.notifier.listeners.append(
         lambda kind, payload: offers.append(payload) if payload.get("event") == "offer" else None)
     agent(hotline, "1001", "login")  # billing
     agent(hotline, "1003", "login")  # faults

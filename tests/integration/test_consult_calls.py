@@ -24,7 +24,7 @@ CALL_IN = [Pause(1500), Dtmf("0"), AwaitHangup(60000)]
 async def hotline(sandbox, engine_factory):
     running = await engine_factory(acd=str(ACD_YAML))
     events: dict[str, list[dict]] = {"queue": [], "consult": []}
-    running.engine.acd.listeners.append(lambda kind, payload: events.get(kind, []).append(payload))
+    running.engine.acd.notifier.listeners.append(lambda kind, payload: events.get(kind, []).append(payload))
     running.queue_events, running.consult_events = events["queue"], events["consult"]
     return running
 

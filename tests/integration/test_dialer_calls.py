@@ -89,7 +89,7 @@ async def test_human_with_no_agent_free_hears_the_safe_harbor_message_and_counts
 
 async def test_preview_agent_sees_the_lead_first_then_accepts_or_skips(hotline, tmp_path):
     previews: list[dict] = []
-    hotline.engine.acd.listeners.append(lambda kind, payload: previews.append(payload) if kind == "preview" else None)
+    hotline.engine.acd.notifier.listeners.append(lambda kind, payload: previews.append(payload) if kind == "preview" else None)
     leads = tmp_path / "leads.csv"
     leads.write_text("number,name,priority,last_visit\n2003,Zhang Wei,9,2026-11-20\n2004,Liu Yang,1,2026-11-21\n")
     assert await asyncio.to_thread(cli, ["dialer", "import", "test_preview", str(leads), "--campaigns-dir",

@@ -57,7 +57,7 @@ async def bridge(broker, acd):
     mqtt = MqttBridge("127.0.0.1", broker.port, "hotline", commands, username="hotline-engine",
                       password=USERS["hotline-engine"], stats_provider=commands.queues, stats_interval=0.2,
                       reconnect_min=0.1, reconnect_max=0.5)
-    acd.listeners.append(mqtt.listener)
+    acd.notifier.listeners.append(mqtt.listener)
     task = asyncio.create_task(mqtt.run(), name="mqtt-under-test")
     await mqtt.wait_connected(10)
     yield mqtt
@@ -159,7 +159,7 @@ async def test_acl_lets_an_agent_command_only_itself(broker, bridge, acd):
     # Each desktop follows its own consults, and only its own.
     async with desktop(broker, "1001", "hotline/agents/1001/consult", "hotline/agents/1002/consult") as alice:
         for by in ("1002", "1001"):
-            acd.notify("consult", {"call": "1700.9", "consult": "5137222", "by": by, "agent": "1003",
+            acd.notifier.relay("consult", {"call": "1700.9", "consult": "5137222", "by": by, "agent": "1003",
                                    "event": "consult_answered", "reason": ""})
         await until(lambda: alice.on("hotline/agents/1001/consult"), 10, message="alice's consult news")
         assert alice.on("hotline/agents/1002/consult") == []  # published first: the broker withheld it

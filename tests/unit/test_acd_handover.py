@@ -16,7 +16,7 @@ class Clock:
         return self.now
 
 
-def _setup() -> tuple[AcdService, Sink, Clock]:
+def _setup() -> tuple[AcdService, RecordingSink, Clock]:
     queues = {"billing": QueueSpec("billing", {"billing": 1}, wrapup_s=5),
               "faults": QueueSpec("faults", {"faults": 1}, wrapup_s=5)}
     agents = {"A": Agent("A", "Alice", "PJSIP/A", {"billing": 5}), "B": Agent("B", "Bob", "PJSIP/B", {"faults": 5})}
@@ -36,7 +36,7 @@ def _answer(acd: AcdService, task: Task):
 
 
 def _state(acd: AcdService, agent_id: str) -> str:
-    return str(acd.router.agent(agent_id).state)
+    return str(acd.agent(agent_id).state)
 
 
 def test_completed_consult_ends_the_first_agent_and_the_call_ends_with_the_colleague():
@@ -46,7 +46,7 @@ def test_completed_consult_ends_the_first_agent_and_the_call_ends_with_the_colle
     consult = Task("leg1", "faults", 1_000_000, clock.now, kind="consult")
     second = _answer(acd, consult)
     assert (_state(acd, "A"), _state(acd, "B")) == ("on_call", "on_call")
-    faults, billing = acd.router.stats("faults", clock.now), acd.router.stats("billing", clock.now)
+    faults, billing = acd.stats("faults"), acd.stats("billing")
     assert (faults.offered, faults.answered) == (0, 0)  # a consult is not the queue's traffic
     assert (billing.offered, billing.answered) == (1, 1)
 
@@ -90,7 +90,7 @@ def test_a_caller_waiting_in_a_queue_removed_by_a_reload_leaves_with_a_valid_que
     acd, sink, clock = _setup()
     acd.agent_command("B", "pause", "lunch")  # nobody takes faults calls: the caller waits
     inbox = acd.open(Task("c9", "faults", 0, clock.now))
-    acd.reload({"billing": acd.router.queues["billing"]}, dict(acd.router.agents))
+    acd.reload({"billing": acd.queue("billing")}, {a.id: a for a in acd.agents()})
     assert [type(e).__name__ for e in _drain(inbox)][-1] == "Refused"
     last = [r for r in sink.records if isinstance(r, QueueLogRecord)][-1]
     assert (last.call_id, str(last.event), last.reason) == ("c9", "leave", "queue_removed")

@@ -31,21 +31,21 @@ def _setup(tmp_path: Path) -> tuple[Path, AcdService, AcdConfigWatcher, list]:
 
 def test_valid_change_applies_and_keeps_logged_in_agents(tmp_path):
     path, acd, watcher, seen = _setup(tmp_path)
-    first = next(iter(acd.router.agents))
+    first = acd.agents()[0].id
     acd.agent_command(first, "login")
-    assert not any(q.wrapup_s == 25 for q in acd.router.queues.values())
+    assert not any(acd.queue(q).wrapup_s == 25 for q in acd.queue_names())
     _touch(path, path.read_text().replace("wrapup_s: 10", "wrapup_s: 25", 1), 2)
     assert watcher.check() is True
     assert seen == [[]]
-    assert any(q.wrapup_s == 25 for q in acd.router.queues.values())
-    assert str(acd.router.agent(first).state) == "ready"
+    assert any(acd.queue(q).wrapup_s == 25 for q in acd.queue_names())
+    assert str(acd.agent(first).state) == "ready"
 
 
 def test_invalid_change_is_rejected_with_issues_and_the_old_config_keeps_serving(tmp_path):
     path, acd, watcher, seen = _setup(tmp_path)
-    queues_before = set(acd.router.queues)
+    queues_before = set(acd.queue_names())
     _touch(path, path.read_text().replace("queues:", "queuez:", 1), 3)
     assert watcher.check() is False
     assert seen and seen[0] and "queuez" in str(seen[0][0])
-    assert set(acd.router.queues) == queues_before
+    assert set(acd.queue_names()) == queues_before
     assert watcher.check() is False  # unchanged file: not re-reported

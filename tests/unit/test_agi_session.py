@@ -1,11 +1,10 @@
-"""CallSession and FastAgiServer against a scripted fake Asterisk over real loopback sockets."""
+"""CallSession against a scripted fake Asterisk over real loopback sockets: the lines each
+command puts on the wire, and how replies, hang-ups and timeouts come back."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -20,100 +19,15 @@ from cti.agi import (
     FastAgiServer,
     UnsafeValueError,
 )
-from tests.support.until import until
+from tests.support.fake_asterisk import (Calls, FakeAsterisk, calls,  # noqa: F401 (fixtures)
+                                         close_fake_asterisks, server)
 
-DEADLINE = 2.0
 USAGE = [
     "520-Invalid command syntax.  Proper usage follows:",
     " Usage: STREAM FILE <filename> <escape digits> [sample offset]",
     "520 End of proper usage.",
 ]
 
-
-class FakeAsterisk:
-    """Asterisk's side of one FastAGI connection: sends headers, reads commands, replies."""
-
-    opened: list[FakeAsterisk] = []  # closed after each test by the close_fake_asterisks fixture
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
-        self.opened.append(self)
-
-    @classmethod
-    async def call(cls, port: int, **env: str) -> FakeAsterisk:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        headers = {
-            "network": "yes", "network_script": "ivr/main?lang=en", "request": "agi://127.0.0.1/ivr/main?lang=en",
-            "channel": "PJSIP/caller-1", "uniqueid": "1700000000.1", "callerid": "5551234",
-            "calleridname": "王小明", "extension": "10000", "arg_1": "first", "arg_2": "two words", **env,
-        }
-        writer.write("".join(f"agi_{k}: {v}\n" for k, v in headers.items()).encode() + b"\n")
-        await writer.drain()
-        return cls(reader, writer)
-
-    async def expect(self, command: str) -> None:
-        line = await asyncio.wait_for(self.reader.readline(), DEADLINE)
-        assert line.decode() == command + "\n"
-
-    async def send(self, *lines: str) -> None:
-        self.writer.write("".join(line + "\n" for line in lines).encode())
-        await self.writer.drain()
-
-    async def converse(self, script: list[tuple[str, list[str]]]) -> None:
-        for command, reply in script:
-            await self.expect(command)
-            await self.send(*reply)
-
-    async def assert_closed_without_more_commands(self) -> None:
-        """The engine sends nothing more and closes the socket (EOF before the deadline)."""
-        assert await asyncio.wait_for(self.reader.read(), DEADLINE) == b""
-
-    async def hang_up(self) -> None:
-        self.writer.close()
-
-
-class Calls:
-    """Runs a test's handler on the server and records how it ended."""
-
-    def __init__(self) -> None:
-        self.handler: Callable[[CallSession], Awaitable[Any]] | None = None
-        self.results: asyncio.Queue[Any] = asyncio.Queue()
-
-    async def __call__(self, session: CallSession) -> None:
-        assert self.handler is not None
-        try:
-            result = await self.handler(session)
-        except BaseException as exc:
-            self.results.put_nowait(exc)
-            raise
-        self.results.put_nowait(result)
-
-    async def outcome(self) -> Any:
-        return await asyncio.wait_for(self.results.get(), DEADLINE)
-
-
-@pytest.fixture(autouse=True)
-async def close_fake_asterisks() -> AsyncIterator[None]:
-    yield
-    while FakeAsterisk.opened:
-        writer = FakeAsterisk.opened.pop().writer
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
-
-
-@pytest.fixture
-async def calls() -> Calls:
-    return Calls()
-
-
-@pytest.fixture
-async def server(calls: Calls) -> AsyncIterator[FastAgiServer]:
-    srv = FastAgiServer(calls, port=0, header_timeout=0.3, command_timeout=DEADLINE, prompt_allowance=DEADLINE)
-    await srv.start()
-    yield srv
-    await srv.close(drain_timeout=1.0)
 
 
 async def test_session_exposes_the_call_headers(server: FastAgiServer, calls: Calls) -> None:
@@ -294,107 +208,3 @@ async def test_command_timeout_fires_and_closes_the_session(calls: Calls) -> Non
         await asterisk.expect("GET VARIABLE SLOW")  # and never answer
         await asterisk.assert_closed_without_more_commands()
         assert await calls.outcome() == "timed out"
-
-
-async def _dropped(client: Callable[[asyncio.StreamWriter], Awaitable[None]], port: int) -> str:
-    """Run a bad client; return its local address once the server has closed the socket on it."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    host, local_port = writer.get_extra_info("sockname")[:2]
-    try:
-        await client(writer)
-        assert await asyncio.wait_for(reader.read(), DEADLINE) == b""
-    except ConnectionResetError:
-        pass  # the server closed on unread bytes: also dropped
-    finally:
-        writer.close()
-        with contextlib.suppress(ConnectionError):
-            await writer.wait_closed()
-    return f"{host}:{local_port}"
-
-
-async def _garbage(writer: asyncio.StreamWriter) -> None:
-    writer.write(b"GET / HTTP/1.1\r\nHost: hotline\r\n\r\n")
-
-
-async def _half_header(writer: asyncio.StreamWriter) -> None:
-    writer.write(b"agi_network: yes\nagi_uniqueid: 1")
-
-
-async def _half_header_then_eof(writer: asyncio.StreamWriter) -> None:
-    writer.write(b"agi_network: yes\n")
-    writer.write_eof()
-
-
-async def _huge_line(writer: asyncio.StreamWriter) -> None:
-    writer.write(b"agi_network: " + b"y" * 1_000_000 + b"\n\n")
-
-
-async def _port_probe(writer: asyncio.StreamWriter) -> None:
-    writer.write_eof()
-
-
-async def test_bad_clients_are_dropped_with_a_warning_while_a_good_call_goes_on(
-    server: FastAgiServer, calls: Calls, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger="hotline.agi")
-    calls.handler = lambda s: s.get_variable("STILL_SERVING")
-    good = await FakeAsterisk.call(server.port)
-    bad = [_garbage, _half_header, _half_header_then_eof, _huge_line, _port_probe]
-    *peers, _ = await asyncio.gather(
-        *(_dropped(client, server.port) for client in bad),
-        good.converse([("GET VARIABLE STILL_SERVING", ["200 result=1 (yes)"])]),
-    )
-    assert await calls.outcome() == "yes"
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    for peer in peers:
-        assert any(peer in message for message in warnings), peer
-    assert not [r for r in caplog.records if r.exc_info]
-    await until(lambda: server.active_sessions == 0, timeout=DEADLINE)
-
-
-async def test_handler_crash_is_logged_with_traceback_and_the_server_keeps_serving(
-    server: FastAgiServer, calls: Calls, caplog: pytest.LogCaptureFixture
-) -> None:
-    async def handler(s: CallSession) -> str:
-        if s.dialed == "666":
-            raise RuntimeError("bug in the IVR")
-        return "fine"
-
-    calls.handler = handler
-    crashing = await FakeAsterisk.call(server.port, extension="666")
-    assert isinstance(await calls.outcome(), RuntimeError)
-    await crashing.assert_closed_without_more_commands()
-    await FakeAsterisk.call(server.port)
-    assert await calls.outcome() == "fine"
-    [record] = [r for r in caplog.records if r.exc_info]
-    assert record.levelno == logging.ERROR and "bug in the IVR" in caplog.text
-
-
-async def test_close_cancels_calls_that_outlive_the_drain_timeout(server: FastAgiServer, calls: Calls) -> None:
-    never = asyncio.Event()
-
-    async def handler(s: CallSession) -> None:
-        await never.wait()
-
-    calls.handler = handler
-    asterisk = await FakeAsterisk.call(server.port)
-    await until(lambda: server.active_sessions == 1, timeout=DEADLINE)
-    await server.close(drain_timeout=0.05)
-    assert isinstance(await calls.outcome(), asyncio.CancelledError)
-    await asterisk.assert_closed_without_more_commands()
-    assert server.active_sessions == 0
-
-
-async def test_connections_over_max_sessions_are_refused(calls: Calls) -> None:
-    never = asyncio.Event()
-
-    async def handler(s: CallSession) -> None:
-        await never.wait()
-
-    calls.handler = handler
-    async with FastAgiServer(calls, port=0, max_sessions=1) as srv:
-        await FakeAsterisk.call(srv.port)
-        await until(lambda: srv.active_sessions == 1, timeout=DEADLINE)
-        refused = await FakeAsterisk.call(srv.port)
-        await refused.assert_closed_without_more_commands()
-        never.set()

@@ -134,7 +134,7 @@ async def test_leg_that_never_arrives_ends_the_consult_and_a_late_leg_is_turned_
     await until(lambda: consults.of_agent("A") is None, 2, message="consult given up")
     assert consult_log(sink)[-1] == ("consult_end", "consult leg never arrived")
     await consults.handle(Leg(consult_id))  # returns at once: the dialplan hangs the leg up
-    assert acd.router.waiting("faults") == []
+    assert acd.waiting("faults") == []
 
 
 async def test_cancel_while_dialing_ends_it_and_the_transfer_event_of_another_agent_is_ignored(world):
@@ -148,7 +148,7 @@ async def test_cancel_while_dialing_ends_it_and_the_transfer_event_of_another_ag
     assert consults.cancel("A")["consult"]
     assert consults.of_agent("A") is None
     assert consult_log(sink)[-1] == ("consult_end", "cancelled")
-    assert str(acd.router.agent("A").state) == "on_call"
+    assert str(acd.agent("A").state) == "on_call"
 
 
 async def test_transfer_completed_from_the_phone_before_anyone_answered_ends_the_agents_part(world):
@@ -159,7 +159,7 @@ async def test_transfer_completed_from_the_phone_before_anyone_answered_ends_the
     consults.on_attended_transfer(ev.AttendedTransfer(success=True, transferer_channel=LEG,
                                                       transferee_uniqueid="c1", target_channel=""))
     assert consults.of_agent("A") is None
-    assert str(acd.router.agent("A").state) == "wrap_up"
+    assert str(acd.agent("A").state) == "wrap_up"
     assert acd.holder(task.id) is None
     assert [(str(r.event), r.reason) for r in sink.records if isinstance(r, QueueLogRecord)][-1] == \
         ("transfer", "attended to queue faults")

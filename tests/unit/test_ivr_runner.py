@@ -1,4 +1,4 @@
-"""The IVR shell over a scripted call session: what each node kind makes Asterisk do."""
+"""The IVR shell over a fake call session: what each node kind makes Asterisk do."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import asyncio
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,7 +13,9 @@ import pytest
 from cti.calls.http_lookup import ServiceFailed, get_json
 from ivr.loader import load_flow
 from ivr.models import Flow
+from cti.agi import DialOutcome
 from cti.calls.flow_runner import FlowRunner
+from tests.support.fake_call import Barge, FakeCall
 
 REPO = Path(__file__).resolve().parents[2]
 SOUNDS = REPO / "sounds"
@@ -27,44 +28,7 @@ def make(nodes: dict[str, Any], name: str = "t", language: str = "en") -> Flow:
     return Flow.model_validate({"name": name, "entry": "start", "language": language, "nodes": {**END, **nodes}})
 
 
-class ScriptedCall:
-    """Records every AGI-level action; answers collects from a script (silence when it runs out)."""
-
-    uniqueid = "1700000000.1"
-
-    def __init__(self, entries: list[str] | None = None, dial_status: str = "ANSWER") -> None:
-        self.entries = list(entries or [])
-        self.dial_status = dial_status
-        self.actions: list[tuple[Any, ...]] = []
-
-    async def play(self, prompt: str, escape_digits: str = "") -> str:
-        self.actions.append(("play", Path(prompt).parent.name + "/" + Path(prompt).name))
-        return ""
-
-    async def collect(self, prompt: str | None, max_digits: int, timeout_ms: int, terminator: str = "#") -> str:
-        self.actions.append(("collect", prompt and Path(prompt).name, max_digits, terminator))
-        return self.entries.pop(0) if self.entries else ""
-
-    async def say_digits(self, digits: str, escape: str = "") -> str:
-        self.actions.append(("say_digits", digits))
-        return ""
-
-    async def say_number(self, n: int, escape: str = "") -> str:
-        self.actions.append(("say_number", n))
-        return ""
-
-    async def set_variable(self, name: str, value: str) -> None:
-        self.actions.append(("set", name, value))
-
-    async def exec(self, app: str, *args: object, timeout: float | None = None) -> Any:
-        self.actions.append(("exec", app, *args))
-
-    async def dial(self, interface: str, timeout_s: int, options: str = "") -> Any:
-        self.actions.append(("dial", interface, timeout_s, options))
-        return SimpleNamespace(status=self.dial_status)
-
-
-def run(runner: FlowRunner, call: ScriptedCall) -> Any:
+def run(runner: FlowRunner, call: FakeCall) -> Any:
     return asyncio.run(runner.run(call))
 
 
@@ -78,7 +42,7 @@ async def demo_lookup(field: str, value: str) -> dict[str, str] | None:
 
 
 def test_selfservice_known_caller_hears_balance_in_dollars_and_cents() -> None:
-    call = ScriptedCall()
+    call = FakeCall()
     outcome = run(FlowRunner(SELFSERVICE, SOUNDS, variables={"caller": "5559001"}, customer_lookup=demo_lookup), call)
     assert call.actions == [("play", "en/welcome"), ("play", "en/your_balance_is"), ("set", "CHANNEL(language)", "en"),
                             ("say_number", 1234), ("play", "en/money_major"), ("say_number", 50),
@@ -88,7 +52,7 @@ def test_selfservice_known_caller_hears_balance_in_dollars_and_cents() -> None:
 
 
 def test_selfservice_mandarin_customer_hears_yuan_jiao_fen_from_the_zh_folder() -> None:
-    call = ScriptedCall()
+    call = FakeCall()
     run(FlowRunner(SELFSERVICE, SOUNDS, variables={"caller": "5559002"}, customer_lookup=demo_lookup), call)
     assert call.actions[1:] == [("play", "zh/your_balance_is"), ("set", "CHANNEL(language)", "zh"),
                                 ("say_number", 88), ("play", "zh/money_major"),  # 0 jiao is not said
@@ -96,16 +60,16 @@ def test_selfservice_mandarin_customer_hears_yuan_jiao_fen_from_the_zh_folder() 
 
 
 def test_selfservice_unknown_caller_enters_and_confirms_account_then_hears_balance() -> None:
-    call = ScriptedCall(["100003", "1"])
+    call = FakeCall(["100003", "1"])
     outcome = run(FlowRunner(SELFSERVICE, SOUNDS, variables={"caller": "5550000"}, customer_lookup=demo_lookup), call)
-    assert ("collect", "enter_account", 6, "#") in call.actions
-    assert ("say_digits", "100003") in call.actions and ("collect", "confirm_entry", 1, "") in call.actions
+    assert ("collect", "en/enter_account", 6, "#") in call.actions
+    assert ("say_digits", "100003") in call.actions and ("collect", "en/confirm_entry", 1, "") in call.actions
     assert ("say_number", 42) in call.actions and ("say_number", 75) in call.actions
     assert outcome.path[2:4] == ["ask_account", "find_account"]
 
 
 def test_selfservice_without_a_wired_lookup_asks_for_the_account_and_says_not_found() -> None:
-    call = ScriptedCall(["100003", "1"])
+    call = FakeCall(["100003", "1"])
     outcome = run(FlowRunner(SELFSERVICE, SOUNDS, variables={"caller": "5559001"}), call)
     assert outcome.path[-3:] == ["no_such_account", "goodbye", "done"]
 
@@ -114,7 +78,7 @@ def test_selfservice_failing_lookup_says_service_unavailable() -> None:
     async def broken(field: str, value: str) -> None:
         raise ServiceFailed("database down")
 
-    call = ScriptedCall()
+    call = FakeCall()
     outcome = run(FlowRunner(SELFSERVICE, SOUNDS, variables={"caller": "5559001"}, customer_lookup=broken), call)
     assert ("play", "en/service_unavailable") in call.actions and outcome.exit_node == "done"
 
@@ -126,19 +90,14 @@ def test_slow_customer_lookup_is_a_failure_after_its_timeout() -> None:
     flow = make({"start": {"type": "lookup", "source": "customer_db", "timeout_s": 0.05, "found": "done",
                            "not_found": "bye", "failure": "quiet"}})
     assert run(FlowRunner(flow, SOUNDS, variables={"caller": "1"}, customer_lookup=slow),
-               ScriptedCall()).disposition == "silent"
+               FakeCall()).disposition == "silent"
 
 
 def test_collect_key_pressed_during_a_retry_prompt_starts_the_entry() -> None:
-    class Eager(ScriptedCall):
-        async def play(self, prompt: str, escape_digits: str = "") -> str:
-            await super().play(prompt, escape_digits)
-            return "1" if prompt.endswith("invalid_account") else ""
-
     flow = make({"start": {"type": "collect", "variable": "a", "prompt": "enter_account", "min_length": 6,
                            "max_length": 6, "max_attempts": 2, "no_match": ["invalid_account"], "next": "done",
                            "fallback": "bye"}})
-    call = Eager(["12", "00003"])
+    call = FakeCall(["12", Barge("1"), "00003"])  # "1" during the retry prompt
     runner = FlowRunner(flow, SOUNDS)
     assert run(runner, call).disposition == "completed"
     assert runner.walk.variables["a"] == "100003"
@@ -146,7 +105,7 @@ def test_collect_key_pressed_during_a_retry_prompt_starts_the_entry() -> None:
 
 
 def test_say_date_uses_say_unix_time_at_noon_utc() -> None:
-    call = ScriptedCall()
+    call = FakeCall()
     run(FlowRunner(make({"start": {"type": "say", "kind": "date", "value": "2026-12-25", "next": "done"}},
                         language="zh"), SOUNDS), call)
     assert call.actions == [("set", "CHANNEL(language)", "zh"), ("exec", "SayUnixTime", "1798200000", "UTC", "YBd")]
@@ -156,7 +115,7 @@ def test_dial_transfer_sets_prefixed_variables_then_dials_with_g() -> None:
     flow = make({"start": {"type": "transfer", "target": "2001", "context": "agent-sim",
                            "variables": {"account": "{account}", "note": "{name}"},
                            "next": "done", "on_failure": "bye"}})
-    call = ScriptedCall(dial_status="BUSY")
+    call = FakeCall(dials=[DialOutcome("BUSY", 0, 4)])
     outcome = run(FlowRunner(flow, SOUNDS, variables={"account": "42", "name": "line\nbreak"}), call)
     assert call.actions == [("set", "HOTLINE_ACCOUNT", "42"), ("set", "HOTLINE_NOTE", "linebreak"),
                             ("dial", "Local/2001@agent-sim", 30, "g")]
@@ -164,7 +123,7 @@ def test_dial_transfer_sets_prefixed_variables_then_dials_with_g() -> None:
 
 
 def test_goto_transfer_execs_goto_and_finishes_transferred() -> None:
-    call = ScriptedCall()
+    call = FakeCall()
     flow = make({"start": {"type": "transfer", "target": "10000", "mode": "goto"}})
     assert run(FlowRunner(flow, SOUNDS), call).disposition == "transferred"
     assert call.actions == [("exec", "Goto", "hotline", "10000", 1)]
@@ -178,31 +137,31 @@ def test_callback_is_booked_through_the_injected_service_with_the_call_variables
 
     flow = make({"start": {"type": "callback", "next": "done", "on_failure": "bye"}})
     assert run(FlowRunner(flow, SOUNDS, variables={"caller": "555", "tier": "gold"}, book_callback=book),
-               ScriptedCall()).disposition == "completed"
+               FakeCall()).disposition == "completed"
     assert booked == [("555", {"caller": "555", "tier": "gold"})]
 
 
 def test_callback_without_a_booking_service_goes_on_as_booked(caplog: pytest.LogCaptureFixture) -> None:
     flow = make({"start": {"type": "callback", "next": "done", "on_failure": "bye"}})
-    assert run(FlowRunner(flow, SOUNDS, variables={"caller": "555"}), ScriptedCall()).disposition == "completed"
+    assert run(FlowRunner(flow, SOUNDS, variables={"caller": "555"}), FakeCall()).disposition == "completed"
     assert "no booking service is wired" in caplog.text
 
 
 def test_goto_flow_resolves_through_the_injected_flows_or_only_knows_itself() -> None:
     other = make({"start": {"type": "play", "prompts": ["billing"], "next": "done"}}, name="billing")
     flow = make({"start": {"type": "goto", "flow": "billing", "fallback": "bye"}})
-    outcome = run(FlowRunner(flow, SOUNDS, flows=lambda: {"billing": other}), ScriptedCall())
+    outcome = run(FlowRunner(flow, SOUNDS, flows=lambda: {"billing": other}), FakeCall())
     assert outcome.path == ["start", "billing:start", "billing:done"] and outcome.exit_node == "billing:done"
-    assert run(FlowRunner(flow, SOUNDS), ScriptedCall()).disposition == "invalid_input"
+    assert run(FlowRunner(flow, SOUNDS), FakeCall()).disposition == "invalid_input"
 
 
 def test_hours_node_reads_the_injected_clock() -> None:
     flow = make({"start": {"type": "hours", "timezone": "Europe/London", "weekly": {"fri": ["09:00-17:00"]},
                            "open": "done", "closed": "bye"}})
     friday_10 = datetime(2026, 12, 25, 10, tzinfo=timezone.utc)
-    assert run(FlowRunner(flow, SOUNDS, clock=lambda: friday_10), ScriptedCall()).disposition == "completed"
+    assert run(FlowRunner(flow, SOUNDS, clock=lambda: friday_10), FakeCall()).disposition == "completed"
     assert run(FlowRunner(flow, SOUNDS, clock=lambda: friday_10.replace(hour=18)),
-               ScriptedCall()).disposition == "invalid_input"
+               FakeCall()).disposition == "invalid_input"
 
 
 # ---------------------------------------------------------------- http lookup, against a local server
@@ -261,13 +220,13 @@ def test_http_get_json_failures_are_service_failures(path: str, reason: str) -> 
 
 
 def test_http_lookup_node_maps_json_into_variables_and_says_the_balance() -> None:
-    async def go() -> tuple[Any, ScriptedCall, FlowRunner]:
+    async def go() -> tuple[Any, FakeCall, FlowRunner]:
         server, base = await _serve(_routes)
         flow = make({"start": {"type": "lookup", "source": "http", "url": base + "/c/{account}",
                                "fields": {"balance": "account.balance"}, "found": "say", "not_found": "bye",
                                "failure": "quiet"},
                      "say": {"type": "say", "kind": "money", "value": "{balance}", "next": "done"}})
-        call = ScriptedCall()
+        call = FakeCall()
         runner = FlowRunner(flow, SOUNDS, variables={"account": "100003"})
         async with server:
             return await runner.run(call), call, runner

@@ -1,0 +1,74 @@
+"""`hotline report` on the command line: JSON, CSV, table and PNG output from a seeded SQLite
+file, and the errors an operator sees (data: tests/support/report_data.py)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from cti.cli.main import main
+from cti.store import make_engine
+from tests.support.report_data import seed
+
+
+# -- the command ------------------------------------------------------------------------------------------
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    import asyncio
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.db"
+
+    async def seed_file() -> None:
+        engine = make_engine(url)
+        await seed(engine)
+        await engine.dispose()
+
+    asyncio.run(seed_file())
+    return url
+
+
+PERIOD = ["--from", "2026-11-02T09:00", "--to", "2026-11-02T11:00:00+00:00"]
+
+
+def test_cli_json_gives_one_object_per_queue_and_agent(sqlite_url, capsys):
+    assert main(["report", "--db", sqlite_url, *PERIOD, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {"queues", "agents", "intervals", "fcr", "ivr", "dialer"} <= set(report)
+    assert set(report["queues"][0]) >= {"queue", "offered", "answered", "abandoned", "short_abandons",
+                                        "service_level", "asa_s", "aht_s", "abandonment_rate", "max_wait_s"}
+    assert set(report["agents"][0]) >= {"agent", "calls", "talk_s", "wrapup_s", "logged_in_s", "occupancy",
+                                        "utilisation", "aht_s", "pause_s"}
+    assert [a["agent"] for a in report["agents"]] == ["a1", "a2"]
+
+
+def test_cli_csv_has_one_block_per_section(sqlite_url, tmp_path):
+    out = tmp_path / "report.csv"
+    assert main(["report", "--db", sqlite_url, *PERIOD, "--format", "csv", "-o", str(out)]) == 0
+    blocks = {b.splitlines()[0]: b.splitlines()[1:] for b in out.read_text().strip().split("\n\n")}
+    assert list(blocks) == ["# queues", "# agents", "# intervals", "# fcr", "# ivr", "# ivr_drop_out", "# ivr_struggle",
+                           "# dialer"]
+    agents = list(csv.DictReader(io.StringIO("\n".join(blocks["# agents"]))))
+    assert agents[0]["pause_s.lunch"] == "1800.0" and agents[1]["pause_s.lunch"] == "0.0"
+
+
+def test_cli_table_and_png(sqlite_url, tmp_path, capsys):
+    assert main(["report", "--db", sqlite_url, *PERIOD, "--interval", "15"]) == 0
+    table = capsys.readouterr().out
+    assert "Queues" in table and "sales" in table and "40.0%" in table  # sales SL
+    png = tmp_path / "report.png"
+    assert main(["report", "--db", sqlite_url, *PERIOD, "--format", "png", "-o", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_refuses_a_database_without_the_tables(tmp_path, capsys):
+    assert main(["report", "--db", f"sqlite+aiosqlite:///{tmp_path}/empty.db"]) == 2
+    assert "no cdr/queue_log/agent_state_log tables" in capsys.readouterr().err
+
+
+def test_cli_rejects_a_bad_period(sqlite_url, capsys):
+    assert main(["report", "--db", sqlite_url, "--from", "2026-11-02T11:00", "--to", "2026-11-02T09:00"]) == 2
+    assert "must be after" in capsys.readouterr().err
