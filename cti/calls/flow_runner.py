@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from common.safety import strip_controls
+from cti.agi import CallerHungUp
 from cti.calls.http_lookup import ServiceFailed, get_json
 from ivr.models import Flow
+from ivr.struggle import NodeVisit, annotated_path
 from ivr.speech import say_parts
 from ivr.stepper import Voicemail
 from ivr.stepper import (Callback, Collect, Command, Enqueue, Finish, GotoFlow, Lookup, LookupFailure, Play, Result,
@@ -73,6 +75,12 @@ class IvrOutcome:
     prompts: list[str] = field(default_factory=list)
     exit_node: str = ""
     disposition: str = ""
+    visits: list[NodeVisit] = field(default_factory=list)  # menu/collect visits (ivr.struggle)
+
+    @property
+    def path_text(self) -> str:
+        """`a>menu(no_match:7,8)>b`: the path with each question the caller struggled with annotated."""
+        return annotated_path(self.path, self.visits)
 
 
 class FlowRunner:
@@ -91,7 +99,7 @@ class FlowRunner:
         self.book_callback = book_callback
         self.flows = flows
         self.http_get = http_get
-        self.outcome = IvrOutcome(flow.name, self.walk.path, self.walk.digits)
+        self.outcome = IvrOutcome(flow.name, self.walk.path, self.walk.digits, visits=self.walk.visits)
         self._channel_language = ""
 
     def prompt_path(self, name: str) -> str:
@@ -99,13 +107,17 @@ class FlowRunner:
 
     def caller_context(self) -> dict[str, str]:
         """What the walk knows of the caller (variables, path, keys), for the agent's screen pop."""
-        return {**self.walk.variables, "ivr_path": ">".join(self.walk.path), "digits": "".join(self.walk.digits)}
+        return {**self.walk.variables, "ivr_path": self.walk.path_text, "digits": "".join(self.walk.digits)}
 
     async def run(self, call: MediaSession) -> IvrOutcome:
         command = self.walk.start()
         while not isinstance(command, Finish):
             self.outcome.exit_node = self.walk.exit_node
-            result = await self._execute(call, command)
+            try:
+                result = await self._execute(call, command)
+            except CallerHungUp:
+                self.walk.caller_left()  # a question being asked ends as hung_up
+                raise
             self.walk.now = self.clock()
             command = self.walk.feed(result)
         self.outcome.exit_node = self.walk.exit_node

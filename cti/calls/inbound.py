@@ -27,8 +27,9 @@ from cti.calls.queue_call import QueueOutcome
 from cti.calls.queue_stay import QueueStay
 from cti.ami.registry import CallRegistry, ChannelInfo
 from common.safety import strip_controls
-from cti.store import CdrRecord
+from cti.store import CdrRecord, IvrVisitRecord
 from ivr.models import Flow
+from ivr.struggle import ivr_exit
 from cti.calls.flow_runner import FlowRunner, IvrOutcome
 from ivr.stepper import FlowLoopError
 
@@ -165,7 +166,7 @@ class InboundCalls:
             ended_at=ended,
             duration_s=round((ended - started).total_seconds(), 3),
             ivr_flow=outcome.flow if outcome else "",
-            ivr_path=">".join(outcome.path) if outcome else "",
+            ivr_path=outcome.path_text if outcome else "",
             exit_node=outcome.exit_node if outcome else "",
             queue=facts.queue_name,
             agent=facts.queue.agent if facts.queue else None,
@@ -175,8 +176,11 @@ class InboundCalls:
             hangup_cause=info.cause if info else None,
             hangup_cause_txt=info.cause_txt if info else None,
             digits="".join(outcome.digits) if outcome else None,
+            ivr_exit=ivr_exit(outcome.visits, facts.disposition, facts.queue_name is not None) if outcome else None,
         )
         self._cdrs.submit(record)
+        for visit in _visit_records(record, outcome):
+            self._cdrs.submit(visit)
         for listener in self.ended_listeners:
             listener(record)
 
@@ -187,6 +191,16 @@ class InboundCalls:
         if self._ami_up():
             return await self._registry.wait_ended(uniqueid, self._hangup_wait)
         return self._registry.get(uniqueid)
+
+
+def _visit_records(cdr: CdrRecord, outcome: IvrOutcome | None) -> list[IvrVisitRecord]:
+    """One record per menu/collect visit, keyed `<call>:<n>` (a replayed spool cannot count it twice)."""
+    if outcome is None:
+        return []
+    return [IvrVisitRecord(visit_id=f"{cdr.call_id}:{n}", call_id=cdr.call_id, flow=outcome.flow, node=v.node,
+                           kind=v.kind, tries=v.tries, no_match=",".join(v.no_match), no_input=v.no_input,
+                           end=str(v.end), at=cdr.started_at)
+            for n, v in enumerate(outcome.visits)]
 
 
 async def _hang_up_normally(call: CallSession) -> None:
