@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from acd.models import AgentState
+from dialer.lead_state import LeadEvent, apply
 from dialer.leads import Lead
 
 log = logging.getLogger("hotline.dialer")
@@ -72,6 +73,7 @@ class PreviewDesk:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
             return {"campaign": preview.campaign, "lead": preview.lead.id, "dialing": preview.lead.number}
+        apply(preview.lead, LeadEvent.SKIP)  # DIALING since the hopper handed it out: dialable again
         preview.lead.next_attempt_at = _utc() + SKIP_DELAY
         run.hopper.add(preview.lead, _utc())
         self._free(agent_id)
