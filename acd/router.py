@@ -37,6 +37,7 @@ from acd.agent_state import AgentEvent, apply
 from acd.errors import DuplicateTask, UnknownQueue
 from acd.matching import Lines, Timers, level_due
 from acd.models import Agent, AgentState, QueueSpec, Task
+from acd.reservation_state import ReservationEvent
 from acd.router_base import Decision, _Call
 from acd.router_config import ConfigMixin
 from acd.router_matching import MatchingMixin
@@ -163,7 +164,7 @@ class Router(ConfigMixin, MatchingMixin, TimersMixin, QueriesMixin):
         """The agent answered: he is ON_CALL and the task leaves the router."""
         self._tick_clock(now)
         res, d = self._reservation(reservation_id), Decision()
-        self._drop_reservation(res)
+        self._drop_reservation(res, ReservationEvent.ACCEPT)
         task = self._tasks.pop(res.task_id)
         agent = self._agents[res.agent_id]
         d.state_changes.append(apply(agent, E.ACCEPT, now))

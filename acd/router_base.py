@@ -16,6 +16,8 @@ from acd.agent_state import StateChange
 from acd.errors import UnknownAgent, UnknownReservation
 from acd.matching import LineKey, Lines, QualKey, ReadyHeap, Timers
 from acd.models import Agent, AgentState, QueueSpec, Reservation, Task
+from acd.reservation_state import ReservationEvent, ReservationState
+from acd.reservation_state import step as settle
 from acd.stats import TIMED_OUT, QueueMetrics
 
 S = AgentState
@@ -103,7 +105,9 @@ class RouterBase:
         spec = self._queues[task.queue]
         return self._staffed[task.queue, spec.levels - 1, self._lang_key(spec, task.language)] > 0
 
-    def _drop_reservation(self, res: Reservation) -> None:
+    def _drop_reservation(self, res: Reservation, event: ReservationEvent) -> None:
+        """Settle an open (hence OFFERED) reservation through its table and forget it."""
+        settle(res.id, ReservationState.OFFERED, event)
         del self._reservations[res.id]
         self._res_of_task.pop(res.task_id, None)
         self._res_of_agent.pop(res.agent_id, None)

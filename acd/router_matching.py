@@ -9,6 +9,7 @@ from typing import Any
 from acd.agent_state import AgentEvent, apply
 from acd.matching import level_due
 from acd.models import Agent, AgentState, QueueSpec, Reservation, Task
+from acd.reservation_state import ReservationEvent
 from acd.router_base import Decision, RouterBase
 from acd.stats import OFFERED
 
@@ -80,8 +81,9 @@ class MatchingMixin(RouterBase):
             return (self._rr.get(spec.name, {}).get(agent.id, 0), order)
         return (idle, order)
 
-    def _reject(self, res: Reservation, now: float, reason: str, d: Decision) -> None:
-        self._drop_reservation(res)
+    def _reject(self, res: Reservation, now: float, reason: str, d: Decision,
+                event: ReservationEvent = ReservationEvent.REJECT) -> None:
+        self._drop_reservation(res, event)
         agent = self._agents[res.agent_id]
         d.state_changes.append(apply(agent, E.REJECT, now, reason))
         self._became_idle(agent, now, d)
@@ -100,7 +102,7 @@ class MatchingMixin(RouterBase):
         self._place(task, now, d)
 
     def _cancel(self, res: Reservation, now: float, d: Decision) -> None:
-        self._drop_reservation(res)
+        self._drop_reservation(res, ReservationEvent.CANCEL)
         d.cancelled_reservations.append(res)
         agent = self._agents[res.agent_id]
         d.state_changes.append(apply(agent, E.CANCEL, now, "caller left"))

@@ -11,6 +11,7 @@ from typing import Any
 
 from acd.matching import level_due
 from acd.models import AgentState, QueueSpec, Task
+from acd.reservation_state import ReservationEvent
 from acd.router_base import Decision, RouterBase
 
 log = logging.getLogger("hotline.acd")
@@ -35,7 +36,7 @@ class TimersMixin(RouterBase):
     def _fire_ring(self, res_id: str, _token: Any, now: float, d: Decision) -> None:
         res = self._reservations.get(res_id)
         if res is not None:
-            self._reject(res, now, "ring-timeout", d)
+            self._reject(res, now, "ring-timeout", d, ReservationEvent.EXPIRE)
 
     def _fire_wrap(self, agent_id: str, token: Any, now: float, d: Decision) -> None:
         agent = self._agents.get(agent_id)

@@ -17,6 +17,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from dialer.campaign import Campaign
+from dialer.lead_state import LeadEvent, apply
 from dialer.leads import Lead, LeadStatus, callable_now, next_window_open
 from dialer.numbers import DncList
 
@@ -66,7 +67,7 @@ class Hopper:
                park: list[tuple[datetime, int, Lead]]) -> None:
         ok, reason = callable_now(lead, self.campaign, now, self.dnc)
         if ok:
-            lead.status = LeadStatus.DIALING
+            apply(lead, LeadEvent.DIAL)
             batch.append(lead)
         elif reason == "outside_window":
             self._seq += 1

@@ -20,6 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, V
 from cti.services.acd import AcdService
 from cti.calls.desk import Code, DeskActions, DeskCmdName, Note
 from common.yamlconf import ConfigError
+from dialer.errors import DialerError
 
 log = logging.getLogger("hotline.control")
 MAX_REQUEST = 64 * 1024
@@ -102,7 +103,7 @@ class Commands:
         except KeyError:
             return _error("unknown-campaign", f"campaign {command.campaign!r} is not running"
                           if action != "start" else f"no campaign {command.campaign!r} in config/campaigns")
-        except ConfigError as exc:
+        except (ConfigError, DialerError) as exc:  # DialerError: e.g. pausing a stopped campaign
             return _error(exc.error_id, str(exc))
 
     @staticmethod

@@ -35,6 +35,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from acd.consult_state import DROPS, HANGING_UP, ConsultEvent, ConsultState, step
 from acd.events import AcdEvent, CallQueueEvent, QueueEvent
 from acd.models import AgentState, Task
 from cti.services.acd import AcdService
@@ -45,6 +46,7 @@ from cti.calls.background import Background
 from cti.calls.queue_call import QueueCall
 
 log = logging.getLogger("hotline.consult")
+S, E = ConsultState, ConsultEvent
 CONTEXT = "hotline-consult"
 PRIORITY = 1_000_000  # an agent waiting with a caller on hold goes before every caller
 
@@ -56,12 +58,20 @@ class Consult:
     by: str  # the consulting agent
     queue: str
     transferer: str  # the consulting agent's leg (AMI Atxfer's channel)
-    state: str = "dialing"  # dialing -> waiting -> talking -> completed | ended
+    state: ConsultState = S.DIALING  # acd.consult_state: dialing -> waiting -> talking -> completed | ended
     agent: str | None = None  # the colleague, once he answered
     leg: str = ""  # the consult leg's channel, once it reached the engine
     task: Task | None = None  # the consult leg as a task of `queue`
-    completed: bool = False
     colleague: str | None = None  # asked for by name (else: whoever the ACD picks in `queue`)
+
+    @property
+    def completed(self) -> bool:
+        return self.state == S.COMPLETED
+
+    def step(self, event: ConsultEvent) -> ConsultState:
+        """Move by `acd.consult_state.TRANSITIONS` (anything else raises)."""
+        self.state = step(self.id, self.state, event)
+        return self.state
 
     def view(self) -> dict[str, Any]:
         return {"call": self.call.id, "consult": self.id, "queue": self.queue, "colleague": self.colleague,
@@ -134,7 +144,7 @@ class Consults:
     def cancel(self, agent_id: str) -> dict[str, Any]:
         """Back to the caller: the consult leg (and the colleague, if any) is hung up."""
         consult = self._consult_of(agent_id)
-        self._drop_leg(consult, "cancelled")
+        self._drop_leg(consult, E.CANCEL)
         return consult.view()
 
     def _consult_of(self, agent_id: str) -> Consult:
@@ -151,7 +161,7 @@ class Consults:
             log.warning("consult leg %s for %s: no such consult waiting; hanging up", call.uniqueid, call.script)
             return  # the dialplan hangs up: the agent is back with the caller
         consult.leg = call.env.get("channel", "")
-        consult.state = "completed" if consult.completed else "waiting"
+        consult.step(E.ARRIVE)
         consult.task = Task(id=call.uniqueid, queue=consult.queue, priority=PRIORITY, enqueued_at=self.acd.now(),
                             language=consult.call.language, kind="consult", pinned_agent=consult.colleague,
                             attributes={**consult.call.attributes, "consult": consult.id, "consult_of": consult.call.id,
@@ -165,8 +175,7 @@ class Consults:
             outcome = await queue_call.run()
             reason = "colleague hung up" if outcome.result == "answered" else outcome.result
         except CallerHungUp:
-            reason = consult.state if consult.state in ("cancelled", "timeout", "caller hung up") \
-                else "consult leg hung up"
+            reason = str(consult.state) if consult.state in HANGING_UP else "consult leg hung up"
         finally:
             self._by_leg_task.pop(call.uniqueid, None)
             self._end(consult, reason)
@@ -175,7 +184,7 @@ class Consults:
         """The caller left while his agent was consulting: nobody is left to hand over, so the
         consult leg goes too (the colleague to wrap-up) rather than keep two agents busy."""
         for consult in [c for c in self._by_id.values() if c.call.id == call_id and not c.completed]:
-            self._drop_leg(consult, "caller hung up")
+            self._drop_leg(consult, E.CALLER_GONE)
 
     # -- what Asterisk and the ACD report ----------------------------------------------------
     def on_attended_transfer(self, event: ev.AttendedTransfer) -> None:
@@ -196,7 +205,7 @@ class Consults:
         if consult is None:
             return
         consult.agent = event.agent_id
-        consult.state = "completed" if consult.completed else "talking"
+        consult.step(E.ANSWER)
         # after the ACD's own bookkeeping of this answer, not inside it
         asyncio.get_running_loop().call_soon(self._answered, consult)
 
@@ -209,7 +218,7 @@ class Consults:
     def _completed(self, consult: Consult) -> None:
         if consult.completed:
             return
-        consult.completed, consult.state = True, "completed"
+        consult.step(E.COMPLETE)
         self._by_agent.pop(consult.by, None)
         log.info("call %s handed from agent %s to %s (queue %s)", consult.call.id, consult.by,
                  consult.agent or "whoever answers", consult.queue)
@@ -223,7 +232,7 @@ class Consults:
         if self._by_id.pop(consult.id, None) is None or consult.completed:
             return
         self._by_agent.pop(consult.by, None)
-        consult.state = "ended"
+        consult.step(E.END)
         log.info("consult %s ended (%s); agent %s is back with call %s", consult.id, reason, consult.by,
                  consult.call.id)
         self.acd.log_call_event(consult.call, QueueEvent.CONSULT_END, agent_id=consult.by, reason=reason)
@@ -240,15 +249,15 @@ class Consults:
             self._end(consult, "consult leg never arrived")
 
     def _check_answered(self, consult: Consult) -> None:
-        if consult.state == "waiting" and consult.id in self._by_id:
-            self._drop_leg(consult, "timeout")
+        if consult.state == S.WAITING and consult.id in self._by_id:
+            self._drop_leg(consult, E.TIME_OUT)
 
-    def _drop_leg(self, consult: Consult, why: str) -> None:
+    def _drop_leg(self, consult: Consult, event: ConsultEvent) -> None:
         if consult.leg:
-            consult.state = why
+            consult.step(event)  # the state names the reason until the leg is gone
             self._background.spawn(self.ami.hangup(consult.leg))
         else:  # still dialing: refused when (if) it arrives
-            self._end(consult, why)
+            self._end(consult, str(DROPS[event]))
 
     async def _atxfer(self, consult: Consult) -> None:
         try:

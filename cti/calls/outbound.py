@@ -62,7 +62,7 @@ class OutboundCalls:
                 await call.play(self.prompt(campaign.machine_prompt))
             await call.hangup()
             return
-        self.dialer.classified(attempt, live=True)
+        self.dialer.classified(attempt, live=True, call_id=call.uniqueid)  # its task id in the ACD
         result = await self._to_agent(call, attempt, campaign)
         progress["wait_s"] = result.wait_s
         if result.result == "answered":

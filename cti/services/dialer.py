@@ -17,21 +17,26 @@ import asyncio
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from acd.events import AcdEvent, CallQueueEvent, QueueEvent
 from acd.models import AgentState
 from cti.services.acd import AcdService
 from cti.store import DialAttemptRecord
+from cti.services.dialer_models import Attempt, CampaignRun
+from dialer.attempt_state import AttemptEvent, AttemptState
 from dialer.campaign import Campaign, find_campaign
+from dialer.campaign_state import CampaignEvent, CampaignState
 from dialer.hopper import Hopper
+from dialer.lead_state import LeadEvent
+from dialer.lead_state import apply as move_lead
 from dialer.leads import Lead, LeadStatus, retry_after
 from dialer.numbers import load_dnc
-from dialer.pacing import Pacer, PacingState, make_pacer
+from dialer.pacing import PacingState, make_pacer
 from cti.services.preview import PreviewDesk
 from dialer.stats import PacingStats, Priors
 from common.yamlconf import ConfigError
@@ -45,29 +50,6 @@ class Originator(Protocol):
     async def originate(self, channel: str, **kwargs) -> str: ...
 
 
-@dataclass
-class Attempt:
-    id: str
-    lead: Lead
-    campaign: str
-    started: float
-    started_at: datetime
-    phase: str = "ringing"  # ringing -> amd -> live -> connected
-    answered: float | None = None
-    preview_agent: str | None = None  # preview mode: the agent who accepted the lead
-
-
-@dataclass
-class CampaignRun:
-    campaign: Campaign
-    hopper: Hopper
-    pacer: Pacer
-    stats: PacingStats
-    state: str = "running"  # running | paused | stopped
-    inflight: dict[str, Attempt] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-
-
 class DialerService:
     """Starts, paces and stops campaigns; one instance per engine."""
 
@@ -78,8 +60,10 @@ class DialerService:
         self.interval, self.clock = interval, clock
         self.runs: dict[str, CampaignRun] = {}
         self._attempts: dict[str, Attempt] = {}
+        self._live: dict[str, Attempt] = {}  # by the call's uniqueid: persons waiting for an agent
         self._saves: set[asyncio.Task] = set()
         self.preview = PreviewDesk(self, acd, acd.notifier.relay)
+        acd.notifier.on_event.append(self._on_acd_event)
 
     # -- control -------------------------------------------------------------------------
     async def start(self, name: str) -> dict:
@@ -95,18 +79,18 @@ class DialerService:
             pacer = make_pacer(campaign.mode, stats, cap=campaign.abandon_cap,
                                window=campaign.abandon_window_calls, target_fraction=p.target_fraction)
             run = self.runs[campaign.name] = CampaignRun(campaign, hopper, pacer, stats)
-        run.state = "running"
+        run.step(CampaignEvent.START)
         log.info("campaign %s running (%s, %d leads in the hopper)", run.campaign.name, run.campaign.mode,
                  len(run.hopper))
         return self.status(run.campaign.name)
 
     def pause(self, name: str) -> dict:
-        self._run(name).state = "paused"
+        self._run(name).step(CampaignEvent.PAUSE)
         return self.status(name)
 
     def stop(self, name: str) -> dict:
         run = self._run(name)
-        run.state = "stopped"
+        run.step(CampaignEvent.STOP)
         status = self.status(name)
         if not run.inflight:
             del self.runs[name]
@@ -148,7 +132,7 @@ class DialerService:
         while True:
             await asyncio.sleep(self.interval)
             for run in list(self.runs.values()):
-                if run.state == "running":
+                if run.state == CampaignState.RUNNING:
                     await self._pace(run)
 
     async def _pace(self, run: CampaignRun) -> None:
@@ -174,8 +158,8 @@ class DialerService:
             wrapup_remaining_s=tuple(max(0.0, a.state_since + wrapup - now) for a in agents
                                      if a.state == AgentState.WRAP_UP),
             talk_elapsed_s=tuple(now - a.state_since for a in agents if a.state == AgentState.ON_CALL),
-            ringing_age_s=tuple(now - a.started for a in run.inflight.values() if a.phase == "ringing"),
-            in_amd=phases.count("amd"), live_waiting=phases.count("live"), stats=run.stats)
+            ringing_age_s=tuple(now - a.started for a in run.inflight.values() if a.phase == AttemptState.RINGING),
+            in_amd=phases.count(AttemptState.AMD), live_waiting=phases.count(AttemptState.LIVE), stats=run.stats)
 
     async def dial(self, run: CampaignRun, lead: Lead, preview_agent: str | None = None) -> None:
         attempt = Attempt(uuid.uuid4().hex, lead, run.campaign.name, self.clock(), _utc(),
@@ -210,7 +194,8 @@ class DialerService:
             return
         run = self.runs.get(attempt.campaign)
         if success:
-            attempt.phase, attempt.answered = "amd", self.clock()
+            attempt.step(AttemptEvent.ANSWERED)
+            attempt.answered = self.clock()
             if run:
                 run.stats.observe_attempt(True, attempt.answered - attempt.started)
             return
@@ -218,17 +203,28 @@ class DialerService:
             run.stats.observe_attempt(False)
         self.finish(attempt.id, ORIGINATE_FAILURE.get(reason, "failed"))
 
-    def classified(self, attempt: Attempt, live: bool) -> None:
+    def classified(self, attempt: Attempt, live: bool, call_id: str | None = None) -> None:
+        """AMD's verdict; a person waits for an agent in the ACD as task ``call_id``."""
         run = self.runs.get(attempt.campaign)
-        attempt.phase = "live" if live else "machine"
+        attempt.step(AttemptEvent.AMD_HUMAN if live else AttemptEvent.AMD_MACHINE)
+        if live and call_id:
+            attempt.call_id, self._live[call_id] = call_id, attempt
         if run and attempt.answered is not None:
             run.stats.observe_classification(live, self.clock() - attempt.answered)
 
+    def _on_acd_event(self, event: AcdEvent) -> None:
+        """ACD observer: an agent answered a person we reached, who is no longer waiting."""
+        if isinstance(event, CallQueueEvent) and event.event is QueueEvent.ANSWER and event.call_id in self._live:
+            self._live.pop(event.call_id).step(AttemptEvent.AGENT_ANSWERED)
+
     def finish(self, attempt_id: str, outcome: str, *, agent: str | None = None, call_id: str | None = None,
                amd: tuple[str, str] | None = None, wait_s: float | None = None, talk_s: float | None = None) -> None:
-        attempt = self._attempts.pop(attempt_id, None)
+        attempt = self._attempts.get(attempt_id)
         if attempt is None:
             return
+        attempt.step(AttemptEvent(outcome))  # its final state is the outcome
+        del self._attempts[attempt_id]
+        self._live.pop(attempt.call_id or "", None)
         run = self.runs.get(attempt.campaign)
         lead = attempt.lead
         self.records.submit(DialAttemptRecord(
@@ -248,15 +244,16 @@ class DialerService:
         if talk_s:
             run.stats.observe_talk(talk_s)
         self._reschedule(run, lead, outcome)
-        if run.state == "stopped" and not run.inflight:
+        if run.state == CampaignState.STOPPED and not run.inflight:
             self.runs.pop(attempt.campaign, None)
 
     def _reschedule(self, run: CampaignRun, lead: Lead, outcome: str) -> None:
         if outcome == "human":
-            lead.status = LeadStatus.DONE
+            move_lead(lead, LeadEvent.REACHED)
         else:
             when = retry_after(outcome, lead.attempts, run.campaign, _utc())
-            lead.status, lead.next_attempt_at = (LeadStatus.RETRY, when) if when else (LeadStatus.EXHAUSTED, None)
+            move_lead(lead, LeadEvent.RETRY if when else LeadEvent.GIVE_UP)
+            lead.next_attempt_at = when
             if when:
                 run.hopper.add(lead, _utc())
         self._save(lead)

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 from acd.models import AgentState
-from dialer.leads import Lead, LeadStatus
+from dialer.lead_state import LeadEvent, apply
+from dialer.leads import Lead
 
 log = logging.getLogger("hotline.dialer")
 PREVIEW_REASON = "preview"
@@ -74,7 +75,7 @@ class PreviewDesk:
             task.add_done_callback(self._tasks.discard)
             return {"campaign": preview.campaign, "lead": preview.lead.id, "dialing": preview.lead.number}
         now = self.now()
-        preview.lead.status = LeadStatus.RETRY  # the hopper handed it out as dialing: dialable again later
+        apply(preview.lead, LeadEvent.SKIP)  # DIALING since the hopper handed it out: dialable again
         preview.lead.next_attempt_at = now + SKIP_DELAY
         run.hopper.add(preview.lead, now)
         self._free(agent_id)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti.store import insert_ignore
 from cti.store.schema import lead as lead_table
+from dialer.lead_state import LeadEvent, apply
 from dialer.leads import DIALABLE, Lead, LeadStatus
 
 
@@ -58,7 +59,7 @@ async def load_dialable(engine: AsyncEngine, campaign: str) -> list[Lead]:
         leads = [_lead(row) for row in await conn.execute(query)]
     for lead in leads:
         if lead.status == LeadStatus.DIALING:  # the engine stopped mid-attempt: try again
-            lead.status = LeadStatus.RETRY
+            apply(lead, LeadEvent.RECOVER)
     return leads
 
 

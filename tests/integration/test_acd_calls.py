@@ -18,7 +18,7 @@ from tests.support.until import until
 pytestmark = pytest.mark.integration
 ACD_YAML = Path(__file__).parent / "data/acd.yaml"
 PRESS_0 = [Pause(1500), Dtmf("0")]
-GOLD, NORMAL = "5559001", "5559003"  # seeded demo customers (cti/customers.py)
+GOLD, NORMAL = "5559001", "5559003"  # seeded demo customers (ivr/customers.py)
 
 
 @pytest.fixture

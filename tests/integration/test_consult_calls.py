@@ -16,7 +16,7 @@ from tests.support.until import until
 
 pytestmark = pytest.mark.integration
 ACD_YAML = Path(__file__).parent / "data/acd_consult.yaml"
-GOLD = "5559001"  # seeded demo customer Li Wei (cti/customers.py)
+GOLD = "5559001"  # seeded demo customer Li Wei (ivr/customers.py)
 CALL_IN = [Pause(1500), Dtmf("0"), AwaitHangup(60000)]
 
 

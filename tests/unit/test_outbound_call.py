@@ -40,7 +40,7 @@ class Dialer:
     def campaign(self, name: str) -> Campaign | None:
         return CAMPAIGN if name == CAMPAIGN.name else None
 
-    def classified(self, attempt: Attempt, live: bool) -> None:
+    def classified(self, attempt: Attempt, live: bool, call_id: str | None = None) -> None:
         self.classified_live.append(live)
 
     def finish(self, attempt_id: str, outcome: str, **fields) -> None:

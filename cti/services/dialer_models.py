@@ -1,0 +1,57 @@
+"""What `cti.services.dialer.DialerService` keeps per running campaign and per attempt in flight.
+
+Both move only through their pure state machines (`dialer.campaign_state`, `dialer.attempt_state`):
+their ``step`` methods are the one place that writes ``CampaignRun.state`` and ``Attempt.phase``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dialer import attempt_state, campaign_state
+from dialer.attempt_state import AttemptEvent, AttemptState
+from dialer.campaign import Campaign
+from dialer.campaign_state import CampaignEvent, CampaignState
+from dialer.hopper import Hopper
+from dialer.leads import Lead
+from dialer.pacing import Pacer
+from dialer.stats import PacingStats
+
+
+@dataclass
+class Attempt:
+    """One originated call to one lead, until its outcome is recorded."""
+
+    id: str
+    lead: Lead
+    campaign: str
+    started: float
+    started_at: datetime
+    phase: AttemptState = AttemptState.RINGING  # ringing -> amd -> live -> connected -> human | ...
+    answered: float | None = None
+    preview_agent: str | None = None  # preview mode: the agent who accepted the lead
+    call_id: str | None = None  # a person waiting for an agent: the answered call's task id in the ACD
+
+    def step(self, event: AttemptEvent) -> AttemptState:
+        """Move by `dialer.attempt_state.TRANSITIONS` (anything else raises)."""
+        self.phase = attempt_state.step(self.id, self.phase, event)
+        return self.phase
+
+
+@dataclass
+class CampaignRun:
+    """A started campaign: its hopper, pacer and statistics, and its attempts in flight."""
+
+    campaign: Campaign
+    hopper: Hopper
+    pacer: Pacer
+    stats: PacingStats
+    state: CampaignState = CampaignState.RUNNING  # running | paused | stopped
+    inflight: dict[str, Attempt] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def step(self, event: CampaignEvent) -> CampaignState:
+        """Move by `dialer.campaign_state.TRANSITIONS` (anything else raises)."""
+        self.state = campaign_state.step(self.campaign.name, self.state, event)
+        return self.state
