@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from common.yamlconf import ConfigError, ConfigIssue
+from ivr.advice import file_warnings
 from ivr.loader import load_flow
 from ivr.models import Flow
 
@@ -76,6 +77,8 @@ class FlowLibrary:
         self.flows[flow.name] = flow
         self._by_file[path] = flow.name
         log.info("flow %s loaded from %s", flow.name, path)
+        for warning in file_warnings(path, flow):  # served all the same: the author may mean it
+            log.warning("flow %s: %s", flow.name, warning)
         self._on_change(flow.name, [])
 
     async def watch(self, interval: float = 0.5) -> None:

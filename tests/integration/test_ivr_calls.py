@@ -43,16 +43,18 @@ async def test_silent_caller_hears_the_menu_twice_then_cannot_hear_and_is_hung_u
     assert row.digits == ""
 
 
-async def test_invalid_key_is_retried_then_the_fallback_says_goodbye(engine, tmp_path, caplog):
+async def test_invalid_keys_twice_are_told_an_agent_will_help_and_hear_the_queue_is_closed_when_nobody_is_in(
+        engine, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="hotline.ivr")
     # both keys come while the (6 s) menu prompt or the retry plays: two wrong answers, two attempts
     result = await sipp.call(tmp_path, [Pause(3500), Dtmf("7"), Pause(2500), Dtmf("8"), AwaitHangup(40000)],
                              caller="5551202")
     assert result.ok, result.stderr
     row = await engine.cdr(caller="5551202")
-    assert (row.ivr_path, row.digits, row.disposition) == ("by_tier>welcome>menu>goodbye>done", "78", "completed")
+    assert (row.ivr_path, row.digits) == ("by_tier>welcome>menu(no_match:7,8)>help_agent>agent>queue_closed>done", "78")
+    assert (row.queue, row.ivr_exit) == ("billing", "to_agent_after_failures")
     heard = played(caplog, row.call_id)
-    assert heard[:3] == ["welcome", "agent_option", "invalid"] and heard[-1] == "goodbye"
+    assert heard[:3] == ["welcome", "agent_option", "invalid"] and heard[-2:] == ["help_agent", "queue_closed"]
 
 
 async def test_self_service_reads_the_known_callers_balance(engine, tmp_path, caplog):

@@ -24,13 +24,17 @@ async def hotline(sandbox, engine_factory):
     for command in ("login", "ready"):
         reply = running.engine.commands.execute({"cmd": f"agent.{command}", "agent": "1001", "reason": ""})
         assert reply["ok"], reply
+    running.pops = []  # the agent's screen pops: the caller's context offered with the call
+    running.engine.acd.notifier.listeners.append(
+        lambda kind, payload: running.pops.append(payload) if payload.get("event") == "offer" else None)
     return running
 
 
 async def offer_context(hotline, call_id: str) -> dict:
     await hotline.engine.cdrs.flush(5)
-    [offer] = await fetch_queue_log(hotline.engine.db, call_id=call_id, event="offer")
-    return json.loads(offer.data) if offer.data else {}
+    assert [e.event for e in await fetch_queue_log(hotline.engine.db, call_id=call_id, event="offer")] == ["offer"]
+    [pop] = [p for p in hotline.pops if p["call"] == call_id]
+    return pop["context"]
 
 
 async def visits(hotline, call_id: str) -> list[tuple]:
