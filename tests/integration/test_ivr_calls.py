@@ -37,7 +37,7 @@ async def test_silent_caller_hears_the_menu_twice_then_cannot_hear_and_is_hung_u
     assert result.ok, result.stderr
     row = await engine.cdr(caller="5551201")
     assert row.disposition == "silent"
-    assert row.ivr_path == "by_tier>welcome>menu>cannot_hear>hangup_silent"
+    assert (row.ivr_path, row.ivr_exit) == ("by_tier>welcome>menu(no_input:2)>cannot_hear>hangup_silent", "silent")
     assert played(caplog, row.call_id) == ["welcome", "agent_option", "agent_option", "cannot_hear"]
     assert 12.0 < row.duration_s < 40.0  # two 5 s waits after the menu prompts
     assert row.digits == ""

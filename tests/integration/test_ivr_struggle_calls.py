@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -80,7 +81,8 @@ async def test_report_counts_the_struggle_per_question(hotline, tmp_path, capsys
     await hotline.cdr(caller="5551604")
     await hotline.engine.cdrs.flush(5)
     capsys.readouterr()
-    assert cli(["report", "--db", hotline.engine.config.database.url, "--format", "json"]) == 0
+    # the CLI runs its own event loop: off this test's loop, as a person would run it beside the engine
+    assert await asyncio.to_thread(cli, ["report", "--db", hotline.engine.config.database.url, "--format", "json"]) == 0
     ivr = json.loads(capsys.readouterr().out)["ivr"]
     assert (ivr["calls"], ivr["contained"], ivr["to_agent_after_failures"]) == (2, 1, 1)
     [menu] = [r for r in ivr["struggle"] if r["node"] == "menu"]
