@@ -23,6 +23,7 @@ from common.yamlconf import load_yaml_with_marks
 from ivr.customers import DEMO, call_variables
 from ivr.models import DIGITS, Flow
 from ivr.speech import describe, say_parts
+from ivr.struggle import ivr_exit
 from ivr.stepper import Voicemail
 from ivr.stepper import (Callback, Collect, Decision, Enqueue, Event, Finish, GotoFlow, Lookup, LookupFailure, Play,
                          Result, Say, Transfer, Walk)
@@ -126,6 +127,9 @@ def simulate(flow: Flow, texts: dict[str, str], keys: KeySource, out: TextIO, ca
     say(f"path: {' > '.join(result.path)}")
     say(f"digits: {''.join(result.digits) or '(none)'}")
     say(f"exit node: {result.exit_node}")
+    queued = any(d.event is Event.ENTER and d.detail == "queue" for d in walk.trail)
+    say(f"ivr exit: {ivr_exit(walk.visits, result.disposition, queued)}"
+        + (f" ({walk.path_text})" if any(v.struggled for v in walk.visits) else ""))
     return result
 
 

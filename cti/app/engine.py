@@ -86,8 +86,8 @@ class Engine:
         self.flows.on_change(lambda name, issues: bridge.ivr_flow(
             name, "rejected" if issues else "reloaded", [str(i) for i in issues]))
         self.calls.ended_listeners.append(lambda cdr: bridge.call_event(
-            cdr.call_id, "ended", disposition=cdr.disposition, caller=cdr.caller, queue=cdr.queue, agent=cdr.agent,
-            ivr_path=cdr.ivr_path, duration_s=cdr.duration_s))
+            cdr.call_id, "ended", disposition=cdr.disposition, ivr_exit=cdr.ivr_exit, caller=cdr.caller,
+            queue=cdr.queue, agent=cdr.agent, ivr_path=cdr.ivr_path, duration_s=cdr.duration_s))
         return bridge
 
     async def _on_call(self, session: CallSession) -> None:
