@@ -45,7 +45,7 @@ def test_digit_1_plays_welcome_menu_billing_goodbye_and_ends_completed(capsys: p
     assert in_order(out, TEXT["welcome"], TEXT["main_menu"], "caller presses 1", "choice -> billing",
                     TEXT["billing"], TEXT["goodbye"])
     assert out.endswith("disposition: completed\npath: welcome > menu > billing > goodbye > done\n"
-                        "digits: 1\nexit node: done\n")
+                        "digits: 1\nexit node: done\nivr exit: self_service\n")
 
 
 def test_all_silent_caller_hears_the_menu_twice_then_cannot_hear(capsys: pytest.CaptureFixture[str], flows: Path) -> None:
@@ -118,3 +118,10 @@ def test_selfservice_unknown_caller_enters_an_account_and_confirms_it(capsys: py
     assert in_order(out, "caller enters 123", "retry after a wrong key", "caller enters 123456",
                     "says digits 123456", "stored account_entered=123456", "looks up customer account=123456",
                     "not found", "account_not_found", "path: welcome > find_caller > ask_account > find_account")
+
+
+def test_a_struggling_caller_is_shown_put_through_after_failures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ivr", "simulate", "main", "--digits=-,7,8"]) == 0
+    out = capsys.readouterr().out
+    assert out.rstrip().endswith("ivr exit: to_agent_after_failures "
+                                 "(by_tier>welcome>menu(no_match:7;no_input:1)>help_agent>agent>done)")
