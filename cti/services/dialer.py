@@ -28,6 +28,7 @@ from acd.models import AgentState
 from cti.services.acd import AcdService
 from cti.store import DialAttemptRecord
 from cti.services.dialer_models import Attempt, CampaignRun
+from cti.services.lead_saves import LeadSaves
 from dialer.attempt_state import AttemptEvent, AttemptState
 from dialer.campaign import Campaign, find_campaign
 from dialer.campaign_state import CampaignEvent, CampaignState
@@ -40,7 +41,7 @@ from dialer.pacing import PacingState, make_pacer
 from cti.services.preview import PreviewDesk
 from dialer.stats import PacingStats, Priors
 from common.yamlconf import ConfigError
-from cti.store.leads import import_leads, load_dialable, save_lead
+from cti.store.leads import import_leads, load_dialable
 
 log = logging.getLogger("hotline.dialer")
 ORIGINATE_FAILURE = {"5": "busy", "3": "no_answer", "1": "no_answer", "8": "busy", "0": "failed"}
@@ -61,7 +62,7 @@ class DialerService:
         self.runs: dict[str, CampaignRun] = {}
         self._attempts: dict[str, Attempt] = {}
         self._live: dict[str, Attempt] = {}  # by the call's uniqueid: persons waiting for an agent
-        self._saves: set[asyncio.Task] = set()
+        self.saves = LeadSaves(db)
         self.preview = PreviewDesk(self, acd, acd.notifier.relay)
         acd.notifier.on_event.append(self._on_acd_event)
 
@@ -177,7 +178,7 @@ class DialerService:
             self.finish(attempt.id, "failed")
             return
         self._count(run, "dialed")
-        self._save(lead)
+        self.saves.save(lead)
 
     # -- outcomes ------------------------------------------------------------------------
     def attempt(self, attempt_id: str) -> Attempt | None:
@@ -256,21 +257,10 @@ class DialerService:
             lead.next_attempt_at = when
             if when:
                 run.hopper.add(lead, _utc())
-        self._save(lead)
+        self.saves.save(lead)
 
     def _count(self, run: CampaignRun, key: str) -> None:
         run.counts[key] = run.counts.get(key, 0) + 1
-
-    def _save(self, lead: Lead) -> None:
-        task = asyncio.get_running_loop().create_task(self._save_now(lead), name=f"save lead {lead.id}")
-        self._saves.add(task)
-        task.add_done_callback(self._saves.discard)
-
-    async def _save_now(self, lead: Lead) -> None:
-        try:
-            await asyncio.wait_for(save_lead(self.db, lead), 10)
-        except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
-            log.warning("lead %s not saved (%s); the hopper keeps its state, the next save retries", lead.id, exc)
 
 
 def _caller_id(campaign: Campaign) -> str:

@@ -3,7 +3,6 @@ Originates: enough to drive attempts, leads and campaign runs through their stat
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,5 +70,5 @@ class DialerWorld:
         return cls(service, acd, ami, sink, db, now)
 
     async def close(self) -> None:
-        await asyncio.gather(*self.service._saves)
+        await self.service.saves.drain()
         await self.db.dispose()
