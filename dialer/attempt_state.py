@@ -25,6 +25,10 @@ Races the table allows, because Asterisk does not order them for us:
 Timeouts of the transient states: RINGING the campaign's ``ring_timeout_s`` (Asterisk's Originate
 timeout, reported as NO_ANSWER); AMD the campaign's ``amd.total_analysis_ms``; LIVE the safe
 harbor (2 s, then DROPPED); ON_MACHINE the message's length. CONNECTED is a conversation.
+The first two are Asterisk's to report; when that report is lost (AMI reconnected, an event
+dropped, an answered call whose FastAGI session never came), the service's watchdog ends the
+attempt with LOST -> FAILED once `overdue` says so, and its lead is retried like any failure.
+The other transient states belong to the answered call's session, which always ends them.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ class AttemptEvent(StrEnum):
     HUMAN = "human"
     MACHINE = "machine"
     DROPPED = "dropped"
+    LOST = "lost"  # the watchdog: Asterisk never reported on it (see `overdue`); recorded as failed
 
 
 S, E = AttemptState, AttemptEvent
@@ -76,9 +81,11 @@ TRANSITIONS: dict[tuple[AttemptState, AttemptEvent], AttemptState] = {
     (S.RINGING, E.AMD_HUMAN): S.LIVE,  # the session ran before OriginateResponse arrived
     (S.RINGING, E.AMD_MACHINE): S.ON_MACHINE,  # idem
     (S.RINGING, E.DROPPED): S.DROPPED,  # idem, and the person hung up during AMD
+    (S.RINGING, E.LOST): S.FAILED,  # no OriginateResponse, no session: we cannot know more
     (S.AMD, E.AMD_HUMAN): S.LIVE,
     (S.AMD, E.AMD_MACHINE): S.ON_MACHINE,
     (S.AMD, E.DROPPED): S.DROPPED,  # hung up during AMD
+    (S.AMD, E.LOST): S.FAILED,  # answered, but its session never reached us: nobody served it
     (S.LIVE, E.AGENT_ANSWERED): S.CONNECTED,
     (S.LIVE, E.DROPPED): S.DROPPED,  # safe harbor, nobody to take it, or hung up waiting
     (S.LIVE, E.HUMAN): S.HUMAN,  # answered after the ACD expired the reservation
@@ -91,6 +98,21 @@ TRANSITIONS: dict[tuple[AttemptState, AttemptEvent], AttemptState] = {
 }
 
 FINAL = frozenset({S.BUSY, S.NO_ANSWER, S.FAILED, S.MACHINE, S.HUMAN, S.DROPPED})
+
+REPORT_MARGIN_S = 15.0
+"""How long past Asterisk's own bound we wait for its report before deciding it was lost. The
+Originate's timeout and AMD's analysis time are when Asterisk gives up, not when we hear of it:
+the hang-up, the OriginateResponse crossing a busy AMI link and the FastAGI connect all come
+after, and a pacing tick or two (1 s each) passes before the watchdog looks. Too short ends live
+calls under load; too long only keeps a line counted as ringing a little longer."""
+
+
+def overdue(state: AttemptState, age_s: float, *, ring_timeout_s: float, amd_s: float) -> bool:
+    """Whether an attempt ``age_s`` seconds into ``state`` should have been reported on by now:
+    RINGING past the Originate's ``ring_timeout_s``, AMD past AMD's total analysis time ``amd_s``
+    (0 when AMD is off), each plus `REPORT_MARGIN_S`. Other states are never overdue here."""
+    bound = {S.RINGING: ring_timeout_s, S.AMD: amd_s}.get(state)
+    return bound is not None and age_s > bound + REPORT_MARGIN_S
 
 
 class InvalidAttemptTransition(DialerError):

@@ -8,7 +8,8 @@ dial, takes that many leads and originates them over AMI (Async, ChannelId known
 attempt id in channel variables; never re-sent). Outcomes arrive two ways: an `OriginateResponse`
 for calls that never connected (busy, no answer, failed) and the answered call's own FastAGI
 session (`cti.calls.outbound`), which runs AMD and puts humans through the ACD. Every finished attempt
-is recorded, feeds the pacer's statistics, and reschedules its lead.
+is recorded, feeds the pacer's statistics, and reschedules its lead. When neither comes (a report
+lost to an AMI reconnect), each tick's watchdog (`reap`) ends the attempt as failed.
 """
 
 from __future__ import annotations
@@ -132,9 +133,22 @@ class DialerService:
     async def run(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
-            for run in list(self.runs.values()):
-                if run.state == CampaignState.RUNNING:
-                    await self._pace(run)
+            await self.tick()
+
+    async def tick(self) -> None:
+        """One pacing tick: every run's watchdog (paused and stopped ones too), then the running dial."""
+        for run in list(self.runs.values()):
+            self.reap(run)
+            if run.state == CampaignState.RUNNING:
+                await self._pace(run)
+
+    def reap(self, run: CampaignRun) -> None:
+        """Attempts whose report Asterisk lost end as failed (table event LOST); their leads are retried."""
+        now = self.clock()
+        for attempt in run.overdue(now):
+            log.warning("campaign %s attempt %s to %s: no report from Asterisk %.0f s into %s; counted as failed",
+                        run.campaign.name, attempt.id, attempt.lead.number, attempt.age(now), attempt.phase)
+            self.finish(attempt.id, "failed", event=AttemptEvent.LOST)
 
     async def _pace(self, run: CampaignRun) -> None:
         if run.campaign.mode == "preview":
@@ -206,6 +220,9 @@ class DialerService:
 
     def classified(self, attempt: Attempt, live: bool, call_id: str | None = None) -> None:
         """AMD's verdict; a person waits for an agent in the ACD as task ``call_id``."""
+        if self._attempts.get(attempt.id) is not attempt:  # the watchdog gave up on it meanwhile
+            log.warning("attempt %s classified after it was counted as failed", attempt.id)
+            return
         run = self.runs.get(attempt.campaign)
         attempt.step(AttemptEvent.AMD_HUMAN if live else AttemptEvent.AMD_MACHINE)
         if live and call_id:
@@ -219,11 +236,13 @@ class DialerService:
             self._live.pop(event.call_id).step(AttemptEvent.AGENT_ANSWERED)
 
     def finish(self, attempt_id: str, outcome: str, *, agent: str | None = None, call_id: str | None = None,
-               amd: tuple[str, str] | None = None, wait_s: float | None = None, talk_s: float | None = None) -> None:
+               amd: tuple[str, str] | None = None, wait_s: float | None = None, talk_s: float | None = None,
+               event: AttemptEvent | None = None) -> None:
+        """Record ``outcome``; the table moves the attempt by ``event`` (default: the outcome's own)."""
         attempt = self._attempts.get(attempt_id)
         if attempt is None:
             return
-        attempt.step(AttemptEvent(outcome))  # its final state is the outcome
+        attempt.step(event or AttemptEvent(outcome))  # its final state is the outcome
         del self._attempts[attempt_id]
         self._live.pop(attempt.call_id or "", None)
         run = self.runs.get(attempt.campaign)

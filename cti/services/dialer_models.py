@@ -38,6 +38,11 @@ class Attempt:
         self.phase = attempt_state.step(self.id, self.phase, event)
         return self.phase
 
+    def age(self, now: float) -> float:
+        """Seconds in its phase as the watchdog counts them: AMD from the answer, else from the dial."""
+        since = self.answered if self.phase == AttemptState.AMD and self.answered is not None else self.started
+        return now - since
+
 
 @dataclass
 class CampaignRun:
@@ -55,3 +60,10 @@ class CampaignRun:
         """Move by `dialer.campaign_state.TRANSITIONS` (anything else raises)."""
         self.state = campaign_state.step(self.campaign.name, self.state, event)
         return self.state
+
+    def overdue(self, now: float) -> list[Attempt]:
+        """Attempts in flight Asterisk should have reported on by ``now`` (`attempt_state.overdue`)."""
+        amd = self.campaign.amd
+        amd_s = amd.total_analysis_ms / 1000 if amd.enabled else 0.0
+        return [a for a in self.inflight.values() if attempt_state.overdue(
+            a.phase, a.age(now), ring_timeout_s=self.campaign.ring_timeout_s, amd_s=amd_s)]

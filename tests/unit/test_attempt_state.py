@@ -30,7 +30,12 @@ def test_final_states_are_the_recorded_outcomes_and_all_are_reachable() -> None:
     assert reachable(TRANSITIONS, S.RINGING) == set(S)
     assert all(not exits(TRANSITIONS, final) for final in FINAL)
     assert all(str(TRANSITIONS[src, event]) == str(event) for src, event in TRANSITIONS
-               if TRANSITIONS[src, event] in FINAL)  # an outcome event ends in the state of its name
+               if TRANSITIONS[src, event] in FINAL and event is not E.LOST)  # an outcome ends in its own name
+
+
+def test_only_what_asterisk_must_report_can_be_lost_and_that_counts_as_failed() -> None:
+    assert {s: TRANSITIONS[s, E.LOST] for s in S if (s, E.LOST) in TRANSITIONS} == {S.RINGING: S.FAILED,
+                                                                                    S.AMD: S.FAILED}
 
 
 def test_only_a_person_waiting_for_an_agent_can_be_connected() -> None:
