@@ -122,6 +122,17 @@ class AcdService(AcdQueries):
             self._apply(self.router.hangup(holder[0], self.now()))
         return holder
 
+    def call_lost(self, task_id: str) -> None:
+        """The call is gone but its coroutine never heard of it (a hang-up Asterisk did not report):
+        it leaves the queue as if abandoned, or whoever talks on it goes to wrap-up. Should that
+        coroutine end after all, it frees nobody a second time (`abandon` and `call_ended` no-ops)."""
+        self.abandon(task_id)
+        holder = self._holders.get(task_id)
+        if holder is not None:
+            self._holders[task_id] = None
+            self.connected_by.pop(holder[0], None)
+            self._apply(self.router.hangup(holder[0], self.now()))
+
     def hand_over(self, task: Task, from_agent: str, to_agent: str | None, queue: str,
                   consult_id: str | None = None) -> None:
         """A consult transfer completed: `from_agent`'s part of `task` ends (wrap-up) and the colleague
