@@ -19,7 +19,9 @@ Atxfer.
 
 Timeouts of the transient states (set by `cti.calls.consult`): DIALING ``arrive_timeout_s``
 (15 s; the leg never arrived -> END); WAITING ``max_wait_s`` (``acd.consult_wait_s``, 120 s ->
-TIME_OUT). The hanging-up states last one AMI Hangup. TALKING is a conversation: no timeout.
+TIME_OUT); the hanging-up states one AMI Hangup, at most ``HANGUP_WAIT_S`` (10 s): a leg whose
+end never comes (the Hangup failed, its end was not reported) is given up on, END all the same.
+TALKING is a conversation: no timeout.
 The state values are what CTI shows (`Consult.view`'s ``state``), so they never change.
 """
 

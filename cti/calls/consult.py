@@ -21,7 +21,8 @@ Then A either
   colleague to answer gets him.
 - cancels (`cancel`): the consult leg is hung up and Asterisk returns A to the caller; B, if he
   answered, goes to wrap-up. B hanging up, nobody to serve Q, no answer within
-  `max_wait_s`, or the caller giving up on hold end the consult the same way.
+  `max_wait_s`, or the caller giving up on hold end the consult the same way. A leg still not
+  gone `HANGUP_WAIT_S` after its hang-up is given up on: the consult ends all the same.
 The caller's call carries the story: queue-log events ``consult`` (start), ``transfer`` (done)
 or ``consult_end`` (with the reason); the consulting agent's desktop follows it live
 (``consult_answered``, ``consult_completed``, ``consult_ended`` on MQTT ``agents/<id>/consult``).
@@ -32,7 +33,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from acd.consult_state import DROPS, HANGING_UP, ConsultEvent, ConsultState, step
@@ -49,6 +52,11 @@ log = logging.getLogger("hotline.consult")
 S, E = ConsultState, ConsultEvent
 CONTEXT = "hotline-consult"
 PRIORITY = 1_000_000  # an agent waiting with a caller on hold goes before every caller
+# The leg's FastAGI session reports its hang-up within a second or two of the AMI Hangup. If the
+# Hangup failed (AMI down, channel renamed) or the end never reached us, the agent would stay
+# "consulting" and the colleague on a call for good; past this we end the consult without it.
+HANGUP_WAIT_S = 10.0
+Later = Callable[[float, Callable[[], object]], object]  # run an action after a delay (s)
 
 
 @dataclass
@@ -82,8 +90,9 @@ class Consults:
     """Live consult transfers, by id and by consulting agent."""
 
     def __init__(self, acd: AcdService, ami, registry, *, context: str = CONTEXT, max_wait_s: float = 120.0,
-                 arrive_timeout_s: float = 15.0) -> None:
+                 arrive_timeout_s: float = 15.0, later: Later | None = None) -> None:
         self.acd, self.ami, self.registry = acd, ami, registry
+        self._later = later or (lambda delay, action: asyncio.get_running_loop().call_later(delay, action))
         self.context = context
         self.max_wait_s, self.arrive_timeout_s = max_wait_s, arrive_timeout_s
         self._by_id: dict[str, Consult] = {}
@@ -121,7 +130,7 @@ class Consults:
         self.acd.log_call_event(task, QueueEvent.CONSULT, agent_id=agent_id, reason=f"to {target}")
         log.info("call %s: agent %s consults %s (consult %s)", task.id, agent_id, target, consult.id)
         self._background.spawn(self._atxfer(consult))
-        asyncio.get_running_loop().call_later(self.arrive_timeout_s, self._check_arrived, consult)
+        self._later(self.arrive_timeout_s, partial(self._check_arrived, consult))
         return consult.view()
 
     def _check_colleague(self, agent_id: str, colleague: str) -> None:
@@ -167,7 +176,7 @@ class Consults:
                             attributes={**consult.call.attributes, "consult": consult.id, "consult_of": consult.call.id,
                                         "consulted_by": consult.by, "consulted_from_queue": consult.call.queue})
         self._by_leg_task[call.uniqueid] = consult
-        asyncio.get_running_loop().call_later(self.max_wait_s, self._check_answered, consult)
+        self._later(self.max_wait_s, partial(self._check_answered, consult))
         reason = "caller hung up"
         try:
             await call.answer()
@@ -256,8 +265,20 @@ class Consults:
         if consult.leg:
             consult.step(event)  # the state names the reason until the leg is gone
             self._background.spawn(self.ami.hangup(consult.leg))
+            self._later(HANGUP_WAIT_S, partial(self._check_gone, consult))
         else:  # still dialing: refused when (if) it arrives
             self._end(consult, str(DROPS[event]))
+
+    def _check_gone(self, consult: Consult) -> None:
+        """The leg outlived its hang-up: end the consult as its end would, freeing the colleague."""
+        if consult.state not in HANGING_UP or consult.id not in self._by_id:
+            return
+        log.warning("consult %s: leg %s not gone %.0f s after its hang-up; ending the consult without it",
+                    consult.id, consult.leg, HANGUP_WAIT_S)
+        if consult.task is not None:
+            self._by_leg_task.pop(consult.task.id, None)
+            self.acd.call_lost(consult.task.id)
+        self._end(consult, str(consult.state))
 
     async def _atxfer(self, consult: Consult) -> None:
         try:
