@@ -72,3 +72,19 @@ class DialerWorld:
     async def close(self) -> None:
         await self.service.saves.drain()
         await self.db.dispose()
+
+
+async def started_world(tmp_path: Path) -> DialerWorld:
+    """Campaign `c` running, agent 1001 logged in (ready): the dialer will dial one line."""
+    world = await DialerWorld.build(tmp_path)
+    world.acd.agent_command("1001", "login")
+    await world.service.start("c")
+    return world
+
+
+async def dialed(world: DialerWorld):
+    """One pacing tick (progressive, one ready agent: one line); the run and its one attempt."""
+    run = world.service.runs["c"]
+    await world.service.tick()
+    [attempt] = run.inflight.values()
+    return run, attempt

@@ -14,7 +14,7 @@ from dialer.attempt_state import (FINAL, TRANSITIONS, AttemptEvent, AttemptState
                                   step)
 from dialer.leads import RETRY_OUTCOMES, LeadStatus
 from cti.store import DialAttemptRecord
-from tests.support.dialer import DialerWorld
+from tests.support.dialer import DialerWorld, dialed, started_world
 from tests.support.machines import all_pairs, check_pair, exits, reachable, walk
 
 S, E = AttemptState, AttemptEvent
@@ -54,18 +54,9 @@ def test_any_event_sequence_follows_the_table_and_ends_at_most_once(events: list
 
 @pytest.fixture
 async def world(tmp_path):
-    w = await DialerWorld.build(tmp_path)
-    w.acd.agent_command("1001", "login")
-    await w.service.start("c")
+    w = await started_world(tmp_path)
     yield w
     await w.close()
-
-
-async def dialed(w: DialerWorld):
-    run = w.service.runs["c"]
-    await w.service._pace(run)  # progressive, one ready agent: one line
-    [attempt] = run.inflight.values()
-    return run, attempt
 
 
 def outcomes(w: DialerWorld) -> list[str]:

@@ -12,7 +12,7 @@ from cti.store import DialAttemptRecord
 from dialer.attempt_state import REPORT_MARGIN_S, AttemptState, overdue
 from dialer.campaign import AmdConfig
 from dialer.leads import LeadStatus
-from tests.support.dialer import DialerWorld
+from tests.support.dialer import DialerWorld, dialed, started_world
 
 S = AttemptState
 RING_S, AMD_S = 25, 5.0  # the test campaign's ring_timeout_s and amd.total_analysis_ms (defaults)
@@ -28,18 +28,9 @@ def test_only_ringing_and_amd_become_overdue_and_only_past_their_bound_plus_the_
 
 @pytest.fixture
 async def world(tmp_path):
-    w = await DialerWorld.build(tmp_path)
-    w.acd.agent_command("1001", "login")
-    await w.service.start("c")
+    w = await started_world(tmp_path)
     yield w
     await w.close()
-
-
-async def dialed(w: DialerWorld):
-    run = w.service.runs["c"]
-    await w.service.tick()  # progressive, one ready agent: one line
-    [attempt] = run.inflight.values()
-    return run, attempt
 
 
 def records(w: DialerWorld) -> list[DialAttemptRecord]:
