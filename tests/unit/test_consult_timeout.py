@@ -14,6 +14,7 @@ from cti.agi import CallerHungUp
 from cti.ami.client import AmiError
 from cti.calls.consult import HANGUP_WAIT_S, Consults
 from tests.support.clock import FakeClock
+from tests.support.until import until
 from tests.unit.test_consult import Ami, consult_log, talking, world  # noqa: F401 (fixture)
 
 LEG = "Local/5137222@hotline-consult-00000001;2"
@@ -59,12 +60,12 @@ def setup(world):  # noqa: F811
     return acd, registry, sink, clock, told
 
 
-async def arrived(consults: Consults, acd) -> tuple[StuckLeg, asyncio.Task]:
+async def arrived(consults: Consults, acd, state: str = "talking") -> tuple[StuckLeg, asyncio.Task]:
+    """The consult leg's session started and the consult in `state` (talking: a ready colleague answered)."""
     talking(acd, consults.registry)
     leg = StuckLeg(consults.start("A", "faults")["consult"], consults)
     session = asyncio.create_task(consults.handle(leg))
-    for _ in range(20):
-        await asyncio.sleep(0)
+    await until(lambda: consults.of_agent("A").state == state, 2, message=f"consult {state}")
     return leg, session
 
 
@@ -79,8 +80,7 @@ async def test_a_cancelled_consult_whose_leg_never_goes_ends_and_frees_the_colle
     leg, session = await arrived(consults, acd)
     assert consults.of_agent("A").state == "talking" and str(acd.agent("B").state) == "on_call"
     consults.cancel("A")
-    await asyncio.sleep(0)
-    assert ("hangup", LEG) in consults.ami.sent
+    await until(lambda: ("hangup", LEG) in consults.ami.sent, 2, message="leg hangup sent")
     clock.advance(HANGUP_WAIT_S - 0.1)
     assert consults.of_agent("A").state == "cancelled" and warnings(caplog) == []
     clock.advance(0.1)
@@ -101,11 +101,11 @@ async def test_a_timed_out_consult_whose_hangup_fails_leaves_the_queue_and_ends(
     consults = Consults(acd, FailingAmi(), registry, max_wait_s=120, later=clock.after)
     acd.agent_command("B", "login")
     acd.agent_command("B", "pause")  # faults has someone, but nobody ready: the leg waits
-    leg, session = await arrived(consults, acd)
-    assert consults.of_agent("A").state == "waiting" and acd.waiting("faults")
+    leg, session = await arrived(consults, acd, "waiting")
+    assert acd.waiting("faults")
     clock.advance(120)
-    await asyncio.sleep(0)
-    assert consults.of_agent("A").state == "timeout" and ("hangup", LEG) in consults.ami.sent
+    await until(lambda: ("hangup", LEG) in consults.ami.sent, 2, message="leg hangup sent")
+    assert consults.of_agent("A").state == "timeout"
     clock.advance(HANGUP_WAIT_S)
     assert consults.of_agent("A") is None and consult_log(sink)[-1] == ("consult_end", "timeout")
     assert acd.waiting("faults") == []
