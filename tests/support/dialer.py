@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from acd import Agent, QueueSpec, Router
 from cti.services.acd import AcdService
 from cti.services.dialer import DialerService
-from cti.store import create_schema, make_engine
+from cti.store import DialAttemptRecord, create_schema, make_engine
 from cti.store.leads import import_leads
 from dialer.leads import Lead
 from tests.support.sinks import RecordingSink
@@ -74,12 +76,19 @@ class DialerWorld:
         await self.db.dispose()
 
 
-async def started_world(tmp_path: Path) -> DialerWorld:
+@pytest.fixture
+async def world(tmp_path: Path):
     """Campaign `c` running, agent 1001 logged in (ready): the dialer will dial one line."""
-    world = await DialerWorld.build(tmp_path)
-    world.acd.agent_command("1001", "login")
-    await world.service.start("c")
-    return world
+    started = await DialerWorld.build(tmp_path)
+    started.acd.agent_command("1001", "login")
+    await started.service.start("c")
+    yield started
+    await started.close()
+
+
+def attempt_records(world: DialerWorld) -> list[DialAttemptRecord]:
+    """The dial attempts recorded so far, in order."""
+    return [r for r in world.sink.records if isinstance(r, DialAttemptRecord)]
 
 
 async def dialed(world: DialerWorld):

@@ -13,8 +13,7 @@ from acd import Task
 from dialer.attempt_state import (FINAL, TRANSITIONS, AttemptEvent, AttemptState, InvalidAttemptTransition,
                                   step)
 from dialer.leads import RETRY_OUTCOMES, LeadStatus
-from cti.store import DialAttemptRecord
-from tests.support.dialer import DialerWorld, dialed, started_world
+from tests.support.dialer import DialerWorld, attempt_records, dialed, world  # noqa: F401 (fixture)
 from tests.support.machines import all_pairs, check_pair, exits, reachable, walk
 
 S, E = AttemptState, AttemptEvent
@@ -52,15 +51,8 @@ def test_any_event_sequence_follows_the_table_and_ends_at_most_once(events: list
 # ---------------------------------------------------------------- wiring: cti.services.dialer
 
 
-@pytest.fixture
-async def world(tmp_path):
-    w = await started_world(tmp_path)
-    yield w
-    await w.close()
-
-
 def outcomes(w: DialerWorld) -> list[str]:
-    return [r.outcome for r in w.sink.records if isinstance(r, DialAttemptRecord)]
+    return [r.outcome for r in attempt_records(w)]
 
 
 async def test_person_goes_ringing_amd_live_connected_human_through_the_table(world, caplog):

@@ -8,11 +8,10 @@ import logging
 
 import pytest
 
-from cti.store import DialAttemptRecord
 from dialer.attempt_state import REPORT_MARGIN_S, AttemptState, overdue
 from dialer.campaign import AmdConfig
 from dialer.leads import LeadStatus
-from tests.support.dialer import DialerWorld, dialed, started_world
+from tests.support.dialer import attempt_records, dialed, world  # noqa: F401 (fixture)
 
 S = AttemptState
 RING_S, AMD_S = 25, 5.0  # the test campaign's ring_timeout_s and amd.total_analysis_ms (defaults)
@@ -26,17 +25,6 @@ def test_only_ringing_and_amd_become_overdue_and_only_past_their_bound_plus_the_
     assert overdue(state, late, ring_timeout_s=RING_S, amd_s=AMD_S) is (bound is not None)
 
 
-@pytest.fixture
-async def world(tmp_path):
-    w = await started_world(tmp_path)
-    yield w
-    await w.close()
-
-
-def records(w: DialerWorld) -> list[DialAttemptRecord]:
-    return [r for r in w.sink.records if isinstance(r, DialAttemptRecord)]
-
-
 def lost_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "no report" in r.getMessage()]
 
@@ -46,11 +34,11 @@ async def test_a_ringing_attempt_never_reported_fails_once_and_its_lead_is_retri
     run, attempt = await dialed(world)
     world.now[0] += RING_S + REPORT_MARGIN_S  # Asterisk gave up ringing; its report may still be on its way
     await world.service.tick()
-    assert attempt.id in run.inflight and records(world) == []
+    assert attempt.id in run.inflight and attempt_records(world) == []
     world.now[0] += 1
     await world.service.tick()
-    assert run.inflight == {} and [r.outcome for r in records(world)] == ["failed"]
-    assert records(world)[0].answered_at is None and run.counts["failed"] == 1
+    assert run.inflight == {} and [r.outcome for r in attempt_records(world)] == ["failed"]
+    assert attempt_records(world)[0].answered_at is None and run.counts["failed"] == 1
     assert attempt.lead.status is LeadStatus.RETRY and attempt.lead.next_attempt_at is not None
     assert len(run.hopper) == 1 and world.ami.originated == ["Local/2001@customer-sim"]  # not due yet
     assert f"attempt {attempt.id}: ringing -[lost]-> failed" in caplog.text
@@ -59,7 +47,7 @@ async def test_a_ringing_attempt_never_reported_fails_once_and_its_lead_is_retri
     world.now[0] += 60
     await world.service.tick()
     world.service.on_originate_response(attempt.id, False, "3")  # the lost report, far too late: ignored
-    assert len(lost_warnings(caplog)) == 1 and len(records(world)) == 1
+    assert len(lost_warnings(caplog)) == 1 and len(attempt_records(world)) == 1
     assert world.service.attempt(attempt.id) is None  # a late FastAGI session finds no attempt and hangs up
 
 
@@ -70,15 +58,15 @@ async def test_an_answered_call_whose_session_never_came_fails_after_amds_own_ti
     world.service.on_originate_response(attempt.id, True, "4")
     world.now[0] += AMD_S + REPORT_MARGIN_S
     world.service.reap(run)
-    assert attempt.phase == "amd" and records(world) == []
+    assert attempt.phase == "amd" and attempt_records(world) == []
     world.now[0] += 1
     world.service.reap(run)
-    [record] = records(world)
+    [record] = attempt_records(world)
     assert record.outcome == "failed" and record.answered_at is not None
     assert f"attempt {attempt.id}: amd -[lost]-> failed" in caplog.text
     assert "21 s into amd" in lost_warnings(caplog)[0]
     world.service.classified(attempt, live=True, call_id="call-1")  # the session after all: no crash
-    assert attempt.phase == "failed" and len(records(world)) == 1
+    assert attempt.phase == "failed" and len(attempt_records(world)) == 1
 
 
 async def test_with_amd_off_an_answered_call_gets_only_the_margin(world):
@@ -87,7 +75,7 @@ async def test_with_amd_off_an_answered_call_gets_only_the_margin(world):
     world.service.on_originate_response(attempt.id, True, "4")
     world.now[0] += REPORT_MARGIN_S + 1
     world.service.reap(run)
-    assert [r.outcome for r in records(world)] == ["failed"]
+    assert [r.outcome for r in attempt_records(world)] == ["failed"]
 
 
 @pytest.mark.parametrize("live", [True, False])
@@ -98,7 +86,7 @@ async def test_calls_the_session_owns_are_never_reaped(world, live):
     world.now[0] += 3600
     await world.service.tick()
     assert attempt.phase == ("live" if live else "on_machine") and attempt.id in run.inflight
-    assert records(world) == []
+    assert attempt_records(world) == []
 
 
 async def test_a_paused_campaign_is_still_watched(world):
@@ -106,7 +94,7 @@ async def test_a_paused_campaign_is_still_watched(world):
     world.service.pause("c")
     world.now[0] += RING_S + REPORT_MARGIN_S + 1
     await world.service.tick()
-    assert [r.outcome for r in records(world)] == ["failed"] and run.inflight == {}
+    assert [r.outcome for r in attempt_records(world)] == ["failed"] and run.inflight == {}
     assert world.service.runs["c"] is run and attempt.lead.status is LeadStatus.RETRY
 
 
@@ -116,4 +104,4 @@ async def test_a_stopped_campaign_goes_once_its_lost_attempt_is_reaped(world):
     assert "c" in world.service.runs  # an attempt is still in flight
     world.now[0] += RING_S + REPORT_MARGIN_S + 1
     await world.service.tick()
-    assert "c" not in world.service.runs and [r.outcome for r in records(world)] == ["failed"]
+    assert "c" not in world.service.runs and [r.outcome for r in attempt_records(world)] == ["failed"]
