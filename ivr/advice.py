@@ -9,15 +9,15 @@ cannot help is handed to a person; a flow may still hang up, but its author shou
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from common.yamlconf import ConfigIssue, Position, load_yaml_with_marks
+from common.yamlconf import ConfigIssue, load_yaml_with_marks
+from ivr.loader import Marks, where
 from ivr.models import CollectNode, Flow, HangupNode, LanguageNode, MenuNode, PlayNode, SayNode, SetNode
 
 _PASS_THROUGH = (PlayNode, SayNode, SetNode, LanguageNode)
 
 
-def flow_warnings(flow: Flow, file: str = "<flow>", marks: dict[tuple[Any, ...], Any] | None = None) -> list[ConfigIssue]:
+def flow_warnings(flow: Flow, file: str = "<flow>", marks: Marks | None = None) -> list[ConfigIssue]:
     """One warning per menu/collect whose fallback hangs up on a caller who pressed keys."""
     warnings = []
     for name, node in flow.nodes.items():
@@ -25,7 +25,7 @@ def flow_warnings(flow: Flow, file: str = "<flow>", marks: dict[tuple[Any, ...],
             continue
         return_path = _hangs_up(flow, node.fallback)
         if return_path:
-            pos = _where(marks or {}, ("nodes", name, "fallback"))
+            pos = where(marks or {}, "nodes", name, "fallback")
             warnings.append(ConfigIssue(
                 file, pos.line, pos.col,
                 f"warning: {node.type} {name!r} hangs up on a caller who pressed keys it does not accept "
@@ -51,9 +51,3 @@ def _hangs_up(flow: Flow, name: str) -> list[str]:
             return []
         name = node.next
     return []
-
-
-def _where(marks: dict[tuple[Any, ...], Any], path: tuple[Any, ...]) -> Position:
-    while path and path not in marks:
-        path = path[:-1]
-    return marks[path].value if path in marks else Position(1, 1)

@@ -45,7 +45,7 @@ def load_flow(path: str | Path, sounds_dir: Path | None = None, queues: Collecti
 def queue_issues(flow: Flow, queues: list[str], file: str = "<flow>", marks: Marks | None = None) -> list[ConfigIssue]:
     """Queue nodes must name a queue of the ACD configuration (config/acd.yaml)."""
     marks = marks or {}
-    return [_ref_issue(file, _where(marks, "nodes", name, "queue"), node.queue, queues, "ACD queue")
+    return [_ref_issue(file, where(marks, "nodes", name, "queue"), node.queue, queues, "ACD queue")
             for name, node in flow.nodes.items() if isinstance(node, QueueNode) and node.queue not in queues]
 
 
@@ -107,7 +107,7 @@ def _type_issue(file: str, marks: Marks, name: str, node: dict[str, Any]) -> Con
         pos = marks[("nodes", name)].key
         return ConfigIssue(file, pos.line, pos.col, f"node {name!r} has no type",
                            f"add 'type: <kind>' with one of: {', '.join(NODE_TYPES)}")
-    pos = _where(marks, "nodes", name, "type")
+    pos = where(marks, "nodes", name, "type")
     guess = _guess(str(node["type"]), list(NODE_TYPES))
     hint = f"did you mean {guess!r}?" if guess else f"use one of: {', '.join(NODE_TYPES)}"
     return ConfigIssue(file, pos.line, pos.col, f"node {name!r} has unknown type {node['type']!r}", hint)
@@ -128,7 +128,7 @@ def graph_issues(flow: Flow, file: str = "<flow>", marks: Marks | None = None) -
     fixes: dict[str, str] = {}
     for path, target in _references(flow):
         if target not in flow.nodes:
-            issues.append(_ref_issue(file, _where(marks, *path), target, known, "node"))
+            issues.append(_ref_issue(file, where(marks, *path), target, known, "node"))
             fixes[target] = _guess(target, known) or target
 
     def resolve(names: list[str]) -> list[str]:
@@ -160,9 +160,9 @@ def flow_reference_issues(flows: dict[str, Flow], files: dict[str, str] | None =
             assert node.flow is not None
             other = flows.get(node.flow)
             if other is None:
-                issues.append(_ref_issue(file, _where(marks, "nodes", name, "flow"), node.flow, list(flows), "flow"))
+                issues.append(_ref_issue(file, where(marks, "nodes", name, "flow"), node.flow, list(flows), "flow"))
             elif node.node and node.node not in other.nodes:
-                issues.append(_ref_issue(file, _where(marks, "nodes", name, "node"), node.node,
+                issues.append(_ref_issue(file, where(marks, "nodes", name, "node"), node.node,
                                          list(other.nodes), f"in flow {other.name!r}, node"))
     return issues
 
@@ -172,7 +172,8 @@ def _guess(name: str, known: list[str]) -> str | None:
     return found[0] if found else None
 
 
-def _where(marks: Marks, *path: Any) -> Position:
+def where(marks: Marks, *path: Any) -> Position:
+    """Where the value at `path` starts, or its nearest marked parent's (1:1 when nothing is marked)."""
     while path and path not in marks:
         path = path[:-1]
     return marks[path].value if path in marks else Position(1, 1)
@@ -203,7 +204,7 @@ def _silent_loop_issues(file: str, flow: Flow, marks: Marks, cycle: list[str]) -
         return []  # a loop without caller input, reported as such
     node = flow.nodes[asks[0]]
     assert isinstance(node, (MenuNode, CollectNode))
-    pos = _where(marks, "nodes", asks[0], "on_silence" if node.on_silence else "fallback")
+    pos = where(marks, "nodes", asks[0], "on_silence" if node.on_silence else "fallback")
     loop = " -> ".join([*cycle, cycle[0]])
     return [ConfigIssue(file, pos.line, pos.col, f"a caller who never presses a key goes round {loop} forever",
                         f"give {node.type} {asks[0]!r} an on_silence that ends the call (a goodbye prompt, then a "
@@ -223,7 +224,7 @@ def _prompt_issues(file: str, flow: Flow, marks: Marks, sounds_dir: Path) -> lis
     folder = sounds_dir / flow.language
     for path, prompt in _prompt_refs(flow):
         if not any((folder / f"{prompt}.{ext}").exists() for ext in ("wav", "gsm", "sln")):
-            pos = _where(marks, *path)
+            pos = where(marks, *path)
             issues.append(ConfigIssue(file, pos.line, pos.col,
                                       f"prompt {prompt!r} of node {path[1]!r} has no recording in {folder}",
                                       "add its text to sounds/prompts.yaml and run scripts/make_sounds.py"))
