@@ -68,9 +68,13 @@ def _mean_aht(day) -> str:
 
 
 def forecast_records(plans: Sequence[QueuePlan]) -> list[dict[str, Any]]:
-    return [{"queue": p.queue, "start": (d.day.isoformat() + f"T{k * 15 // 60:02d}:{k * 15 % 60:02d}"),
+    return [{"queue": p.queue, "start": _stamp(d.day, k * p.forecast.slot_min),
              "calls": round(c, 3), "aht_s": None if a is None else round(a, 1)}
             for p in plans for d in p.forecast.days for k, (c, a) in enumerate(zip(d.calls, d.aht_s))]
+
+
+def _stamp(day, minutes: int) -> str:
+    return f"{day.isoformat()}T{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def forecast_json(plans: Sequence[QueuePlan]) -> str:
