@@ -84,7 +84,7 @@ def test_schema_errors_all_come_back_with_their_lines(tmp_path: Path) -> None:
     assert found[0].startswith("cases.yaml:2:13: ") and "unknown time zone 'Mars/Base'" in found[0]
     assert found[1].startswith("cases.yaml:3:3: ") and "not an opening range" in found[1]
     assert found[2].startswith("cases.yaml:8:32: ")
-    assert found[3].startswith("cases.yaml:14:44: ") and "delay" in found[3]
+    assert found[3].startswith("cases.yaml:14:34: ") and "delay" in found[3]
 
 
 def test_a_bar_above_the_scale_would_reopen_every_case(tmp_path: Path) -> None:
