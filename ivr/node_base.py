@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from common.calendar import TIME_RANGE, WEEKDAYS  # noqa: F401 (re-exported: the shared calendar's)
+
 NodeName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
 PromptName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*$")]
 VarName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]
@@ -15,8 +17,6 @@ LANGUAGES = ("en", "zh")
 TEMPLATE_FIELD = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 # A transfer target: digits (an extension or a number) or a PJSIP/Local interface.
 TRANSFER_TARGET = r"^([0-9*#+]+|PJSIP/[A-Za-z0-9_.+\-]+(@[A-Za-z0-9_.\-]+)?|Local/[A-Za-z0-9_*#+.\-]+@[A-Za-z0-9_\-]+)$"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TIME_RANGE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 Exit = tuple[tuple[str | int, ...], str, str]
 """(field path inside the node, target node, label for diagrams)."""
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from ivr.node_base import TIME_RANGE, TRANSFER_TARGET, Exit, NodeName, Template, VarName, _Next, _Node
+from common.calendar import BusinessCalendar, check_ranges, check_zone
+from ivr.node_base import TRANSFER_TARGET, Exit, NodeName, Template, VarName, _Next, _Node
 
 class HoursNode(_Node):
     """Open or closed now: opening hours per weekday and holiday dates, in a time zone."""
@@ -27,22 +27,17 @@ class HoursNode(_Node):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai") from None
-        return name
+        return check_zone(name)
 
     @field_validator("weekly")
     @classmethod
     def _ranges(cls, weekly: dict[str, list[str]]) -> dict[str, list[str]]:
-        for day, ranges in weekly.items():
-            for text in ranges:
-                match = TIME_RANGE.match(text)
-                if not match or match.group(1, 2) >= match.group(3, 4) or match.group(3, 4) > ("24", "00"):
-                    raise ValueError(f"{day}: {text!r} is not an opening range like '09:00-17:30' "
-                                     "(24-hour clock, start before end, 24:00 allowed as an end)")
+        check_ranges(weekly)
         return weekly
+
+    def calendar(self) -> BusinessCalendar:
+        """The node's hours as the shared business calendar (common.calendar)."""
+        return BusinessCalendar.of(self.timezone, self.weekly, self.holidays)
 
     def exits(self) -> list[Exit]:
         return [(("open",), self.open, "open"), (("closed",), self.closed, "closed"),

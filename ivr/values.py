@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
-from ivr.models import TEMPLATE_FIELD, WEEKDAYS, HoursNode
+from ivr.models import TEMPLATE_FIELD, HoursNode
 
 _MONEY = re.compile(r"^-?\d{1,12}(\.\d{1,2})?$")
 _NUMBER = re.compile(r"^-?\d{1,15}$")
@@ -58,22 +57,7 @@ def say_value(kind: str, text: str) -> str | None:
 
 def hours_state(node: HoursNode, now: datetime) -> str:
     """'open', 'closed' or 'holiday' for an aware `now`, read in the node's time zone."""
-    if now.tzinfo is None:
-        raise ValueError("hours need an aware datetime (with a time zone), got a naive one")
-    local = now.astimezone(ZoneInfo(node.timezone))
-    if local.date() in node.holidays:
-        return "holiday"
-    clock = local.time().replace(tzinfo=None)
-    for text in node.weekly.get(WEEKDAYS[local.weekday()], []):  # type: ignore[call-overload]
-        start, end = text.split("-")
-        if _at(start) <= clock and (end == "24:00" or clock < _at(end)):
-            return "open"
-    return "closed"
-
-
-def _at(hhmm: str) -> time:
-    hours, minutes = hhmm.split(":")
-    return time(int(hours), int(minutes))
+    return node.calendar().state(now)
 
 
 def pick_fields(result: Mapping[str, object], fields: Mapping[str, str]) -> dict[str, str]:

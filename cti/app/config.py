@@ -107,6 +107,12 @@ class DialerConfig(_Section):
     callback_campaign: Host = "callbacks"
 
 
+class CasesConfig(_Section):
+    enabled: bool = True
+    config: Host = "config/cases.yaml"
+    tick_interval: Seconds = 30.0  # how often case deadlines are checked (warn, escalate)
+
+
 class ControlConfig(_Section):
     socket: Host = "var/run/hotline.sock"
 
@@ -127,6 +133,7 @@ class HotlineConfig(_Section):
     acd: AcdConfig = Field(default_factory=AcdConfig)
     dialer: DialerConfig = Field(default_factory=DialerConfig)
     control: ControlConfig = Field(default_factory=ControlConfig)
+    cases: CasesConfig = Field(default_factory=CasesConfig)
     shutdown: ShutdownConfig = Field(default_factory=ShutdownConfig)
 
     @classmethod

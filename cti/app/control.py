@@ -56,6 +56,8 @@ class DeskCmd(_Cmd):
     at: AwareDatetime | None = None
     target: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[\w.\-]+$")] | None = None
     colleague: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")] | None = None
+    score: Annotated[int, Field(ge=0, le=10)] | None = None  # disposition of a follow-up call: the customer's
+    answer: Note = ""                                         # score and answer (see docs/cases.md)
 
 
 Command = Annotated[Union[AgentCmd, ListCmd, DialerCmd, DeskCmd], Field(discriminator="cmd")]
@@ -75,6 +77,7 @@ class Commands:
         self.acd = acd
         self.dialer = dialer
         self.desk = desk or DeskActions(acd, dialer)
+        self.cases = None  # cti.app.case_commands.CaseCommands when the engine runs cases
 
     def execute(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Agent and listing commands (synchronous: they only touch memory)."""
@@ -89,7 +92,9 @@ class Commands:
             return _error(exc.error_id, str(exc))
 
     async def execute_async(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """Every command, including dialer ones (starting a campaign loads its leads)."""
+        """Every command, including dialer ones (starting a campaign loads its leads) and cases."""
+        if self.cases is not None and str(raw.get("cmd", "")).startswith("case."):
+            return await self.cases.execute(raw)
         command = self._validate(raw)
         if not isinstance(command, DialerCmd):
             return self.execute(raw)
@@ -137,7 +142,7 @@ class Commands:
             if command.cmd == "agent.disposition":
                 if not command.code:
                     raise CommandError("invalid-command", "code: a disposition needs a code, e.g. resolved")
-                return self.desk.disposition(command.agent, command.code, command.note)
+                return self.desk.disposition(command.agent, command.code, command.note, command.score, command.answer)
             if command.cmd == "agent.callback":
                 return self.desk.callback(command.agent, command.number or "", command.at, command.note)
             if command.cmd in ("agent.preview_accept", "agent.preview_skip"):

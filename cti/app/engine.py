@@ -32,6 +32,8 @@ from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
 from cti.calls.outbound import OutboundCalls
 from cti.services.dialer import DialerService
 from cti.services.flows import FlowLibrary
+from cti.app.case_commands import CaseCommands
+from cti.services.case_desk import CaseCalls, CaseDirectory, make_case_service
 
 log = logging.getLogger("hotline.app")
 
@@ -66,6 +68,13 @@ class Engine:
             self.acd, self.dialer, self.ami, self.registry, config.dialer.callback_campaign, self.consults))
         self.control = ControlServer(self.commands, Path(config.control.socket))
         self.directory = CustomerDirectory(self.db)
+        self.cases = make_case_service(config.cases.config, self.db, self.acd, self.dialer) \
+            if config.cases.enabled else None
+        if self.cases is not None:
+            self.case_calls = CaseCalls(self.cases, self.acd)
+            self.acd.notifier.on_event.append(self.case_calls.on_acd_event)
+            self.directory = CaseDirectory(self.directory, self.cases)
+            self.commands.cases = CaseCommands(self.cases)
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
                                   self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
                                   directory=self.directory, book_callback=self._book_callback)
@@ -119,6 +128,8 @@ class Engine:
                 tg.create_task(self.dialer.run(), name="dialer-pacing"),
                 tg.create_task(self.acd_watcher.watch(), name="acd-reload"),
                 *([tg.create_task(self.mqtt.run(), name="mqtt-link")] if self.mqtt else []),
+                *([tg.create_task(self.cases.run(self.config.cases.tick_interval), name="case-ticks")]
+                  if self.cases else []),
             ]
             await self.control.start()
             await self.agi.start()
@@ -135,6 +146,8 @@ class Engine:
             await asyncio.wait_for(create_schema(self.db), 15)
             await asyncio.wait_for(create_and_seed(self.db), 15)
             await self._restore_agents()
+            if self.cases is not None:
+                log.info("cases: %d open or awaiting follow-up", await asyncio.wait_for(self.cases.load(), 15))
         except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
             log.error("database unreachable at start (%s); CDRs go to the spool until it returns", exc)
 
@@ -148,6 +161,8 @@ class Engine:
                  self.agi.active_sessions, self.config.shutdown.drain_timeout)
         await self.agi.close(self.config.shutdown.drain_timeout)
         await self.calls.drain(5.0)
+        if self.cases is not None:
+            await self.case_calls.drain(5.0)
         await self.control.close()
         await self.cdrs.close()
         if self.mqtt:

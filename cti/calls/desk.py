@@ -30,9 +30,12 @@ class DeskActions:
         self.callback_campaign = callback_campaign
         self._background = Background(log, "desk action")
 
-    def disposition(self, agent_id: str, code: str, note: str = "") -> dict[str, Any]:
-        task = self.acd.disposition(agent_id, code, note)
-        return {"call": task.id, "code": code}
+    def disposition(self, agent_id: str, code: str, note: str = "", score: int | None = None,
+                    answer: str = "") -> dict[str, Any]:
+        """Classify the last call; a follow-up call (回访) also carries the customer's score and answer."""
+        given = {k: v for k, v in (("score", score), ("answer", answer)) if v not in (None, "")}
+        task = self.acd.disposition(agent_id, code, note, **given)
+        return {"call": task.id, "code": code, **given}
 
     def callback(self, agent_id: str, number: str = "", at: datetime | None = None, note: str = "") -> dict[str, Any]:
         """Schedule a call-back (default: the caller of the agent's last call, now)."""

@@ -69,6 +69,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     """Each feature's offline tools live beside it (ivr/cli.py, acd/cli.py, dialer/cli.py) and import no
     engine code; the commands that need the engine, its database or broker live here in cti/cli/."""
     from acd import cli as acd_cli
+    from cti.cli import cases as cases_cli
     from cti.cli import dialer as dialer_engine_cli
     from cti.cli import monitor as monitor_cli
     from cti.cli import mqtt as mqtt_cli
@@ -84,6 +85,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     mqtt_cli.register(sub)
     dialer_engine_cli.register(dialer_cli.register(sub))
     monitor_cli.register(sub)
+    cases_cli.register(sub)
 
 
 def _acd_queue_names(path: Path) -> list[str]:

@@ -32,6 +32,8 @@ class DesktopCommand(BaseModel):
     at: str | None = None        # callback time, ISO 8601 with offset (default: now)
     target: str | None = None    # transfer, consult: the queue that takes the call, with its context
     colleague: str | None = None  # consult: a named agent instead of a queue
+    score: int | None = None     # disposition of a follow-up call (回访): the customer's score
+    answer: str = ""             # ... and answer
     request_id: RequestId = None
     agent: str | None = None  # optional; must then equal the agent id of the topic
 
@@ -67,7 +69,10 @@ def handle(agent_id: str, payload: bytes, retained: bool, execute: Execute) -> d
     if command.cmd in DESK_COMMANDS:
         request.update({k: v for k, v in (("code", command.code), ("note", command.note), ("number", command.number),
                                            ("at", command.at), ("target", command.target),
-                                           ("colleague", command.colleague)) if v})
+                                           ("colleague", command.colleague), ("answer", command.answer))
+                        if v})
+        if command.score is not None:
+            request["score"] = command.score
     else:
         request["reason"] = command.reason
     result = execute(request)

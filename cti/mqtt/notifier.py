@@ -5,7 +5,8 @@ change and ``('queue', {queue, call, event, ...fields})`` for every queue-log ev
 offer, answer, abandon, timeout...). The shell puts the caller context (number, customer
 record, tier, IVR path, digits, wait) into the queue event's fields; they are passed on as
 given, and an ``offer`` to an agent is also that agent's screen pop. ``('consult', {...})`` tells
-the consulting agent how his consult goes (cti.calls.consult).
+the consulting agent how his consult goes (cti.calls.consult); ``('case', {...})`` is a case's
+change (cti.services.cases).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def acd_messages(topics: Topics, kind: str, payload: dict[str, Any], at: str) ->
         return [Message(topics.consult(payload["by"]), {**payload, "at": at})]
     if kind == "preview":  # preview dialing: the lead the agent may call, on his screen
         return [Message(topics.screenpop(payload["agent"]), {**payload, "event": "preview", "at": at})]
+    if kind == "case":  # a case moved, was noted, warned or escalated (cti.services.cases)
+        return [Message(topics.case_events(payload["case"]), {**payload, "at": at})]
     if kind == "queue":
         body = {**payload, "at": at}
         out = [Message(topics.call_events(payload["call"]), body)]

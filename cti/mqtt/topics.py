@@ -56,6 +56,9 @@ class Topics:
     def queue_stats(self, queue: object) -> str:
         return f"{self.prefix}/queues/{level(queue)}/stats"
 
+    def case_events(self, case_id: object) -> str:
+        return f"{self.prefix}/cases/{level(case_id)}/events"
+
     def ivr_flow(self, name: object) -> str:
         return f"{self.prefix}/ivr/flows/{level(name)}"
 

@@ -15,6 +15,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cti.reports import agents, callers, ivr, kpis, traffic
+from cti.reports.cases import cases_section
 from cti.reports.dialer import dialer_section
 from cti.reports.options import ReportOptions
 
@@ -32,6 +33,7 @@ async def build_report(engine: AsyncEngine, opts: ReportOptions) -> Report:
             "fcr": await _fcr(conn, opts),
             "ivr": await _ivr(conn, opts),
             "dialer": await dialer_section(conn, opts),
+            "cases": await cases_section(conn, opts),
         }
 
 

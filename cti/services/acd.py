@@ -160,13 +160,14 @@ class AcdService(AcdQueries):
         if reservation is not None:
             self.answered(reservation)
 
-    def disposition(self, agent_id: str, code: str, note: str = "") -> Task:
-        """The agent classifies the call he handled last (sale, resolved, complaint...)."""
+    def disposition(self, agent_id: str, code: str, note: str = "", **answer: Any) -> Task:
+        """The agent classifies the call he handled last (sale, resolved, complaint...); ``answer``
+        (e.g. a follow-up's ``score``) goes into the logged data too."""
         task = self.last_call.get(agent_id)
         if task is None:
             raise LookupError(f"agent {agent_id} has handled no call to classify")
         self._emit_call_event(task, Q.DISPOSITION, agent_id=agent_id, reason=code,
-                        data=json.dumps({"code": code, "note": note}, ensure_ascii=False))
+                        data=json.dumps({"code": code, "note": note, **answer}, ensure_ascii=False))
         return task
 
     def request_transfer(self, agent_id: str, queue: str) -> Task:

@@ -23,6 +23,7 @@ from sqlalchemy.sql.dml import Insert
 
 from cti.store.queries import fetch_cdrs  # noqa: F401  (re-export: its historical home)
 from cti.store.schema import metadata
+import cti.store.case_schema  # noqa: F401,E402  (registers the case tables on the same metadata)
 
 DEFAULT_CONNECT_TIMEOUT = 2.0
 DEFAULT_COMMAND_TIMEOUT = 10.0
