@@ -46,10 +46,10 @@ the controller only trims the model's bias. Predictive never dials below progres
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
+from dialer.abandon import AbandonController
 from dialer.model import PacingModel, build_model
 from dialer.stats import PacingStats
 
@@ -84,6 +84,8 @@ class Pacer(Protocol):
 
     def observe_live(self, abandoned: bool) -> None: ...
 
+    def start_day(self) -> None: ...
+
 
 class PreviewPacer:
     """The agent accepts the lead first; dial exactly the accepted previews."""
@@ -92,6 +94,9 @@ class PreviewPacer:
         return _capped(state, state.previews_accepted)
 
     def observe_live(self, abandoned: bool) -> None:
+        pass
+
+    def start_day(self) -> None:
         pass
 
 
@@ -104,59 +109,14 @@ class ProgressivePacer:
     def observe_live(self, abandoned: bool) -> None:
         pass
 
+    def start_day(self) -> None:
+        pass
+
 
 def _capped(state: PacingState, lines: int) -> int:
     if state.max_lines is not None:
         lines = min(lines, state.max_lines - state.calls_in_progress)
     return max(0, lines)
-
-
-class AbandonController:
-    """Sets the tolerated marginal abandonment risk from the measured rolling abandonment."""
-
-    def __init__(self, cap: float = 0.03, window: int = 200, *, target_fraction: float = 0.5,
-                 gain: float = 0.2, kp: float = 3.0, start: float | None = None,
-                 floor: float = 0.002, ceiling: float = 0.5) -> None:
-        self.cap, self.target = cap, cap * target_fraction
-        self.budget = cap * window
-        self._outcomes: deque[int] = deque(maxlen=window)
-        self._abandons = 0
-        self._log_theta = math.log(start if start is not None else cap)
-        self._gain, self._kp, self._bounds = gain, kp, (math.log(floor), math.log(ceiling))
-        self._target_fraction = target_fraction
-
-    def observe_live(self, abandoned: bool) -> None:
-        """One live person was either connected to an agent or abandoned (safe harbor played)."""
-        if len(self._outcomes) == self._outcomes.maxlen:
-            self._abandons -= self._outcomes[0]
-        self._outcomes.append(int(abandoned))
-        self._abandons += int(abandoned)
-        step = self._gain * (self.target - abandoned)
-        if step > 0 and self.hard_stop:
-            return  # anti-windup: no credit for calm that the hard stop bought
-        low, high = self._bounds
-        self._log_theta = min(high, max(low, self._log_theta + step))
-
-    @property
-    def rolling_rate(self) -> float:
-        """Abandoned / live-answered over the rolling window (0 before the first live call)."""
-        return self._abandons / len(self._outcomes) if self._outcomes else 0.0
-
-    @property
-    def budget_used(self) -> float:
-        return self._abandons / self.budget
-
-    @property
-    def hard_stop(self) -> bool:
-        """The window already holds its cap's worth of abandons: dial progressively."""
-        return self._abandons >= self.budget
-
-    @property
-    def aggressiveness(self) -> float:
-        """theta: the largest abandonment risk one more dialed line may carry."""
-        low, high = self._bounds
-        pressure = self._kp * max(0.0, self.budget_used - self._target_fraction)
-        return math.exp(min(high, max(low, self._log_theta - pressure)))
 
 
 class PredictivePacer:
@@ -173,6 +133,9 @@ class PredictivePacer:
 
     def observe_live(self, abandoned: bool) -> None:
         self.controller.observe_live(abandoned)
+
+    def start_day(self) -> None:
+        self.controller.start_day()
 
     def model(self, now: float) -> PacingModel:
         """The forecast tables, rebuilt at most every ``refresh_s`` when there is new data."""
@@ -220,14 +183,14 @@ class PredictivePacer:
 
 
 def make_pacer(mode: str, stats: PacingStats | None = None, *, cap: float = 0.03,
-               window: int = 200, target_fraction: float = 0.5) -> Pacer:
+               window: int = 200, target_fraction: float = 0.9) -> Pacer:
     """The pacer for a campaign mode; predictive gets ``stats`` and its own controller."""
     if mode == "preview":
         return PreviewPacer()
     if mode == "progressive":
         return ProgressivePacer()
     if mode == "predictive":
-        return PredictivePacer(stats, AbandonController(cap, window, target_fraction=target_fraction))
+        return PredictivePacer(stats, AbandonController(cap, target_fraction=target_fraction, horizon_calls=window))
     raise ValueError(f"unknown pacing mode {mode!r}; use preview, progressive or predictive")
 
 
