@@ -12,14 +12,17 @@ denominator. The cap (``Campaign.abandon_cap``, 3%) applies to every campaign da
 The pacer (``dialer.pacing``) dials the k-th extra line while its marginal abandonment risk is
 at most theta. This controller sets theta from the day so far: A abandons out of L live connects.
 
-1. Room. If the day ended after N more live connects (N = ``horizon_calls``, or more once a
-   previous day showed how many are still to come), they may hold at most
+1. Room. If the day ends after N more live connects, they may hold at most
    B = cap * (L + N) - A abandons. Abandons arrive roughly like a Poisson count (clustered a
    little, so with a margin of ``margin`` standard deviations, not 1.64), so the rate we may
    *aim* at for those N calls is the largest r with r*N + margin*sqrt(r*N) <= B, i.e.
    r*N = ((sqrt(margin^2 + 4B) - margin) / 2)^2. The aim is min(target, r), target being
    ``target_fraction`` x cap (0.9 by default: close to the cap). Early in the day and when the
    day has spent its budget r is small; after a calm stretch it is above the target.
+   N is the pacer's estimate (``plan``) when it knows when the day's dialing ends: seconds left
+   x the live connects per second it can expect (today's measured rate, at most what the agents
+   can take). Otherwise ``horizon_calls``, or more once a previous day showed how many are still
+   to come (a day that ends earlier than that is then at risk: say when the day ends).
 2. Aim to theta. theta = k * aim / target. k is the calibration of "marginal risk" to realised
    rate; it is learned by a Robbins-Monro step per live call, log k += gain * (aim - abandoned),
    which settles where the realised rate equals the aim. Scaling by aim / target makes theta
@@ -27,8 +30,8 @@ at most theta. This controller sets theta from the day so far: A abandons out of
 3. Hard stop. When the day's rate is at or over the cap (A > 0 and A >= cap * L) theta is 0: the
    pacer dials progressively (which never abandons) until connects bring the rate under the cap.
 
-Nothing here knows the true answer rate or the day's length: only what happened today (and how
-many live connects the previous day had, to size N).
+Nothing here knows the true answer rate: only what happened today, the schedule's end of the
+day, and how many live connects the previous day had.
 """
 
 from __future__ import annotations
@@ -48,12 +51,18 @@ class AbandonController:
         self._gain, self._bounds = gain, (math.log(floor), math.log(ceiling))
         self.abandons = self.live = 0
         self._previous_day_live = 0
+        self._remaining: float | None = None
 
     def start_day(self) -> None:
         """A new campaign day: the cap counts from zero again; k (the calibration) is kept."""
         if self.live:
             self._previous_day_live = self.live
         self.abandons = self.live = 0
+        self._remaining = None
+
+    def plan(self, remaining_live: float | None) -> None:
+        """How many more live connects the pacer expects today (None: it does not know)."""
+        self._remaining = remaining_live
 
     def observe_live(self, abandoned: bool) -> None:
         """One live person was either connected to an agent or abandoned (safe harbour played)."""
@@ -74,8 +83,10 @@ class AbandonController:
         return self.abandons > 0 and self.abandons >= self.cap * self.live
 
     @property
-    def horizon(self) -> int:
-        """N: the live connects the day may still have (at least ``horizon_calls``)."""
+    def horizon(self) -> float:
+        """N: the live connects the day may still have: as planned, else at least ``horizon_calls``."""
+        if self._remaining is not None:
+            return max(1.0, self._remaining)
         return max(self.horizon_calls, self._previous_day_live - self.live)
 
     @property

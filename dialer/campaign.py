@@ -115,7 +115,7 @@ class PacingPriors(_Section):
     talk_s: Annotated[float, Field(gt=0, le=7200)] = 180.0
     wrapup_s: Annotated[float, Field(ge=0, le=3600)] = 15.0
     target_fraction: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.5, description="aim the abandonment controller at this share of the cap")
+        0.9, description="aim the day's abandonment at this share of the cap (dialer.abandon)")
 
 
 class ScreenPopField(_Section):
@@ -138,7 +138,9 @@ class Campaign(_Section):
     ring_timeout_s: Annotated[int, Field(ge=5, le=120)] = 25
     default_timezone: str = "UTC"
     abandon_cap: Annotated[float, Field(gt=0, le=0.5)] = 0.03
-    abandon_window_calls: Annotated[int, Field(ge=20, le=100_000)] = 200
+    abandon_window_calls: Annotated[int, Field(ge=20, le=100_000, description=(
+        "the cap holds per day; the pacer plans its remaining abandons as if the day could end "
+        "within this many more live calls (dialer.abandon)"))] = 200
     amd: AmdConfig = AmdConfig()
     call_window: CallWindow = CallWindow()
     max_attempts: Annotated[int, Field(ge=1, le=50)] = 5

@@ -150,7 +150,7 @@ class Simulation:
             talk_elapsed_s=tuple(now - start for start in self.talk_start.values()),
             ringing_age_s=tuple(now - start for start in self.ringing.values()),
             in_amd=self.in_amd, live_waiting=len(self.waiting),
-            previews_accepted=len(self.accepted), stats=self.stats)
+            previews_accepted=len(self.accepted), stats=self.stats, day_left_s=self.day_end - now)
 
     # ------------------------------------------------------------ dialing
 

@@ -154,6 +154,7 @@ class DialerService:
         if run.campaign.mode == "preview":
             self.preview.tick(run)
             return
+        run.roll_day(_utc())
         now = self.clock()
         lines = run.pacer.lines_to_dial(self._pacing_state(run, now), now)
         for lead in run.hopper.next_batch(lines, _utc()) if lines > 0 else []:
