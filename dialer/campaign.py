@@ -12,7 +12,7 @@ smuggle a second channel, a CR/LF or an AMI header into the Originate (DESIGN.md
 from __future__ import annotations
 
 import string
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -187,6 +187,15 @@ class Campaign(_Section):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
                              "'Asia/Shanghai' or 'America/New_York'") from None
         return value
+
+    def day_left_s(self, now: datetime) -> float:
+        """Seconds until today's call window closes on the campaign's own clock (0 once it has).
+
+        The pacer plans the day's abandon budget up to here (leads in other zones may run a
+        little longer; the margin in ``dialer.abandon`` covers that)."""
+        local = now.astimezone(ZoneInfo(self.default_timezone))
+        end = datetime.combine(local.date(), self.call_window.end_time, local.tzinfo)
+        return max(0.0, (end - local).total_seconds())
 
     def channel(self, number: str) -> str:
         """The Originate channel for ``number``; the number is re-validated here, never trusted."""

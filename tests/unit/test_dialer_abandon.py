@@ -72,3 +72,24 @@ def test_each_abandon_lowers_and_each_connect_raises_the_calibration() -> None:
     after_abandon = controller.aggressiveness
     controller.observe_live(False)
     assert after_abandon < before and controller.aggressiveness > after_abandon
+
+
+def test_the_live_shell_starts_a_new_pacing_day_when_the_campaigns_date_changes(tmp_path) -> None:
+    from datetime import datetime, timezone
+
+    from cti.services.dialer_models import CampaignRun
+    from dialer.campaign import load_campaign
+    from dialer.hopper import Hopper
+
+    path = tmp_path / "c.yaml"
+    path.write_text("name: c\nkind: survey\nqueue: q\ncaller_id: '+861000'\nsafe_harbor_prompt: p\n"
+                    "default_timezone: Asia/Shanghai\n", encoding="utf-8")
+    campaign, pacer = load_campaign(path), PredictivePacer()
+    run = CampaignRun(campaign, Hopper(campaign), pacer, pacer.stats)
+    run.roll_day(datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc))  # 23:00 in Shanghai
+    for _ in range(40):
+        pacer.observe_live(True)
+    run.roll_day(datetime(2026, 3, 2, 15, 59, tzinfo=timezone.utc))  # same local day
+    assert pacer.controller.abandons == 40
+    run.roll_day(datetime(2026, 3, 2, 16, 0, tzinfo=timezone.utc))  # midnight there
+    assert pacer.controller.abandons == pacer.controller.live == 0
