@@ -12,7 +12,7 @@ smuggle a second channel, a CR/LF or an AMI header into the Originate (DESIGN.md
 from __future__ import annotations
 
 import string
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -115,7 +115,7 @@ class PacingPriors(_Section):
     talk_s: Annotated[float, Field(gt=0, le=7200)] = 180.0
     wrapup_s: Annotated[float, Field(ge=0, le=3600)] = 15.0
     target_fraction: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.5, description="aim the abandonment controller at this share of the cap")
+        0.9, description="aim the day's abandonment at this share of the cap (dialer.abandon)")
 
 
 class ScreenPopField(_Section):
@@ -138,7 +138,9 @@ class Campaign(_Section):
     ring_timeout_s: Annotated[int, Field(ge=5, le=120)] = 25
     default_timezone: str = "UTC"
     abandon_cap: Annotated[float, Field(gt=0, le=0.5)] = 0.03
-    abandon_window_calls: Annotated[int, Field(ge=20, le=100_000)] = 200
+    abandon_window_calls: Annotated[int, Field(ge=20, le=100_000, description=(
+        "the cap holds per day; the pacer plans its remaining abandons as if the day could end "
+        "within this many more live calls (dialer.abandon)"))] = 200
     amd: AmdConfig = AmdConfig()
     call_window: CallWindow = CallWindow()
     max_attempts: Annotated[int, Field(ge=1, le=50)] = 5
@@ -185,6 +187,15 @@ class Campaign(_Section):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
                              "'Asia/Shanghai' or 'America/New_York'") from None
         return value
+
+    def day_left_s(self, now: datetime) -> float:
+        """Seconds until today's call window closes on the campaign's own clock (0 once it has).
+
+        The pacer plans the day's abandon budget up to here (leads in other zones may run a
+        little longer; the margin in ``dialer.abandon`` covers that)."""
+        local = now.astimezone(ZoneInfo(self.default_timezone))
+        end = datetime.combine(local.date(), self.call_window.end_time, local.tzinfo)
+        return max(0.0, (end - local).total_seconds())
 
     def channel(self, number: str) -> str:
         """The Originate channel for ``number``; the number is re-validated here, never trusted."""

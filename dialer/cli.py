@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 
-
 def register(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     """Add `dialer validate|simulate`; returns the `dialer` actions so the engine's CLI adds its own."""
     dialer = sub.add_parser("dialer", help="outbound campaigns: validate, simulate pacing")
@@ -29,7 +28,9 @@ def register(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     dsim.add_argument("--machine-share", type=float, default=0.25, help="share of answers that are machines")
     dsim.add_argument("--aht", type=float, default=180.0, help="mean talk time, seconds")
     dsim.add_argument("--wrapup", type=float, default=10.0, help="wrap-up seconds after each call")
-    dsim.add_argument("--hours", type=float, default=8.0)
+    dsim.add_argument("--hours", type=float, default=8.0, help="length of one campaign day")
+    dsim.add_argument("--days", type=int, default=1,
+                      help="campaign days; the abandon cap applies to each day (reported per day)")
     dsim.add_argument("--seed", type=int, default=1)
     dsim.add_argument("--json", action="store_true", help="one JSON object keyed by mode")
     dsim.set_defaults(func=_simulate)
@@ -46,15 +47,18 @@ def _validate(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     import json
 
-    from dialer.simulate import config_for, format_table, simulate
+    from dataclasses import asdict
+
+    from dialer.simresults import format_table, to_json
+    from dialer.simulate import config_for, describe, simulate
 
     config = config_for(args.campaign, args.campaigns_dir, agents=args.agents, answer_rate=args.answer_rate,
                         machine_share=args.machine_share, aht_s=args.aht, wrapup_s=args.wrapup,
-                        hours=args.hours, seed=args.seed)
+                        hours=args.hours, days=args.days, seed=args.seed)
     results = simulate(config)
     if args.json:
-        print(json.dumps({mode: r.summary() for mode, r in results.items()}))
+        print(json.dumps(to_json(results, asdict(config))))
     else:
-        print(format_table(results, config))
+        print(format_table(results, describe(config)))
     return 0
 

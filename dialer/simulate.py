@@ -25,8 +25,10 @@ from typing import Any
 
 from dialer.campaign import Campaign, find_campaign
 from dialer.pacing import PacingState, make_pacer
+from dialer.simresults import DayResult, ModeResult
 from dialer.stats import PacingStats, Priors
 
+DAY_S = 86_400.0
 MODES = ("preview", "progressive", "predictive")
 TICK, ANSWER, NO_ANSWER, CLASSIFIED, SAFE_HARBOR, TALK_END, WRAP_END, PREVIEW_DONE, MACHINE_DONE = range(9)
 
@@ -39,6 +41,7 @@ class SimConfig:
     aht_s: float = 180.0
     wrapup_s: float = 10.0
     hours: float = 8.0
+    days: int = 1
     seed: int = 1
     ring_mean_s: float = 12.0
     ring_sigma: float = 0.5
@@ -54,7 +57,7 @@ class SimConfig:
     tick_s: float = 1.0
     abandon_cap: float = 0.03
     abandon_window: int = 200
-    target_fraction: float = 0.5
+    target_fraction: float = 0.9
     priors: Priors = field(default_factory=Priors)
 
     @classmethod
@@ -71,24 +74,6 @@ class SimConfig:
         return replace(base, **overrides)
 
 
-@dataclass
-class ModeResult:
-    """What one mode achieved; the first four fields are the CLI's --json keys."""
-
-    occupancy: float
-    abandon_rate: float
-    contacts_per_agent_hour: float
-    mean_idle_s: float
-    dials: int = 0
-    connected: int = 0
-    abandoned: int = 0
-
-    def summary(self) -> dict[str, float]:
-        return {"occupancy": round(self.occupancy, 4), "abandon_rate": round(self.abandon_rate, 4),
-                "contacts_per_agent_hour": round(self.contacts_per_agent_hour, 2),
-                "mean_idle_s": round(self.mean_idle_s, 1)}
-
-
 def config_for(campaign: str | None, campaigns_dir: Path, **overrides: Any) -> SimConfig:
     """Simulation parameters from a campaign (by name or path) or the defaults, plus overrides."""
     if campaign is None:
@@ -102,7 +87,7 @@ def simulate(config: SimConfig, modes: tuple[str, ...] = MODES) -> dict[str, Mod
 
 
 class Simulation:
-    """One mode, one run. Agents are ints; calls are ints; agents are logged in the whole run."""
+    """One mode, one run of ``days`` days. Agents and calls are ints; pacer and stats live across days."""
 
     def __init__(self, config: SimConfig, mode: str) -> None:
         self.cfg, self.mode = config, mode
@@ -110,7 +95,6 @@ class Simulation:
         self.stats = PacingStats(config.priors, ring_timeout_s=config.ring_timeout_s)
         self.pacer = make_pacer(mode, self.stats, cap=config.abandon_cap,
                                 window=config.abandon_window, target_fraction=config.target_fraction)
-        self.end = config.hours * 3600.0
         self.now = 0.0
         self._events: list[tuple[float, int, int, int]] = []
         self._seq = self._next_call = 0
@@ -124,36 +108,39 @@ class Simulation:
         self.amd_since: dict[int, float] = {}
         self.waiting: dict[int, float] = {}
         self.accepted: list[int] = []
-        self.talk_total = self.idle_total = 0.0
-        self.dials = self.connected = self.abandoned = 0
+        self.busy_since: dict[int, float] = {}
+        self.day, self.day_end = DayResult(), 0.0
 
     # ------------------------------------------------------------ driver
 
     def run(self) -> ModeResult:
+        """Each day: agents log in at its start, dialing stops at its end, calls in flight finish."""
+        days = [self._run_day(d * DAY_S) for d in range(self.cfg.days)]
+        return ModeResult(staffed_s=self.cfg.agents * self.cfg.hours * 3600.0 * self.cfg.days, days=days)
+
+    def _run_day(self, start: float) -> DayResult:
+        self.now, self.day_end, self.day = start, start + self.cfg.hours * 3600.0, DayResult()
+        self.ready.clear()
+        self.pacer.start_day()
         for agent in range(self.cfg.agents):
             self._agent_free(agent, new_idle=True)
         if self.mode != "preview":
-            self._push(0.0, TICK, 0)
+            self._push(start, TICK, 0)
         handlers = (self._tick, self._answer, self._no_answer, self._classified, self._safe_harbor,
                     self._talk_end, self._wrap_end, self._preview_done, self._machine_done)
         events = self._events
-        while events and events[0][0] <= self.end:
+        while events:  # drains: nothing is dialed after the day's end
             self.now, _, kind, who = heapq.heappop(events)
             handlers[kind](who)
-        return self._result()
+        return self.day
 
     def _push(self, at: float, kind: int, who: int) -> None:
         self._seq += 1
         heapq.heappush(self._events, (at, self._seq, kind, who))
 
-    def _result(self) -> ModeResult:
-        talk = self.talk_total + sum(self.end - s for s in self.talk_start.values())
-        logged_in = self.cfg.agents * self.end
-        live = self.connected + self.abandoned
-        return ModeResult(occupancy=talk / logged_in, abandon_rate=self.abandoned / live if live else 0.0,
-                          contacts_per_agent_hour=self.connected / (logged_in / 3600.0),
-                          mean_idle_s=self.idle_total / self.connected if self.connected else 0.0,
-                          dials=self.dials, connected=self.connected, abandoned=self.abandoned)
+    def _clipped(self, since: float) -> float:
+        """Seconds from ``since`` to now that fall inside the day (staffed time)."""
+        return max(0.0, min(self.now, self.day_end) - since)
 
     def state(self) -> PacingState:
         now = self.now
@@ -163,19 +150,20 @@ class Simulation:
             talk_elapsed_s=tuple(now - start for start in self.talk_start.values()),
             ringing_age_s=tuple(now - start for start in self.ringing.values()),
             in_amd=self.in_amd, live_waiting=len(self.waiting),
-            previews_accepted=len(self.accepted), stats=self.stats)
+            previews_accepted=len(self.accepted), stats=self.stats, day_left_s=self.day_end - now)
 
     # ------------------------------------------------------------ dialing
 
     def _tick(self, _: int) -> None:
         for _ in range(self.pacer.lines_to_dial(self.state(), self.now)):
             self._dial()
-        self._push(self.now + self.cfg.tick_s, TICK, 0)
+        if self.now + self.cfg.tick_s < self.day_end:
+            self._push(self.now + self.cfg.tick_s, TICK, 0)
 
     def _dial(self, agent: int | None = None) -> None:
         cfg, rng = self.cfg, self.rng
         call = self._next_call = self._next_call + 1
-        self.dials += 1
+        self.day.dials += 1
         self.ringing[call] = self.now
         if agent is not None:
             self.bound[call] = agent
@@ -229,7 +217,7 @@ class Simulation:
 
     def _safe_harbor(self, call: int) -> None:
         if self.waiting.pop(call, None) is not None:
-            self.abandoned += 1
+            self.day.abandons += 1
             self.pacer.observe_live(True)
 
     # ------------------------------------------------------------ agents
@@ -238,21 +226,23 @@ class Simulation:
         if machine:  # AMD off: the agent spends a few seconds on the machine, idle clock runs on
             self._push(self.now + self.cfg.machine_agent_s, MACHINE_DONE, agent)
             return
-        self.idle_total += self.now - self.ready_since[agent]
-        self.connected += 1
+        self.day.idle_s += self.now - self.ready_since[agent]
+        self.day.connects += 1
         self.pacer.observe_live(False)
-        self.talk_start[agent] = self.now
+        self.talk_start[agent] = self.busy_since[agent] = self.now
         self._push(self.now + self.rng.expovariate(1.0 / self.cfg.aht_s), TALK_END, agent)
 
     def _talk_end(self, agent: int) -> None:
-        talk = self.now - self.talk_start.pop(agent)
-        self.talk_total += talk
+        started = self.talk_start.pop(agent)
+        talk = self.now - started
+        self.day.talk_s += self._clipped(started)
         self.stats.observe_talk(talk)
         self.wrap_end[agent] = self.now + self.cfg.wrapup_s
         self._push(self.wrap_end[agent], WRAP_END, agent)
 
     def _wrap_end(self, agent: int) -> None:
         del self.wrap_end[agent]
+        self.day.busy_s += self._clipped(self.busy_since.pop(agent))
         self.stats.observe_wrapup(self.cfg.wrapup_s)
         self._agent_free(agent, new_idle=True)
 
@@ -271,6 +261,8 @@ class Simulation:
             self.ready.append(agent)
 
     def _preview_done(self, agent: int) -> None:
+        if self.now >= self.day_end:
+            return  # the day is over: the agent logs off instead of taking another lead
         self.accepted.append(agent)
         for _ in range(self.pacer.lines_to_dial(self.state(), self.now)):
             self._dial(self.accepted.pop())
@@ -285,16 +277,8 @@ def _mu(mean: float, sigma: float) -> float:
     return math.log(mean) - sigma * sigma / 2.0
 
 
-def format_table(results: dict[str, ModeResult], config: SimConfig) -> str:
-    """The modes side by side, as ``hotline dialer simulate`` prints them."""
-    rows = [("", *results), ("occupancy", *(f"{r.occupancy:.1%}" for r in results.values())),
-            ("abandon rate", *(f"{r.abandon_rate:.2%}" for r in results.values())),
-            ("contacts/agent-hour", *(f"{r.contacts_per_agent_hour:.1f}" for r in results.values())),
-            ("mean idle between calls (s)", *(f"{r.mean_idle_s:.1f}" for r in results.values())),
-            ("dials", *(str(r.dials) for r in results.values())),
-            ("connected / abandoned", *(f"{r.connected} / {r.abandoned}" for r in results.values()))]
-    width = max(len(r[0]) for r in rows)
-    head = (f"{config.agents} agents, answer rate {config.answer_rate:.0%}, AHT {config.aht_s:.0f} s, "
-            f"{config.hours:g} h, cap {config.abandon_cap:.0%}, seed {config.seed}")
-    lines = [head] + ["  ".join([r[0].ljust(width), *(c.rjust(12) for c in r[1:])]) for r in rows]
-    return "\n".join(lines)
+def describe(config: SimConfig) -> str:
+    """One line naming the simulated campaign, the table's heading."""
+    return (f"{config.agents} agents, answer rate {config.answer_rate:.0%}, machines {config.machine_share:.0%} "
+            f"of answers, AHT {config.aht_s:.0f} s, wrap-up {config.wrapup_s:g} s, {config.days} x "
+            f"{config.hours:g} h, cap {config.abandon_cap:.0%} per day, seed {config.seed}")

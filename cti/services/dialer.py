@@ -154,6 +154,7 @@ class DialerService:
         if run.campaign.mode == "preview":
             self.preview.tick(run)
             return
+        run.roll_day(_utc())
         now = self.clock()
         lines = run.pacer.lines_to_dial(self._pacing_state(run, now), now)
         for lead in run.hopper.next_batch(lines, _utc()) if lines > 0 else []:
@@ -174,7 +175,8 @@ class DialerService:
                                      if a.state == AgentState.WRAP_UP),
             talk_elapsed_s=tuple(now - a.state_since for a in agents if a.state == AgentState.ON_CALL),
             ringing_age_s=tuple(now - a.started for a in run.inflight.values() if a.phase == AttemptState.RINGING),
-            in_amd=phases.count(AttemptState.AMD), live_waiting=phases.count(AttemptState.LIVE), stats=run.stats)
+            in_amd=phases.count(AttemptState.AMD), live_waiting=phases.count(AttemptState.LIVE), stats=run.stats,
+            day_left_s=run.campaign.day_left_s(_utc()))
 
     async def dial(self, run: CampaignRun, lead: Lead, preview_agent: str | None = None) -> None:
         attempt = Attempt(uuid.uuid4().hex, lead, run.campaign.name, self.clock(), _utc(),

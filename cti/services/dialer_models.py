@@ -7,7 +7,8 @@ their ``step`` methods are the one place that writes ``CampaignRun.state`` and `
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from dialer import attempt_state, campaign_state
 from dialer.attempt_state import AttemptEvent, AttemptState
@@ -55,11 +56,19 @@ class CampaignRun:
     state: CampaignState = CampaignState.RUNNING  # running | paused | stopped
     inflight: dict[str, Attempt] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    day: date | None = None  # the campaign's local date the pacer's abandonment day belongs to
 
     def step(self, event: CampaignEvent) -> CampaignState:
         """Move by `dialer.campaign_state.TRANSITIONS` (anything else raises)."""
         self.state = campaign_state.step(self.campaign.name, self.state, event)
         return self.state
+
+    def roll_day(self, now: datetime) -> None:
+        """The abandon cap counts per day in the campaign's own zone: a new date starts a new budget."""
+        today = now.astimezone(ZoneInfo(self.campaign.default_timezone)).date()
+        if self.day != today:
+            self.day = today
+            self.pacer.start_day()
 
     def overdue(self, now: float) -> list[Attempt]:
         """Attempts in flight Asterisk should have reported on by ``now`` (`attempt_state.overdue`)."""

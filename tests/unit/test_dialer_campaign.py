@@ -68,3 +68,13 @@ def test_channel_only_substitutes_validated_numbers(tmp_path: Path) -> None:
 def test_window_must_start_before_it_ends(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="must be before end"):
         load_campaign(write(tmp_path, MINIMAL + "call_window: {start: '21:00', end: '09:00'}\n"))
+
+
+def test_day_left_counts_to_the_call_window_end_on_the_campaigns_clock(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    campaign = load_campaign(write(tmp_path, MINIMAL + "default_timezone: Asia/Shanghai\n"
+                                   "call_window: {start: '09:00', end: '18:00'}\n"))
+    noon_utc = datetime(2026, 3, 2, 4, 0, tzinfo=timezone.utc)  # 12:00 in Shanghai
+    assert campaign.day_left_s(noon_utc) == 6 * 3600
+    assert campaign.day_left_s(noon_utc.replace(hour=11)) == 0.0  # 19:00 there: the window closed

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dialer.pacing import (AbandonController, PacingState, PredictivePacer, PreviewPacer,
-                           ProgressivePacer)
+from dialer.pacing import PacingState, PredictivePacer, PreviewPacer, ProgressivePacer
 from dialer.stats import DurationModel, PacingStats, Priors, Proportion
 
 
@@ -51,40 +50,6 @@ def test_five_agents_get_fewer_extra_lines_per_agent_than_a_hundred() -> None:
     small = pacer.lines_to_dial(PacingState(agents_ready=0, talk_elapsed_s=(150.0,) * 5), 0.0)
     large = pacer.lines_to_dial(PacingState(agents_ready=0, talk_elapsed_s=(150.0,) * 100), 0.0)
     assert small / 5 < large / 100
-
-
-def test_controller_lowers_aggressiveness_when_abandonment_is_over_the_cap() -> None:
-    controller = AbandonController(cap=0.03, window=200)
-    start = controller.aggressiveness
-    for _ in range(3):
-        for _ in range(20):
-            controller.observe_live(False)
-        controller.observe_live(True)
-    assert controller.rolling_rate > 0.03
-    assert controller.aggressiveness < start
-
-
-def test_hard_stop_falls_back_to_progressive_until_abandons_roll_out_of_the_window() -> None:
-    controller = AbandonController(cap=0.03, window=100)  # budget: 3 abandons per 100 live calls
-    pacer = PredictivePacer(controller=controller)
-    state = PacingState(agents_ready=2, talk_elapsed_s=(60.0,) * 18)
-    before = pacer.lines_to_dial(state, 0.0)
-    for _ in range(3):
-        controller.observe_live(True)
-    assert controller.hard_stop
-    assert pacer.lines_to_dial(state, 0.0) == 2 < before
-    for _ in range(100):
-        controller.observe_live(False)
-    assert not controller.hard_stop
-
-
-def test_connects_without_abandons_raise_aggressiveness_back() -> None:
-    controller = AbandonController(cap=0.03, window=200)
-    controller.observe_live(True)
-    low = controller.aggressiveness
-    for _ in range(200):
-        controller.observe_live(False)
-    assert controller.aggressiveness > low
 
 
 def test_estimates_start_at_the_prior_and_follow_the_data() -> None:
