@@ -50,6 +50,10 @@ class Lead:
     status: LeadStatus = LeadStatus.NEW
     callback_at: datetime | None = None
     data: dict[str, str] = field(default_factory=dict)
+    # What tells apart several calls booked to one number in one campaign: "" for a lead imported
+    # from a list (one per number and campaign), the booking's own reference for a call-back or a
+    # follow-up (回访), so a customer can be booked again after an earlier booking was dialed.
+    booking: str = ""
 
     def __post_init__(self) -> None:
         self.number = normalize_number(self.number)

@@ -180,9 +180,12 @@ class CaseService:
         due = self.clock() + timedelta(minutes=follow.delay_min)
         data = {"case_id": case.id, "case_summary": summary(case), "case_category": case.category,
                 "questions": " | ".join(follow.questions), "score_scale": f"1-{follow.scale_max}"}
-        booked = await self.book_follow_up(follow.campaign, case.customer, case.customer_name, data, when=due)
+        booking = f"{case.id}/{case.reopened}"  # one 回访 per closing: a reclosed case is called again
+        booked = await self.book_follow_up(follow.campaign, case.customer, case.customer_name, data, when=due,
+                                           booking=booking)
         await self._save(case, [CaseLog(case.id, self.clock(), "follow_up_booked" if booked else "follow_up_failed",
-                                        "follow_up", detail={"campaign": follow.campaign, "due_at": due.isoformat()})])
+                                        "follow_up", detail={"campaign": follow.campaign, "due_at": due.isoformat(),
+                                                                "booking": booking})])
 
 
 def summary(case: Case) -> str:

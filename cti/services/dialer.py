@@ -109,24 +109,30 @@ class DialerService:
         return self.runs[name]
 
     async def book_callback(self, campaign_name: str, number: str, name: str = "",
-                            data: dict[str, str] | None = None, when: datetime | None = None) -> bool:
-        """A caller asked to be called back: a lead due now in the call-back campaign."""
+                            data: dict[str, str] | None = None, when: datetime | None = None,
+                            booking: str | None = None) -> bool:
+        """A promised call (call-back, follow-up): its own lead, due ``when``, keyed by ``booking`` (the
+        caller's reference, default a fresh one): the same customer can be booked again, the same
+        reference twice is one lead. DNC and the campaign's retries apply to each lead as usual."""
         try:
             campaign = find_campaign(campaign_name, self.campaigns_dir)
             lead = Lead(id=f"{campaign.name}-{number}-{uuid.uuid4().hex[:8]}", campaign=campaign.name,
                         number=number, timezone=campaign.default_timezone, name=name, priority=10,
-                        status=LeadStatus.CALLBACK, callback_at=when or _utc(), data=dict(data or {}))
+                        status=LeadStatus.CALLBACK, callback_at=when or _utc(), data=dict(data or {}),
+                        booking=booking or uuid.uuid4().hex)
         except (ConfigError, ValueError) as exc:
             log.error("call-back for %r not booked: %s", number, exc)
             return False
         try:
-            await asyncio.wait_for(import_leads(self.db, [lead]), 10)
+            if not await asyncio.wait_for(import_leads(self.db, [lead]), 10):
+                log.info("call-back %s for %s was booked already", lead.booking, number)
+                return True
         except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
             log.error("call-back for %s not stored (%s); kept in memory only", number, exc)
         run = self.runs.get(campaign.name)
         if run is not None:
             run.hopper.add(lead, _utc())
-        log.info("call-back booked for %s in campaign %s", number, campaign.name)
+        log.info("call-back %s booked for %s in campaign %s", lead.booking, number, campaign.name)
         return True
 
     # -- pacing loop ---------------------------------------------------------------------

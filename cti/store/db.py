@@ -71,6 +71,7 @@ async def create_schema(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
         await conn.run_sync(_add_missing_columns)
+        await conn.run_sync(_upgrade_lead_key)
 
 
 def _add_missing_columns(conn: Connection) -> None:
@@ -85,12 +86,26 @@ def _add_missing_columns(conn: Connection) -> None:
                 conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
-def insert_ignore_stmt(dialect_name: str, table: Table, conflict_column: str = "call_id") -> Insert:
-    """`INSERT … ON CONFLICT (conflict_column) DO NOTHING` for the given dialect."""
+def _upgrade_lead_key(conn: Connection) -> None:
+    """A database made before bookings had their own key has `lead` unique per (campaign, number),
+    which refuses a second call-back or follow-up to the same customer: replace that index by
+    (campaign, number, booking), imported leads' booking being ""."""
+    names = {index["name"] for index in inspect(conn).get_indexes("lead")}
+    if "ux_lead_campaign_number_booking" in names:
+        return
+    if "ux_lead_campaign_number" in names:
+        conn.execute(text("DROP INDEX ux_lead_campaign_number"))
+    conn.execute(text("UPDATE lead SET booking = '' WHERE booking IS NULL"))
+    next(i for i in metadata.tables["lead"].indexes if i.name == "ux_lead_campaign_number_booking").create(conn)
+
+
+def insert_ignore_stmt(dialect_name: str, table: Table, conflict_column: str | None = "call_id") -> Insert:
+    """`INSERT … ON CONFLICT (conflict_column) DO NOTHING` for the given dialect (None: any conflict)."""
+    where = {"index_elements": [conflict_column]} if conflict_column else {}
     if dialect_name == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(index_elements=[conflict_column])
+        return sqlite.insert(table).on_conflict_do_nothing(**where)
     if dialect_name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=[conflict_column])
+        return postgresql.insert(table).on_conflict_do_nothing(**where)
     raise NotImplementedError(f"insert_ignore: dialect {dialect_name!r} is not supported")
 
 
@@ -98,7 +113,7 @@ async def insert_ignore(
     conn: AsyncConnection,
     table: Table,
     rows: Sequence[Mapping[str, Any]],
-    conflict_column: str = "call_id",
+    conflict_column: str | None = "call_id",
 ) -> None:
     """Insert `rows` with one executemany, silently skipping rows whose key already exists.
 

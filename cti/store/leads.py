@@ -24,23 +24,23 @@ def _row(lead: Lead) -> dict:
     return {"id": lead.id, "campaign": lead.campaign, "number": lead.number, "timezone": lead.timezone,
             "name": lead.name, "priority": lead.priority, "attempts": lead.attempts,
             "next_attempt_at": lead.next_attempt_at, "status": str(lead.status), "callback_at": lead.callback_at,
-            "data": json.dumps(lead.data, ensure_ascii=False) if lead.data else None}
+            "data": json.dumps(lead.data, ensure_ascii=False) if lead.data else None, "booking": lead.booking}
 
 
 def _lead(row) -> Lead:
     return Lead(id=row.id, campaign=row.campaign, number=row.number, timezone=row.timezone, name=row.name,
                 priority=row.priority, attempts=row.attempts, next_attempt_at=row.next_attempt_at,
                 status=LeadStatus(row.status), callback_at=row.callback_at,
-                data=json.loads(row.data) if row.data else {})
+                data=json.loads(row.data) if row.data else {}, booking=row.booking or "")
 
 
 async def import_leads(engine: AsyncEngine, leads: Iterable[Lead], batch: int = 5000) -> int:
-    """Insert new leads; a lead already there (same campaign and number) is left as it is."""
+    """Insert new leads; a lead already there (same id, or same campaign, number and booking) is left as it is."""
     rows = [_row(lead) for lead in leads]
     before = await count_leads(engine, rows[0]["campaign"]) if rows else 0
     async with engine.begin() as conn:
         for start in range(0, len(rows), batch):
-            await insert_ignore(conn, lead_table, rows[start:start + batch], conflict_column="id")
+            await insert_ignore(conn, lead_table, rows[start:start + batch], conflict_column=None)
     return (await count_leads(engine, rows[0]["campaign"]) - before) if rows else 0
 
 

@@ -147,7 +147,9 @@ ivr_visit = Table(
 )
 
 
-# Outbound leads: one row per person to call per campaign; updated as attempts resolve.
+# Outbound leads: one row per person to call per campaign and booking; updated as attempts resolve.
+# `booking` is "" for imported leads (one per number: an import does not duplicate a number) and the
+# booking's reference for call-backs and follow-ups (nullable only so an older database gains it).
 lead = Table(
     "lead",
     metadata,
@@ -162,8 +164,9 @@ lead = Table(
     Column("status", String(16), nullable=False),
     Column("callback_at", UtcDateTime),
     Column("data", Text),
+    Column("booking", String(80)),
     Index("ix_lead_campaign_status", "campaign", "status"),
-    Index("ux_lead_campaign_number", "campaign", "number", unique=True),
+    Index("ux_lead_campaign_number_booking", "campaign", "number", "booking", unique=True),
 )
 
 # One row per finished outbound dial attempt (append-only, keyed by the attempt id).

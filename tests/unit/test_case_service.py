@@ -26,8 +26,8 @@ class World:
         self.service = CaseService(policy(), db, publish=lambda k, p: self.published.append((k, p)),
                                    book_follow_up=self.book, clock=lambda: self.now)
 
-    async def book(self, campaign, number, name, data, when):
-        self.booked.append((campaign, number, name, data, when))
+    async def book(self, campaign, number, name, data, when, booking):
+        self.booked.append((campaign, number, name, data, when, booking))
         return True
 
     def events(self) -> list[str]:
@@ -63,8 +63,9 @@ async def test_closing_books_the_follow_up_and_a_low_score_reopens_with_fresh_de
     await s.resolve(case.id, "1005", "refunded")
     world.now = sh(2026, 9, 28, 11, 0)
     await s.close(case.id, "1005")
-    [(campaign, number, name, data, when)] = world.booked
+    [(campaign, number, name, data, when, booking)] = world.booked
     assert (campaign, number, name, when) == ("follow_up", "2001", "Li Lei", world.now + timedelta(minutes=60))
+    assert booking == f"{case.id}/0"  # the case and its cycle: a reclosed case is booked again
     assert data["case_id"] == case.id and data["case_summary"] == "billed twice"
     assert data["questions"] == "Was it solved? | Score 1-5?"
 
