@@ -70,7 +70,7 @@ async def test_billing_caller_reaches_the_agent_with_billing_skill_who_hears_a_w
 
     row = await hotline.cdr(caller=GOLD)
     assert (row.queue, row.agent, row.disposition) == ("billing", "1001", "completed")
-    assert row.ivr_path == "by_tier>welcome_gold>menu>agent>done"
+    assert row.ivr_path == "by_case>by_tier>welcome_gold>menu>agent>done"
     assert 3.0 <= row.talk_s <= 8.0  # agent-sim talks 4 s; ANSWEREDTIME is whole seconds
     assert row.wait_s is not None and row.wait_s < 5.0
     assert await queue_events(hotline, row.call_id) == [("enqueue", None), ("offer", "1001"), ("answer", "1001")]
@@ -112,7 +112,7 @@ async def test_gold_caller_overtakes_a_normal_caller_when_the_agent_frees(hotlin
     answers = [e for e in events if e[0] == "answer"]
     assert len(answers) == 2
     gold_row, normal_row = await hotline.cdr(caller=GOLD), await hotline.cdr(caller=NORMAL)
-    assert gold_row.answered_at is not None and gold_row.ivr_path.startswith("by_tier>welcome_gold>")
+    assert gold_row.answered_at is not None and gold_row.ivr_path.startswith("by_case>by_tier>welcome_gold>")
     assert gold_row.wait_s < normal_row.wait_s  # came later, served first
     first = await fetch_queue_log(hotline.engine.db, event="answer")
     assert [r.call_id for r in first] == [gold_row.call_id, normal_row.call_id]

@@ -22,7 +22,7 @@ async def test_caller_pressing_1_hears_billing_and_leaves_a_complete_cdr(engine,
     assert row.dialed == "10000"
     assert row.direction == "inbound"
     assert row.ivr_flow == "main"
-    assert row.ivr_path == "by_tier>welcome>menu>billing>goodbye>done"
+    assert row.ivr_path == "by_case>by_tier>welcome>menu>billing>goodbye>done"
     assert row.exit_node == "done"
     assert row.digits == "1"
     assert row.disposition == "completed"
@@ -39,7 +39,7 @@ async def test_caller_hanging_up_mid_prompt_ends_cleanly_with_caller_hangup(engi
     row = await engine.cdr(caller="5551002")
     assert row.disposition == "caller_hangup"
     assert row.exit_node == "welcome"
-    assert row.ivr_path == "by_tier>welcome"
+    assert row.ivr_path == "by_case>by_tier>welcome"
     assert row.duration_s < 5.0
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
 
@@ -74,7 +74,7 @@ async def test_engine_reconnects_after_asterisk_restart_and_next_call_works(engi
     result = await sipp.call(tmp_path, [Pause(1500), Dtmf("2"), AwaitHangup(30000)], caller="5551004")
     assert result.ok, result.stderr
     row = await engine.cdr(caller="5551004")
-    assert row.ivr_path == "by_tier>welcome>menu>fault>goodbye>done"
+    assert row.ivr_path == "by_case>by_tier>welcome>menu>fault>goodbye>done"
     assert row.hangup_cause == 16  # the AMI link after the restart fed the registry
 
 
@@ -104,5 +104,5 @@ async def test_call_record_lands_in_postgresql(engine_factory, tmp_path):
     assert result.ok, result.stderr
     row = await hotline.cdr(caller=caller)
     assert (row.ivr_path, row.digits, row.disposition, row.hangup_cause) == \
-        ("by_tier>welcome>menu>fault>goodbye>done", "2", "completed", 16)
+        ("by_case>by_tier>welcome>menu>fault>goodbye>done", "2", "completed", 16)
     assert row.started_at.tzinfo is not None

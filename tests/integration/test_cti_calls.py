@@ -44,7 +44,7 @@ async def test_agent_desktop_logs_in_over_mqtt_and_gets_the_screen_pop_of_a_gold
         assert len(pop) == 1
         context = pop[0]["context"]
         assert (context["caller"], context["tier"], context["customer_name"]) == ("5559001", "gold", "Li Wei")
-        assert context["ivr_path"] == "by_tier>welcome_gold>menu>agent" and context["digits"] == "0"
+        assert context["ivr_path"] == "by_case>by_tier>welcome_gold>menu>agent" and context["digits"] == "0"
         assert pop[0]["queue"] == "billing" and pop[0]["call"] == row.call_id and context["wait_s"] < 5
 
         await until(lambda: any(e.get("event") == "ended" for e in desk.on(f"hotline/calls/{row.call_id}/events")),

@@ -60,5 +60,5 @@ async def test_sigterm_mid_call_lets_the_call_finish_and_writes_its_cdr(sandbox,
     engine = make_engine(f"sqlite+aiosqlite:///{db}")
     rows = await fetch_cdrs(engine, caller="5551010")
     await engine.dispose()
-    assert [(r.disposition, r.ivr_path) for r in rows] == [("completed", "by_tier>welcome>menu>billing>goodbye>done")]
+    assert [(r.disposition, r.ivr_path) for r in rows] == [("completed", "by_case>by_tier>welcome>menu>billing>goodbye>done")]
     assert not any("Traceback" in line for line in seen), "".join(seen)

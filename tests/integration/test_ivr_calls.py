@@ -25,8 +25,8 @@ async def test_gold_and_normal_callers_hear_different_welcomes(engine, tmp_path,
         result = await sipp.call(tmp_path, [Pause(1500), Dtmf("1"), AwaitHangup(30000)], caller=caller)
         assert result.ok, result.stderr
     gold, normal = await engine.cdr(caller="5559001"), await engine.cdr(caller="5559003")
-    assert gold.ivr_path == "by_tier>welcome_gold>menu>billing>goodbye>done"
-    assert normal.ivr_path == "by_tier>welcome>menu>billing>goodbye>done"
+    assert gold.ivr_path == "by_case>by_tier>welcome_gold>menu>billing>goodbye>done"
+    assert normal.ivr_path == "by_case>by_tier>welcome>menu>billing>goodbye>done"
     assert played(caplog, gold.call_id)[0] == "welcome_gold"
     assert played(caplog, normal.call_id)[0] == "welcome"
 
@@ -37,7 +37,7 @@ async def test_silent_caller_hears_the_menu_twice_then_cannot_hear_and_is_hung_u
     assert result.ok, result.stderr
     row = await engine.cdr(caller="5551201")
     assert row.disposition == "silent"
-    assert (row.ivr_path, row.ivr_exit) == ("by_tier>welcome>menu(no_input:2)>cannot_hear>hangup_silent", "silent")
+    assert (row.ivr_path, row.ivr_exit) == ("by_case>by_tier>welcome>menu(no_input:2)>cannot_hear>hangup_silent", "silent")
     assert played(caplog, row.call_id) == ["welcome", "agent_option", "agent_option", "cannot_hear"]
     assert 12.0 < row.duration_s < 40.0  # two 5 s waits after the menu prompts
     assert row.digits == ""
@@ -51,7 +51,7 @@ async def test_invalid_keys_twice_are_told_an_agent_will_help_and_hear_the_queue
                              caller="5551202")
     assert result.ok, result.stderr
     row = await engine.cdr(caller="5551202")
-    assert (row.ivr_path, row.digits) == ("by_tier>welcome>menu(no_match:7,8)>help_agent>agent>queue_closed>done", "78")
+    assert (row.ivr_path, row.digits) == ("by_case>by_tier>welcome>menu(no_match:7,8)>help_agent>agent>queue_closed>done", "78")
     assert (row.queue, row.ivr_exit) == ("billing", "to_agent_after_failures")
     heard = played(caplog, row.call_id)
     assert heard[:3] == ["welcome", "agent_option", "invalid"] and heard[-2:] == ["help_agent", "queue_closed"]
@@ -91,7 +91,7 @@ async def test_hot_reload_rejects_a_broken_flow_keeps_serving_and_then_switches_
     assert hotline.engine.flows.flows["main"] is served  # the old version keeps serving
     result = await sipp.call(tmp_path, [Pause(1500), Dtmf("1"), AwaitHangup(30000)], caller="5551301")
     assert result.ok, result.stderr
-    assert (await hotline.cdr(caller="5551301")).ivr_path == "by_tier>welcome>menu>billing>goodbye>done"
+    assert (await hotline.cdr(caller="5551301")).ivr_path == "by_case>by_tier>welcome>menu>billing>goodbye>done"
 
     swapped = (repo / "config/ivr/main.yaml").read_text().replace('"1": billing', '"1": FAULT')
     main.write_text(swapped.replace('"2": fault', '"2": billing').replace("FAULT", "fault"))  # 1 and 2 swapped
@@ -99,7 +99,7 @@ async def test_hot_reload_rejects_a_broken_flow_keeps_serving_and_then_switches_
     await until(lambda: hotline.engine.flows.flows["main"] is not served, 2.5, message="valid change live in 2 s")
     result = await sipp.call(tmp_path, [Pause(1500), Dtmf("1"), AwaitHangup(30000)], caller="5551302")
     assert result.ok, result.stderr
-    assert (await hotline.cdr(caller="5551302")).ivr_path == "by_tier>welcome>menu>fault>goodbye>done"
+    assert (await hotline.cdr(caller="5551302")).ivr_path == "by_case>by_tier>welcome>menu>fault>goodbye>done"
 
 
 async def test_voicemail_node_records_the_callers_message_in_asterisk(engine_factory, sandbox, tmp_path):

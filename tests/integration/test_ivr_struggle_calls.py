@@ -53,10 +53,10 @@ async def test_wrong_keys_twice_reach_an_agent_with_the_keys_in_the_screen_pop(h
     row = await hotline.cdr(caller="5551601")
     assert (row.queue, row.agent, row.disposition, row.ivr_exit) == ("billing", "1001", "completed",
                                                                       "to_agent_after_failures")
-    assert row.ivr_path == "by_tier>welcome>menu(no_match:7,8)>help_agent>agent>done"
+    assert row.ivr_path == "by_case>by_tier>welcome>menu(no_match:7,8)>help_agent>agent>done"
     assert row.digits == "78"
     pop = await offer_context(hotline, row.call_id)
-    assert pop["ivr_path"].startswith("by_tier>welcome>menu(no_match:7,8)>help_agent") and pop["digits"] == "78"
+    assert pop["ivr_path"].startswith("by_case>by_tier>welcome>menu(no_match:7,8)>help_agent") and pop["digits"] == "78"
     assert await visits(hotline, row.call_id) == [("menu", 2, "7,8", 0, "failed")]
 
 

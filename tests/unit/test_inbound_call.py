@@ -40,7 +40,7 @@ async def test_caller_pressing_1_hears_billing_and_the_call_ends_completed(flows
     centre = Centre(flows)
     call = centre.call(["1"], caller="5551234", dialed="10000")
     cdr = await centre.serve(call)
-    assert _summary(cdr) == {"disposition": "completed", "ivr_path": "by_tier>welcome>menu>billing>goodbye>done",
+    assert _summary(cdr) == {"disposition": "completed", "ivr_path": "by_case>by_tier>welcome>menu>billing>goodbye>done",
                              "digits": "1", "queue": None, "agent": None, "wait_s": None, "talk_s": None}
     assert (cdr.call_id, cdr.direction, cdr.caller, cdr.dialed, cdr.ivr_flow, cdr.exit_node) == \
         (call.uniqueid, "inbound", "5551234", "10000", "main", "done")
@@ -56,7 +56,7 @@ async def test_caller_who_knows_the_menu_presses_2_during_the_welcome_and_skips_
     centre = Centre(flows)
     call = centre.call([Barge("2")])
     cdr = await centre.serve(call)
-    assert (cdr.ivr_path, cdr.digits, cdr.disposition) == ("by_tier>welcome>menu>fault>goodbye>done", "2", "completed")
+    assert (cdr.ivr_path, cdr.digits, cdr.disposition) == ("by_case>by_tier>welcome>menu>fault>goodbye>done", "2", "completed")
     assert call.prompts == ["en/welcome", "en/fault", "en/goodbye"]
 
 
@@ -73,7 +73,7 @@ async def test_gold_customer_hears_the_gold_welcome(flows) -> None:
     centre = Centre(flows, directory=Directory({"5559001": {"tier": "gold"}}))
     call = centre.call(["2"], caller="5559001")
     cdr = await centre.serve(call)
-    assert cdr.ivr_path.startswith("by_tier>welcome_gold>menu>fault")
+    assert cdr.ivr_path.startswith("by_case>by_tier>welcome_gold>menu>fault")
     assert call.prompts[0] == "en/welcome_gold"
 
 
@@ -81,7 +81,7 @@ async def test_caller_hanging_up_mid_prompt_ends_as_caller_hangup_at_that_node(f
     centre = Centre(flows)
     call = centre.call(["1", HANGUP])  # presses 1, hangs up during the billing information
     cdr = await centre.serve(call)
-    assert _summary(cdr) == {"disposition": "caller_hangup", "ivr_path": "by_tier>welcome>menu>billing",
+    assert _summary(cdr) == {"disposition": "caller_hangup", "ivr_path": "by_case>by_tier>welcome>menu>billing",
                              "digits": "1", "queue": None, "agent": None, "wait_s": None, "talk_s": None}
     assert cdr.exit_node == "billing"
     assert ("set", "HOTLINE_DONE", "1") not in call.actions  # nothing more was sent to a dead channel
@@ -117,7 +117,7 @@ async def test_caller_pressing_0_reaches_the_ready_agent_and_the_cdr_has_agent_w
     centre.agent("A", "login")
     call = centre.call(["0"], dials=[DialOutcome("ANSWER", 42, 47)])
     cdr = await centre.serve(call)
-    assert _summary(cdr) == {"disposition": "completed", "ivr_path": "by_tier>welcome>menu>agent>done",
+    assert _summary(cdr) == {"disposition": "completed", "ivr_path": "by_case>by_tier>welcome>menu>agent>done",
                              "digits": "0", "queue": "billing", "agent": "A", "wait_s": 0.0, "talk_s": 42}
     assert ("dial", "PJSIP/A", AGENT_RING_S, "gt") in call.actions
     assert centre.state("A") == "wrap_up"
@@ -199,7 +199,7 @@ async def test_caller_hanging_up_on_hold_is_an_abandon_with_the_wait_so_far(flow
     centre.agent("A", "login", "pause:lunch")
     call = centre.call(["0", SILENCE, SILENCE, HANGUP])
     cdr = await centre.serve(call)
-    assert _summary(cdr) == {"disposition": "caller_hangup", "ivr_path": "by_tier>welcome>menu>agent",
+    assert _summary(cdr) == {"disposition": "caller_hangup", "ivr_path": "by_case>by_tier>welcome>menu>agent",
                              "digits": "0", "queue": "billing", "agent": None, "wait_s": 1.0, "talk_s": None}
     assert centre.queue_log()[-1] == (call.uniqueid, "abandon", None)
     assert centre.acd.router.waiting("billing") == []
@@ -222,6 +222,6 @@ async def test_caller_pressing_0_with_nobody_to_take_the_call_hears_the_queue_is
     centre = Centre(flows, agents=agents, with_acd=with_acd)
     call = centre.call(["0"])
     cdr = await centre.serve(call)
-    assert (cdr.ivr_path, cdr.agent) == ("by_tier>welcome>menu>agent>queue_closed>done", None)
+    assert (cdr.ivr_path, cdr.agent) == ("by_case>by_tier>welcome>menu>agent>queue_closed>done", None)
     assert call.prompts[-1] == "en/queue_closed"
     assert not [a for a in call.actions if a[0] == "dial"]

@@ -28,8 +28,8 @@ async def test_wrong_keys_twice_put_the_caller_through_to_an_agent_who_sees_the_
         lambda kind, payload: offers.append(payload["context"]) if payload.get("event") == "offer" else None)
     cdr = await centre.serve(centre.call(["7", "8"]))
     assert (cdr.queue, cdr.agent, cdr.ivr_exit) == ("billing", "A", "to_agent_after_failures")
-    assert cdr.ivr_path == "by_tier>welcome>menu(no_match:7,8)>help_agent>agent>done"
-    assert offers[0]["ivr_path"] == "by_tier>welcome>menu(no_match:7,8)>help_agent>agent" and offers[0]["digits"] == "78"
+    assert cdr.ivr_path == "by_case>by_tier>welcome>menu(no_match:7,8)>help_agent>agent>done"
+    assert offers[0]["ivr_path"] == "by_case>by_tier>welcome>menu(no_match:7,8)>help_agent>agent" and offers[0]["digits"] == "78"
     assert visits(centre) == [("0", "menu", 2, "7,8", 0, "failed")]
 
 

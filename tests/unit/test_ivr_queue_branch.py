@@ -25,8 +25,19 @@ def _to_queue(tier: str | None) -> tuple[Walk, Enqueue]:
                                                      (None, "welcome", 0)])
 def test_tier_picks_the_welcome_and_the_queue_priority(tier, welcome, priority):
     walk, command = _to_queue(tier)
-    assert walk.path[:2] == ["by_tier", welcome]
+    assert walk.path[:3] == ["by_case", "by_tier", welcome]  # no open case: the tier route
     assert (command.queue, command.priority, command.callback_key) == ("billing", priority, "1")
+
+
+@pytest.mark.parametrize("case_queue, tier, priority", [("complaints", None, 5), ("complaints", "gold", 10),
+                                                        ("vip", None, 10)])
+def test_a_caller_with_an_open_case_goes_to_the_queue_that_owns_it(case_queue, tier, priority):
+    walk = Walk(MAIN, variables={"open_case": "yes", "case_id": "C-1", "case_queue": case_queue,
+                                 **({"tier": tier} if tier else {})})
+    assert isinstance(walk.start(), Play)  # the welcome, no menu
+    command = walk.feed("done")
+    assert isinstance(command, Enqueue) and (command.queue, command.priority) == (case_queue, priority)
+    assert walk.path == ["by_case", f"case_welcome_{case_queue}", f"case_{case_queue}"]
 
 
 @pytest.mark.parametrize("outcome, then", [("answered", ["done"]), ("timeout", ["queue_timeout", "done"]),

@@ -22,7 +22,7 @@ def _bad_copy(tmp_path: Path) -> Path:
 
 def test_unknown_queue_is_reported_at_its_line_with_did_you_mean(tmp_path):
     with pytest.raises(ConfigError) as caught:
-        load_flow(_bad_copy(tmp_path), queues={"billing", "faults"})
+        load_flow(_bad_copy(tmp_path), queues={"billing", "faults", "complaints", "vip"})
     [issue] = caught.value.issues
     assert "ACD queue 'biling' does not exist" in issue.message and "did you mean 'billing'" in issue.hint
     lines = _bad_copy(tmp_path).read_text().splitlines()
@@ -36,7 +36,7 @@ def test_without_queue_names_the_check_is_skipped(tmp_path):
 def test_engine_library_rejects_a_flow_naming_an_unknown_queue(tmp_path):
     _bad_copy(tmp_path)
     seen = []
-    library = FlowLibrary(tmp_path, queues=lambda: {"billing"}, on_change=lambda name, issues: seen.append(issues))
+    library = FlowLibrary(tmp_path, queues=lambda: {"billing", "complaints", "vip"}, on_change=lambda name, issues: seen.append(issues))
     library.scan()
     assert library.flows == {} and seen and "biling" in str(seen[0][0])
 

@@ -124,4 +124,4 @@ def test_a_struggling_caller_is_shown_put_through_after_failures(capsys: pytest.
     assert main(["ivr", "simulate", "main", "--digits=-,7,8"]) == 0
     out = capsys.readouterr().out
     assert out.rstrip().endswith("ivr exit: to_agent_after_failures "
-                                 "(by_tier>welcome>menu(no_match:7;no_input:1)>help_agent>agent>done)")
+                                 "(by_case>by_tier>welcome>menu(no_match:7;no_input:1)>help_agent>agent>done)")

@@ -41,7 +41,7 @@ def test_zero_at_the_main_menu_reaches_an_agent_at_the_first_try() -> None:
     command = walk_until_stop(walk, ["", "0"])
     assert isinstance(command, Enqueue)
     assert walk.visits[0].end == VisitEnd.TO_AGENT and walk.visits[0].tries == 1
-    assert walk.path_text == "by_tier>welcome>menu>agent"
+    assert walk.path_text == "by_case>by_tier>welcome>menu>agent"
     assert ivr_exit(walk.visits, "completed", queued=True) == IvrExit.TO_AGENT
 
 
@@ -66,7 +66,7 @@ def test_a_wrong_key_then_a_right_one_is_served_by_self_service() -> None:
     walk = Walk(shipped("main"))
     assert walk_until_stop(walk, ["", "7", "1"]) == Finish("completed")
     assert walk.visits[0].no_match == ["7"] and walk.visits[0].end == VisitEnd.ANSWERED
-    assert walk.path_text.startswith("by_tier>welcome>menu(no_match:7)>billing")
+    assert walk.path_text.startswith("by_case>by_tier>welcome>menu(no_match:7)>billing")
     assert ivr_exit(walk.visits, "completed", queued=False) == IvrExit.SELF_SERVICE
 
 

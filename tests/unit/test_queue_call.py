@@ -239,6 +239,6 @@ async def test_flow_runner_hands_the_queue_node_and_the_callers_context_to_its_q
 
     [(call, command, context, prompt)] = asked
     assert call is world.call and (command.queue, command.callback_key) == ("billing", "1")
-    assert context == {"caller": "+86138", "ivr_path": "by_tier>welcome>menu>agent", "digits": "0"}
+    assert context == {"caller": "+86138", "ivr_path": "by_case>by_tier>welcome>menu>agent", "digits": "0"}
     assert prompt == str(REPO / "sounds/en/hold")
     assert outcome.disposition == "completed"
