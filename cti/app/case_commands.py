@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from acd.case_sla import time_left
 from acd.case_state import InvalidCaseTransition
 from acd.cases import CaseRefused
+from cti.calls.case_desk import CaseDesk
 from cti.services.cases import CaseService, view
 from cti.store.cases import fetch_case_log, fetch_cases
 
@@ -54,14 +55,28 @@ class ReadCmd(_Cmd):
     customer: Annotated[str, Field(pattern=r"^\+?[0-9]{3,15}$")] | None = None
 
 
-_parse = TypeAdapter(Annotated[Union[OpenCmd, ActCmd, ReadCmd], Field(discriminator="cmd")])
+class DeskCaseCmd(_Cmd):
+    """An agent's desk command (cti.calls.case_desk): made by `agent`, on its own behalf."""
+
+    cmd: Literal["agent.case_open", "agent.case_take", "agent.case_note", "agent.case_resolve", "agent.case_close"]
+    agent: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w.\-]+$")]
+    case: Id | None = None
+    type: Name = "complaint"
+    category: Name | None = None
+    priority: Name | None = None
+    description: Text = ""
+    note: Text = ""
+
+
+_parse = TypeAdapter(Annotated[Union[OpenCmd, ActCmd, ReadCmd, DeskCaseCmd], Field(discriminator="cmd")])
 
 
 class CaseCommands:
     """Runs case commands against the running engine's `CaseService`."""
 
-    def __init__(self, cases: CaseService) -> None:
+    def __init__(self, cases: CaseService, acd=None) -> None:
         self.cases = cases
+        self.desk = CaseDesk(cases, acd) if acd is not None else None
 
     async def execute(self, raw: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -78,7 +93,12 @@ class CaseCommands:
         except SQLAlchemyError as exc:
             return _error("database", f"the case store failed: {exc}")
 
-    async def _run(self, c: OpenCmd | ActCmd | ReadCmd) -> dict[str, Any]:
+    async def _run(self, c: OpenCmd | ActCmd | ReadCmd | DeskCaseCmd) -> dict[str, Any]:
+        if isinstance(c, DeskCaseCmd):
+            if self.desk is None:
+                raise CaseRefused("this engine has no ACD for desk case commands")
+            return await self.desk.run(c.agent, c.cmd.split("_", 1)[1], c.case, kind=c.type, category=c.category,
+                                       priority=c.priority, description=c.description, note=c.note)
         if isinstance(c, OpenCmd):
             case = await self.cases.open(kind=c.type, category=c.category, customer=c.customer, by=c.by,
                                          priority=c.priority, customer_name=c.customer_name,

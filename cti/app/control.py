@@ -64,6 +64,9 @@ Command = Annotated[Union[AgentCmd, ListCmd, DialerCmd, DeskCmd], Field(discrimi
 _parse = TypeAdapter(Command)
 
 
+CASE_PREFIXES = ("case.", "agent.case_")  # asynchronous: they write the case store
+
+
 class CommandError(Exception):
     def __init__(self, error_id: str, message: str) -> None:
         super().__init__(message)
@@ -81,6 +84,8 @@ class Commands:
 
     def execute(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Agent and listing commands (synchronous: they only touch memory)."""
+        if str(raw.get("cmd", "")).startswith(CASE_PREFIXES):
+            return _error("async-only", "case commands go through the control socket or the MQTT desk")
         command = self._validate(raw)
         if isinstance(command, dict):
             return command
@@ -93,7 +98,9 @@ class Commands:
 
     async def execute_async(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Every command, including dialer ones (starting a campaign loads its leads) and cases."""
-        if self.cases is not None and str(raw.get("cmd", "")).startswith("case."):
+        if str(raw.get("cmd", "")).startswith(CASE_PREFIXES):
+            if self.cases is None:
+                return _error("no-cases", "this engine runs no cases (see its log for config/cases.yaml)")
             return await self.cases.execute(raw)
         command = self._validate(raw)
         if not isinstance(command, DialerCmd):

@@ -74,7 +74,7 @@ class Engine:
             self.case_calls = CaseCalls(self.cases, self.acd)
             self.acd.notifier.on_event.append(self.case_calls.on_acd_event)
             self.directory = CaseDirectory(self.directory, self.cases)
-            self.commands.cases = CaseCommands(self.cases)
+            self.commands.cases = CaseCommands(self.cases, self.acd)
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
                                   self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
                                   directory=self.directory, book_callback=self._book_callback)

@@ -43,6 +43,8 @@ REFUSED_PROTOCOL = frozenset({1, 0x84})
 class CommandExecutor(Protocol):
     def execute(self, raw: dict[str, Any]) -> dict[str, Any]: ...
 
+    async def execute_async(self, raw: dict[str, Any]) -> dict[str, Any]: ...
+
 
 def refuses_v5(exc: MqttCodeError) -> bool:
     rc = exc.rc
@@ -72,6 +74,8 @@ class MqttBridge(CtiPublisher):
         self.connections = 0  # times the link came up
         self.published = 0  # messages the broker acknowledged
         self.commands_received = 0
+        self._async_order = asyncio.Lock()  # case commands run in the order they arrived
+        self._async_tasks: set[asyncio.Task] = set()
         self._stop = asyncio.Event()
         self._finished = asyncio.Event()
         self._run_task: asyncio.Task | None = None
@@ -225,7 +229,22 @@ class MqttBridge(CtiPublisher):
             payload = payload.encode()
         elif not isinstance(payload, (bytes, bytearray)):
             payload = b"" if payload is None else str(payload).encode()
-        reply = inbound.handle(agent, bytes(payload), retained, self.commands.execute)
+        request, refusal = inbound.parse(agent, bytes(payload), retained)
+        if refusal is None and inbound.is_async(request):
+            task = asyncio.create_task(self._run_async(agent, request, payload), name=f"mqtt-{request['cmd']}")
+            self._async_tasks.add(task)
+            task.add_done_callback(self._async_tasks.discard)
+            return
+        reply = refusal or {"request_id": request["request_id"], **self.commands.execute(inbound.bare(request))}
+        self._reply(agent, reply, payload)
+
+    async def _run_async(self, agent: str, request: dict[str, Any], payload: bytes) -> None:
+        """Case commands wait for the store: off the receive loop, one at a time in arrival order."""
+        async with self._async_order:
+            result = await self.commands.execute_async(inbound.bare(request))
+        self._reply(agent, {"request_id": request["request_id"], **result}, payload)
+
+    def _reply(self, agent: str, reply: dict[str, Any], payload: bytes) -> None:
         if reply.get("ok"):
             log.info("MQTT command from agent %s: %s", agent, payload[:200].decode(errors="replace"))
         else:

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 MAX_PAYLOAD = 4096
 DESK_COMMANDS = ("disposition", "callback", "hangup", "transfer", "consult", "consult_complete", "consult_cancel",
                  "preview_accept", "preview_skip")
-AGENT_COMMANDS = ("login", "logout", "ready", "pause", "end_wrapup", *DESK_COMMANDS)
+CASE_COMMANDS = ("case_open", "case_take", "case_note", "case_resolve", "case_close")  # async: they hit the store
+AGENT_COMMANDS = ("login", "logout", "ready", "pause", "end_wrapup", *DESK_COMMANDS, *CASE_COMMANDS)
 RequestId = Annotated[str, Field(max_length=64)] | Annotated[int, Field(ge=0, lt=2**63)] | None
 
 
@@ -24,7 +25,8 @@ class DesktopCommand(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cmd: Literal["login", "logout", "ready", "pause", "end_wrapup", "disposition", "callback", "hangup", "transfer",
-                 "consult", "consult_complete", "consult_cancel", "preview_accept", "preview_skip"]
+                 "consult", "consult_complete", "consult_cancel", "preview_accept", "preview_skip",
+                 "case_open", "case_take", "case_note", "case_resolve", "case_close"]
     reason: str = ""
     code: str | None = None      # disposition
     note: str = ""               # disposition, callback
@@ -34,6 +36,11 @@ class DesktopCommand(BaseModel):
     colleague: str | None = None  # consult: a named agent instead of a queue
     score: int | None = None     # disposition of a follow-up call (回访): the customer's score
     answer: str = ""             # ... and answer
+    case: str | None = None      # case_take, case_note, case_resolve, case_close: the case id
+    type: str | None = None      # case_open: complaint (default), ...
+    category: str | None = None  # case_open (config/cases.yaml categories)
+    priority: str | None = None  # case_open (default: the configured default)
+    description: str = ""        # case_open; case_note and case_resolve take `note`
     request_id: RequestId = None
     agent: str | None = None  # optional; must then equal the agent id of the topic
 
@@ -43,30 +50,56 @@ Execute = Callable[[dict[str, Any]], dict[str, Any]]
 
 def handle(agent_id: str, payload: bytes, retained: bool, execute: Execute) -> dict[str, Any]:
     """The reply to one command message from `agent_id` (never raises for bad input)."""
+    request, refusal = parse(agent_id, payload, retained)
+    if refusal is not None:
+        return refusal
+    return {"request_id": request["request_id"], **execute(bare(request))}
+
+
+def parse(agent_id: str, payload: bytes, retained: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The engine request for one command message, or the error reply refusing it."""
     if retained:
-        return error(None, "retained-command", "commands must not be published with retain: "
-                     "a retained command would run again on every reconnect")
+        return {}, error(None, "retained-command", "commands must not be published with retain: "
+                         "a retained command would run again on every reconnect")
     if len(payload) > MAX_PAYLOAD:
-        return error(None, "payload-too-large", f"{len(payload)} bytes; commands are at most {MAX_PAYLOAD}")
+        return {}, error(None, "payload-too-large", f"{len(payload)} bytes; commands are at most {MAX_PAYLOAD}")
     try:
         body = json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return error(None, "bad-json", f"send one JSON object ({exc})")
+        return {}, error(None, "bad-json", f"send one JSON object ({exc})")
     if not isinstance(body, dict):
-        return error(None, "bad-json", "send one JSON object, e.g. {\"cmd\": \"ready\"}")
+        return {}, error(None, "bad-json", "send one JSON object, e.g. {\"cmd\": \"ready\"}")
     request_id = _request_id(body)
     if body.get("cmd") not in AGENT_COMMANDS:
-        return error(request_id, "unknown-command",
-                     f"cmd {body.get('cmd')!r} is not one of: {', '.join(AGENT_COMMANDS)}")
+        return {}, error(request_id, "unknown-command",
+                         f"cmd {body.get('cmd')!r} is not one of: {', '.join(AGENT_COMMANDS)}")
     try:
         command = DesktopCommand.model_validate(body)
     except ValidationError as exc:
-        return error(request_id, "invalid-command", _describe(exc))
+        return {}, error(request_id, "invalid-command", _describe(exc))
     if command.agent is not None and command.agent != agent_id:
-        return error(request_id, "agent-mismatch",
-                     f"topic is for agent {agent_id!r} but the body names {command.agent!r}")
-    request = {"cmd": f"agent.{command.cmd}", "agent": agent_id}
-    if command.cmd in DESK_COMMANDS:
+        return {}, error(request_id, "agent-mismatch",
+                         f"topic is for agent {agent_id!r} but the body names {command.agent!r}")
+    return {"request_id": command.request_id, **_request(agent_id, command)}, None
+
+
+def is_async(request: dict[str, Any]) -> bool:
+    """Case commands write the case store: the bridge runs them off its receive loop, in order."""
+    return str(request.get("cmd", "")).startswith("agent.case_")
+
+
+def bare(request: dict[str, Any]) -> dict[str, Any]:
+    """The request as the engine's `Commands` take it (the desktop's request_id is only echoed)."""
+    return {k: v for k, v in request.items() if k != "request_id"}
+
+
+def _request(agent_id: str, command: DesktopCommand) -> dict[str, Any]:
+    request: dict[str, Any] = {"cmd": f"agent.{command.cmd}", "agent": agent_id}
+    if command.cmd in CASE_COMMANDS:
+        request.update({k: v for k, v in (("case", command.case), ("type", command.type),
+                                           ("category", command.category), ("priority", command.priority),
+                                           ("description", command.description), ("note", command.note)) if v})
+    elif command.cmd in DESK_COMMANDS:
         request.update({k: v for k, v in (("code", command.code), ("note", command.note), ("number", command.number),
                                            ("at", command.at), ("target", command.target),
                                            ("colleague", command.colleague), ("answer", command.answer))
@@ -75,8 +108,7 @@ def handle(agent_id: str, payload: bytes, retained: bool, execute: Execute) -> d
             request["score"] = command.score
     else:
         request["reason"] = command.reason
-    result = execute(request)
-    return {"request_id": command.request_id, **result}
+    return request
 
 
 def error(request_id: object, error_id: str, message: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import given, strategies as st
 
-from cti.mqtt.inbound import MAX_PAYLOAD, handle
+from cti.mqtt.inbound import MAX_PAYLOAD, bare, handle, is_async, parse
 
 
 class Recorder:
@@ -74,3 +74,22 @@ def test_retained_command_is_refused_so_it_cannot_replay_on_reconnect():
 def test_any_bytes_get_a_reply_and_never_raise(payload):
     reply = handle("1001", payload, False, Recorder().execute)
     assert reply["ok"] in (True, False)
+
+
+@pytest.mark.parametrize("body, expected", [
+    ({"cmd": "case_open", "category": "billing", "priority": "urgent", "description": "billed twice"},
+     {"cmd": "agent.case_open", "agent": "1001", "category": "billing", "priority": "urgent",
+      "description": "billed twice"}),
+    ({"cmd": "case_note", "case": "C-1", "note": "called the bank"},
+     {"cmd": "agent.case_note", "agent": "1001", "case": "C-1", "note": "called the bank"}),
+    ({"cmd": "case_close", "case": "C-1"}, {"cmd": "agent.case_close", "agent": "1001", "case": "C-1"}),
+])
+def test_case_commands_become_agent_case_requests_made_by_the_topics_agent(body, expected):
+    request, refusal = parse("1001", json.dumps({**body, "request_id": 9}).encode(), False)
+    assert refusal is None and is_async(request) and bare(request) == expected and request["request_id"] == 9
+
+
+def test_a_case_command_naming_another_agent_is_refused():
+    request, refusal = parse("1001", json.dumps({"cmd": "case_take", "case": "C-1", "agent": "1002"}).encode(), False)
+    assert refusal is not None and refusal["error_id"] == "agent-mismatch"
+    assert not is_async(parse("1001", b'{"cmd": "ready"}', False)[0])
