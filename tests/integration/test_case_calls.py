@@ -4,7 +4,8 @@ main IVR; the agent's `complaint` disposition opens the case; the case clock (in
 first-response deadline and the SLA tick escalates it; it is taken, resolved and closed through the
 `hotline case` CLI; the dialer places the follow-up call to customer 2005 in the sandbox's
 customer-sim context, the same agent answers it with the case on the screen pop, and his
-disposition carries the customer's score 2, which is stored and reopens the case."""
+disposition carries the customer's score 2, which is stored and reopens the case; resolved and closed
+again, the case gets a second follow-up call (its own lead), whose score 5 confirms it."""
 
 from __future__ import annotations
 
@@ -122,3 +123,21 @@ async def test_complaint_case_escalates_closes_and_a_low_follow_up_score_reopens
     answer = [e for e in await fetch_case_log(engine.db, case.id) if e.kind == "answer"][0]
     assert answer.detail == {"score": 2, "answer": "still billed twice", "verdict": "dissatisfied"}
     assert stored.response_due > datetime.now(UTC) + timedelta(minutes=25)  # re-armed: 30 fresh minutes
+
+    # 6. worked again and closed again: a second follow-up call (its own lead), score 5 confirms
+    for command in ({"cmd": "case.resolve", "case": case.id, "by": "1003"}, {"cmd": "case.close", "case": case.id}):
+        assert (await engine.commands.execute_async(command))["ok"]
+    await until(lambda: str(engine.acd.agent("1001").state) == "ready", 10, message="agent 1001 ready again")
+
+    async def second_follow_up_talked() -> bool:
+        await engine.cdrs.flush(5)
+        return [a.outcome for a in await fetch_dial_attempts(engine.db, campaign="test_follow_up")] == ["human"] * 2
+
+    await until(second_follow_up_talked, 60, 0.5, "the second follow-up call reached the customer and the agent")
+    second = [a for a in await fetch_dial_attempts(engine.db, campaign="test_follow_up") if a.call_id != attempt.call_id]
+    assert second[0].number == CUSTOMER and second[0].lead_id != attempt.lead_id
+    _do(hotline, {"cmd": "agent.disposition", "agent": "1001", "code": "follow_up", "score": 5, "answer": "fixed"})
+    await until(lambda: str(case.state) == "confirmed", 10, message="case confirmed by the second follow-up")
+    [stored] = await fetch_cases(engine.db, case_id=case.id)
+    assert (stored.state, stored.score, stored.calls[-1]) == ("confirmed", 5, second[0].call_id)
+    assert (await _log_kinds(engine.db, case.id))[-5:] == ["resolve", "close", "follow_up_booked", "answer", "confirm"]
