@@ -149,6 +149,7 @@ class MqttBridge(CtiPublisher):
             try:
                 await client.publish(self.topics.engine_status, encode(self._status("online")), qos=1, retain=True)
                 await client.subscribe(self.topics.command_filter, qos=1)
+                self.connected.set()  # only now: a command sent by a desk that saw us up must reach us
                 if await self._serve(client):
                     await client.publish(self.topics.engine_status, encode(self._status("offline")), qos=1,
                                          retain=True)
@@ -182,7 +183,6 @@ class MqttBridge(CtiPublisher):
                      "5" if self.protocol is ProtocolVersion.V5 else "3.1.1", self.client_id)
         self._link_up = True
         self._drop_logged = False
-        self.connected.set()
 
     def _went_down(self, exc: BaseException) -> None:
         self.connected.clear()

@@ -41,7 +41,7 @@ async def hotline(sandbox, broker, tmp_path):
     config["cases"] = {"config": str(DATA / "cases_repeat.yaml"), "tick_interval": 3600}
     path.write_text(json.dumps(config))
     running = await start_engine(path)
-    await until(lambda: running.engine.mqtt.connected, 10, message="engine connected to the broker")
+    await until(lambda: running.engine.mqtt.connected.is_set(), 10, message="engine connected to the broker")
     yield running
     await stop_engine(running)
 

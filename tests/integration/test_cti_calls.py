@@ -29,7 +29,7 @@ async def broker(tmp_path):
 async def test_agent_desktop_logs_in_over_mqtt_and_gets_the_screen_pop_of_a_gold_caller(engine_factory, broker,
                                                                                       tmp_path):
     hotline = await engine_factory(acd=str(ACD_YAML), mqtt_port=broker.port)
-    await until(lambda: hotline.engine.mqtt.connected, 10, message="engine connected to the broker")
+    await until(lambda: hotline.engine.mqtt.connected.is_set(), 10, message="engine connected to the broker")
     async with Observer(broker.port, None, None, ["hotline/#"]) as desk:
         await desk.publish("hotline/agents/1001/cmd", {"cmd": "login", "request_id": "r1"})
         await until(lambda: desk.on("hotline/agents/1001/reply"), 10, message="command reply")

@@ -22,6 +22,8 @@ async def until(
         result = predicate()
         if inspect.isawaitable(result):
             result = await result
+        if isinstance(result, asyncio.Event):  # always truthy: the test would never wait
+            raise TypeError(f"until() got an asyncio.Event from {message or predicate}; poll .is_set()")
         if result:
             return
         if loop.time() >= deadline:
