@@ -11,12 +11,19 @@ makes it EXHAUSTED. An agent skipping a previewed lead (SKIP) returns it as RETR
 not counting an attempt; a lead found DIALING when a campaign loads (RECOVER: the engine stopped
 mid-attempt) is tried again as RETRY.
 
-DONE, EXHAUSTED and DNC are final for the engine; DNC is only ever written from outside (an
-operator or a CRM), never by the dialer, so no event leads to it. A lead on a DNC list keeps its
+A lead's owner can withdraw it (CANCEL: a follow-up whose case was reopened before the call).
+A dialable lead becomes CANCELLED at once. A DIALING lead is on a live attempt (or in an agent's
+preview): that attempt is let finish, CANCELLING; a person reached makes it DONE as usual (the call
+happened), any other resolution (RETRY, GIVE_UP, SKIP, RECOVER) makes it CANCELLED instead of
+dialable again. CANCELLING lasts one attempt like DIALING and is recovered the same way.
+
+DONE, EXHAUSTED, CANCELLED and DNC are final for the engine; DNC is only ever written from
+outside (an operator or a CRM), never by the dialer, so no event leads to it. A lead on a DNC list keeps its
 status and is simply never handed out (`dialer.leads.callable_now`).
 
-DIALING is the one transient status. It has no timer of its own: it lasts one attempt, whose
-states all have timeouts (`dialer.attempt_state`), and RECOVER resolves it after a restart.
+DIALING and its withdrawn twin CANCELLING are the transient statuses. They have no timer of their
+own: each lasts one attempt, whose states all have timeouts (`dialer.attempt_state`), and RECOVER
+resolves them after a restart.
 The status values are stored in the ``lead`` table, so they never change.
 """
 
@@ -38,6 +45,7 @@ class LeadEvent(StrEnum):
     GIVE_UP = "give_up"  # a final outcome, or max attempts used
     SKIP = "skip"  # the agent skipped the previewed lead
     RECOVER = "recover"  # found DIALING at load: the engine stopped mid-attempt
+    CANCEL = "cancel"  # its owner withdrew the booking (dialer.leads.CANCELLABLE only)
 
 
 S, E = LeadStatus, LeadEvent
@@ -51,9 +59,18 @@ TRANSITIONS: dict[tuple[LeadStatus, LeadEvent], LeadStatus] = {
     (S.DIALING, E.GIVE_UP): S.EXHAUSTED,
     (S.DIALING, E.SKIP): S.RETRY,
     (S.DIALING, E.RECOVER): S.RETRY,
+    (S.NEW, E.CANCEL): S.CANCELLED,
+    (S.RETRY, E.CANCEL): S.CANCELLED,
+    (S.CALLBACK, E.CANCEL): S.CANCELLED,
+    (S.DIALING, E.CANCEL): S.CANCELLING,  # the live attempt finishes; it is never retried
+    (S.CANCELLING, E.REACHED): S.DONE,
+    (S.CANCELLING, E.RETRY): S.CANCELLED,
+    (S.CANCELLING, E.GIVE_UP): S.CANCELLED,
+    (S.CANCELLING, E.SKIP): S.CANCELLED,
+    (S.CANCELLING, E.RECOVER): S.CANCELLED,
 }
 
-FINAL = frozenset({S.DONE, S.EXHAUSTED, S.DNC})
+FINAL = frozenset({S.DONE, S.EXHAUSTED, S.CANCELLED, S.DNC})
 
 
 class InvalidLeadTransition(DialerError):

@@ -30,9 +30,12 @@ class LeadStatus(StrEnum):
     DONE = "done"            # reached and dispositioned: never dialed again
     EXHAUSTED = "exhausted"  # max attempts used
     DNC = "dnc"              # asked not to be called
+    CANCELLING = "cancelling"  # withdrawn by its owner while an attempt is live: not retried
+    CANCELLED = "cancelled"  # withdrawn by its owner (a follow-up whose case was reopened)
 
 
 DIALABLE = frozenset({LeadStatus.NEW, LeadStatus.RETRY, LeadStatus.CALLBACK})
+CANCELLABLE = DIALABLE | {LeadStatus.DIALING}  # a booking withdrawn now still stops these
 
 
 @dataclass(slots=True)

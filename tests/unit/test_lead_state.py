@@ -14,7 +14,7 @@ from cti.store.leads import fetch_leads, load_dialable, save_lead
 from dialer.campaign import find_campaign
 from dialer.hopper import Hopper
 from dialer.lead_state import FINAL, TRANSITIONS, InvalidLeadTransition, LeadEvent, apply, step
-from dialer.leads import DIALABLE, Lead, LeadStatus
+from dialer.leads import CANCELLABLE, DIALABLE, Lead, LeadStatus
 from tests.support.dialer import DialerWorld, noon_zone
 from tests.support.machines import all_pairs, check_pair, exits, reachable, walk
 
@@ -27,21 +27,36 @@ def test_every_status_event_pair_is_in_the_table_or_raises(status: S, event: E) 
 
 
 def test_status_values_are_what_the_lead_table_stores() -> None:
-    assert [str(s) for s in S] == ["new", "retry", "callback", "dialing", "done", "exhausted", "dnc"]
+    assert [str(s) for s in S] == ["new", "retry", "callback", "dialing", "done", "exhausted", "dnc",
+                                   "cancelling", "cancelled"]
 
 
 def test_only_dialable_leads_are_dialed_and_every_dial_is_resolved() -> None:
     assert {s for s in S if (s, E.DIAL) in TRANSITIONS} == DIALABLE
-    assert exits(TRANSITIONS, S.DIALING) == {S.DONE, S.RETRY, S.EXHAUSTED}
+    assert exits(TRANSITIONS, S.DIALING) == {S.DONE, S.RETRY, S.EXHAUSTED, S.CANCELLING}
+    assert exits(TRANSITIONS, S.CANCELLING) == {S.DONE, S.CANCELLED}  # the live attempt ends, never retried
     assert all(not exits(TRANSITIONS, final) for final in FINAL)
     assert reachable(TRANSITIONS, S.NEW) == set(S) - {S.CALLBACK, S.DNC}  # both are written from outside
+
+
+def test_a_booking_is_withdrawn_from_every_status_that_could_still_call_and_from_no_other() -> None:
+    assert {s for s in S if (s, E.CANCEL) in TRANSITIONS} == CANCELLABLE == DIALABLE | {S.DIALING}
+    assert {TRANSITIONS[s, E.CANCEL] for s in DIALABLE} == {S.CANCELLED}
 
 
 @given(st.sampled_from(sorted(DIALABLE)), st.lists(st.sampled_from(list(LeadEvent)), max_size=12))
 def test_any_event_sequence_alternates_dial_and_its_resolution(start: S, events: list[E]) -> None:
     path = walk(step, TRANSITIONS, InvalidLeadTransition, start, events)
-    moves = [(a, b) for a, b in zip(path, path[1:]) if a is not b]
-    assert all((a is S.DIALING) != (b is S.DIALING) for a, b in moves)
+    moves = [(a, b) for a, b in zip(path, path[1:]) if a is not b and b is not S.CANCELLED]
+    live = {S.DIALING, S.CANCELLING}
+    assert all((a in live) != (b in live) or (a, b) == (S.DIALING, S.CANCELLING) for a, b in moves)
+
+
+@given(st.sampled_from(sorted(CANCELLABLE)), st.lists(st.sampled_from(list(LeadEvent)), max_size=12))
+def test_a_cancelled_lead_is_never_dialed_or_dialable_again(start: S, events: list[E]) -> None:
+    path = walk(step, TRANSITIONS, InvalidLeadTransition, start, [E.CANCEL, *events])
+    assert not set(path[1:]) & (DIALABLE | {S.DIALING})
+    assert path[-1] in {S.CANCELLING, S.CANCELLED, S.DONE}  # DONE: the live attempt reached the person
 
 
 # ---------------------------------------------------------------- wiring
