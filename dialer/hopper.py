@@ -8,6 +8,8 @@ by the instant they become due; ``_ready`` holds due leads keyed (higher priorit
 to ``_ready``, then serves due callbacks, then ready leads. A lead whose window turns out closed
 is parked in ``_waiting`` until its own next opening; a lead on the DNC list or out of attempts
 is dropped and counted in ``dropped``. The DB-backed hopper keeps the same order with indexes.
+A withdrawn booking (`remove_booking`) is taken out of whichever heap holds it, which costs O(n):
+withdrawals are rare (a reopened case), serving is not.
 """
 
 from __future__ import annotations
@@ -52,6 +54,17 @@ class Hopper:
     def extend(self, leads: list[Lead], now: datetime) -> None:
         for lead in leads:
             self.add(lead, now)
+
+    def remove_booking(self, booking: str) -> list[Lead]:
+        """Take the leads of ``booking`` out of the hopper (unchanged: the caller moves them)."""
+        removed: list[Lead] = []
+        for heap in (self._callbacks, self._waiting, self._ready):
+            kept = [entry for entry in heap if entry[-1].booking != booking]
+            removed += [entry[-1] for entry in heap if entry[-1].booking == booking]
+            if len(kept) != len(heap):
+                heap[:] = kept
+                heapq.heapify(heap)
+        return removed
 
     def next_batch(self, n: int, now: datetime) -> list[Lead]:
         """Up to ``n`` leads callable at ``now``, marked DIALING and removed from the hopper."""

@@ -135,6 +135,23 @@ def test_hopper_serves_due_callbacks_first_then_priority_then_oldest_attempt() -
     assert len(hopper) == 0
 
 
+def test_a_withdrawn_booking_leaves_the_hopper_wherever_it_waits_and_the_rest_keep_their_order() -> None:
+    now = utc(2024, 5, 1, 3)
+    hopper = Hopper(CAMPAIGN)
+    hopper.extend([
+        lead(id="due-cb", number="100001", status=LeadStatus.CALLBACK, callback_at=now, booking="C-1/0"),
+        lead(id="later-cb", number="100002", status=LeadStatus.CALLBACK, callback_at=now + timedelta(hours=1),
+             booking="C-2/0"),
+        lead(id="ready", number="100003", priority=5, booking="C-2/0"),
+        lead(id="waiting", number="100004", status=LeadStatus.RETRY, next_attempt_at=now + timedelta(minutes=5),
+             booking="C-2/0"),
+        lead(id="low", number="100005"), lead(id="high", number="100006", priority=9),
+    ], now)
+    assert sorted(x.id for x in hopper.remove_booking("C-2/0")) == ["later-cb", "ready", "waiting"]
+    assert hopper.remove_booking("C-2/0") == [] and len(hopper) == 3
+    assert [x.id for x in hopper.next_batch(10, now + timedelta(hours=2))] == ["due-cb", "high", "low"]
+
+
 # ------------------------------------------------------------ CSV import
 
 
