@@ -4,8 +4,9 @@ recognised when calling again.
 `CaseCalls` observes the ACD's typed events (`notifier.on_event`):
 - a disposition whose code is configured in ``dispositions`` (e.g. ``complaint``) opens a case for
   the call's customer (or, when the caller already has an open case, links the call to it);
-- a disposition on a follow-up call (its lead carried ``case_id``) with a ``score`` is the
-  customer's answer: `CaseService.answer`;
+- a disposition on a follow-up call (its lead carried ``case_id`` and ``case_booking``) with a
+  ``score`` is the customer's answer: `CaseService.answer`, which applies it only to the closing
+  that call was booked for (else it is logged as ``late_answer``);
 - an offer of a call whose context names an open case links the call to that case.
 The work needs the database, so each is a task this object keeps a reference to.
 
@@ -55,7 +56,7 @@ class CaseCalls:
         case_id = attributes.get("case_id", "")
         if attributes.get("campaign") and case_id and data.get("score") is not None:
             await self.cases.answer(case_id, int(data["score"]), str(data.get("answer") or data.get("note") or ""),
-                                    by=agent, call_id=call_id)
+                                    by=agent, call_id=call_id, booking=attributes.get("case_booking") or None)
             return
         rule = self.cases.policy.dispositions.get(str(data.get("code", "")))
         if rule is None:
@@ -139,4 +140,5 @@ def make_case_service(path, db, acd, dialer) -> CaseService | None:
         log.error("cases are off: %s has problems:\n%s", path, exc)
         return None
     return CaseService(policy, db, publish=acd.notifier.relay,
-                       book_follow_up=dialer.book_callback if dialer is not None else None)
+                       book_follow_up=dialer.book_callback if dialer is not None else None,
+                       cancel_follow_up=dialer.cancel_booking if dialer is not None else None)

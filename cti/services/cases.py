@@ -11,6 +11,14 @@ is the 回访 agent's screen pop. `answer` is the one entry point for the custom
 the 回访 agent's disposition gives it today (cti.services.case_desk), an automated survey can
 call it later; a score under the bar reopens the case with fresh deadlines, anything else
 confirms it.
+
+Each closing is one booking, ``{case id}/{times reopened}``, carried in the lead's data
+(``case_booking``). When the case leaves CLOSED other than by that call's answer (a supervisor
+reopens it, or the verdict is given by hand), the booking is withdrawn from the dialer
+(``cancel_follow_up``): the customer is not called about a cycle that is over. An answer that
+arrives anyway (a call already under way, a stale screen) is applied only if the case is CLOSED
+and the answer is about its current booking; otherwise it is logged as ``late_answer`` and
+moves nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from cti.store.cases import CaseLog, fetch_cases, link_call, save_case
 log = logging.getLogger("hotline.cases")
 Publish = Callable[[str, dict[str, Any]], None]
 BookFollowUp = Callable[..., Awaitable[bool]]
+CancelFollowUp = Callable[[str, str], Awaitable[int | None]]  # (campaign, booking) -> leads withdrawn, None: failed
 LIVE_STATES = [str(s) for s in CaseState if s is not CaseState.CONFIRMED]
 
 
@@ -41,10 +50,11 @@ class CaseService:
     """Opens, moves, escalates and follows up cases; one instance per engine."""
 
     def __init__(self, policy: CasePolicy, db, *, publish: Publish | None = None,
-                 book_follow_up: BookFollowUp | None = None, clock: Callable[[], datetime] = _utc) -> None:
+                 book_follow_up: BookFollowUp | None = None, cancel_follow_up: CancelFollowUp | None = None,
+                 clock: Callable[[], datetime] = _utc) -> None:
         self.policy, self.db, self.clock = policy, db, clock
         self.publish = publish or (lambda kind, payload: None)
-        self.book_follow_up = book_follow_up
+        self.book_follow_up, self.cancel_follow_up = book_follow_up, cancel_follow_up
         self.cases: dict[str, Case] = {}
 
     async def load(self) -> int:
@@ -92,7 +102,13 @@ class CaseService:
         return await self._move(case_id, CaseEvent.RESOLVE, by, note, agent=agent)
 
     async def reopen(self, case_id: str, by: str, reason: str = "") -> Case:
-        return await self._move(case_id, CaseEvent.REOPEN, by, reason)
+        """Reopen a resolved or closed case; a closed one's follow-up call is withdrawn."""
+        case = self.get(case_id)
+        booking, was_closed = follow_up_booking(case), case.state is CaseState.CLOSED
+        case = await self._move(case_id, CaseEvent.REOPEN, by, reason)
+        if was_closed:
+            await self._cancel_follow_up(case, booking)
+        return case
 
     async def note(self, case_id: str, by: str, text: str) -> Case:
         case = self.get(case_id)
@@ -106,23 +122,48 @@ class CaseService:
         return case
 
     async def answer(self, case_id: str, score: int, answer: str = "", by: str = "follow_up",
-                     call_id: str | None = None) -> Case:
-        """The customer's verdict on a closed case: a low score reopens it, any other confirms it."""
-        case = self.get(case_id)
+                     call_id: str | None = None, booking: str | None = None) -> Case:
+        """The customer's verdict on a closed case: a low score reopens it, any other confirms it.
+        ``call_id``: the 回访 call it was given on, ``booking``: the closing that call was about
+        (see the module docstring for answers that come too late)."""
+        case = self.cases.get(case_id) or await self._stored(case_id)
+        current = follow_up_booking(case)
+        if call_id:
+            await self._link(case, call_id, "follow_up")
+        if case.state is not CaseState.CLOSED or booking not in (None, current):
+            return await self._late_answer(case, score, answer, by, booking)
         bad = is_dissatisfied(self.policy, score)
         case.score = score
         detail = {"score": score, "answer": answer, "verdict": "dissatisfied" if bad else "satisfied"}
-        if call_id:
-            await self.link(case.id, call_id, "follow_up")
         await self._save(case, [CaseLog(case.id, self.clock(), "answer", by, detail=detail)])
         event = CaseEvent.REOPEN if bad else CaseEvent.CONFIRM
-        return await self._move(case_id, event, by, f"follow-up score {score}")
+        case = await self._move(case_id, event, by, f"follow-up score {score}")
+        if call_id is None:  # given by hand: the 回访 call booked for this closing is not needed
+            await self._cancel_follow_up(case, current)
+        return case
+
+    async def _late_answer(self, case: Case, score: int, answer: str, by: str, booking: str | None) -> Case:
+        detail = {"score": score, "answer": answer, "booking": booking, "case_state": str(case.state),
+                  "current_booking": follow_up_booking(case)}
+        await self._save(case, [CaseLog(case.id, self.clock(), "late_answer", by, detail=detail)])
+        self._publish(case, "late_answer", by=by, score=score)
+        log.warning("case %s: follow-up answer (score %d, booking %s) came while %s, current booking %s: "
+                    "logged, not applied", case.id, score, booking, case.state, follow_up_booking(case))
+        return case
+
+    async def _stored(self, case_id: str) -> Case:
+        found = await fetch_cases(self.db, case_id=case_id)
+        if not found:
+            raise LookupError(f"no case {case_id!r}")
+        return found[0]
 
     async def link(self, case_id: str, call_id: str, role: str) -> None:
-        case = self.get(case_id)
+        await self._link(self.get(case_id), call_id, role)
+
+    async def _link(self, case: Case, call_id: str, role: str) -> None:
         if call_id not in case.calls:
             case.calls.append(call_id)
-        await link_call(self.db, case_id, call_id, role, self.clock())
+        await link_call(self.db, case.id, call_id, role, self.clock())
 
     # -- SLA ---------------------------------------------------------------------------------
     async def tick(self) -> list:
@@ -180,12 +221,31 @@ class CaseService:
         due = self.clock() + timedelta(minutes=follow.delay_min)
         data = {"case_id": case.id, "case_summary": summary(case), "case_category": case.category,
                 "questions": " | ".join(follow.questions), "score_scale": f"1-{follow.scale_max}"}
-        booking = f"{case.id}/{case.reopened}"  # one 回访 per closing: a reclosed case is called again
+        booking = follow_up_booking(case)
+        data["case_booking"] = booking
         booked = await self.book_follow_up(follow.campaign, case.customer, case.customer_name, data, when=due,
                                            booking=booking)
         await self._save(case, [CaseLog(case.id, self.clock(), "follow_up_booked" if booked else "follow_up_failed",
                                         "follow_up", detail={"campaign": follow.campaign, "due_at": due.isoformat(),
                                                                 "booking": booking})])
+
+    async def _cancel_follow_up(self, case: Case, booking: str) -> None:
+        follow = self.policy.follow_up
+        if follow is None or self.cancel_follow_up is None:
+            return
+        withdrawn = await self.cancel_follow_up(follow.campaign, booking)
+        if withdrawn == 0:
+            return  # nothing left to withdraw: already called, given up on, or never booked
+        kind = "follow_up_cancelled" if withdrawn else "follow_up_cancel_failed"
+        await self._save(case, [CaseLog(case.id, self.clock(), kind, "follow_up",
+                                        detail={"campaign": follow.campaign, "booking": booking,
+                                                "leads": withdrawn})])
+
+
+def follow_up_booking(case: Case) -> str:
+    """The booking of the case's current (or latest) closing: one 回访 per closing, so a reclosed
+    case is called again and an answer can be told apart from one about an earlier closing."""
+    return f"{case.id}/{case.reopened}"
 
 
 def summary(case: Case) -> str:

@@ -22,13 +22,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from acd.events import AcdEvent, CallQueueEvent, QueueEvent
 from acd.models import AgentState
 from cti.services.acd import AcdService
 from cti.store import DialAttemptRecord
 from cti.services.dialer_models import Attempt, CampaignRun
+from cti.services.bookings import Bookings
 from cti.services.lead_saves import LeadSaves
 from dialer.attempt_state import AttemptEvent, AttemptState
 from dialer.campaign import Campaign, find_campaign
@@ -41,8 +40,7 @@ from dialer.numbers import load_dnc
 from dialer.pacing import PacingState, make_pacer
 from cti.services.preview import PreviewDesk
 from dialer.stats import PacingStats, Priors
-from common.yamlconf import ConfigError
-from cti.store.leads import import_leads, load_dialable
+from cti.store.leads import load_dialable
 
 log = logging.getLogger("hotline.dialer")
 ORIGINATE_FAILURE = {"5": "busy", "3": "no_answer", "1": "no_answer", "8": "busy", "0": "failed"}
@@ -64,6 +62,7 @@ class DialerService:
         self._attempts: dict[str, Attempt] = {}
         self._live: dict[str, Attempt] = {}  # by the call's uniqueid: persons waiting for an agent
         self.saves = LeadSaves(db)
+        self.bookings = Bookings(self)
         self.preview = PreviewDesk(self, acd, acd.notifier.relay)
         acd.notifier.on_event.append(self._on_acd_event)
 
@@ -111,29 +110,12 @@ class DialerService:
     async def book_callback(self, campaign_name: str, number: str, name: str = "",
                             data: dict[str, str] | None = None, when: datetime | None = None,
                             booking: str | None = None) -> bool:
-        """A promised call (call-back, follow-up): its own lead, due ``when``, keyed by ``booking`` (the
-        caller's reference, default a fresh one): the same customer can be booked again, the same
-        reference twice is one lead. DNC and the campaign's retries apply to each lead as usual."""
-        try:
-            campaign = find_campaign(campaign_name, self.campaigns_dir)
-            lead = Lead(id=f"{campaign.name}-{number}-{uuid.uuid4().hex[:8]}", campaign=campaign.name,
-                        number=number, timezone=campaign.default_timezone, name=name, priority=10,
-                        status=LeadStatus.CALLBACK, callback_at=when or _utc(), data=dict(data or {}),
-                        booking=booking or uuid.uuid4().hex)
-        except (ConfigError, ValueError) as exc:
-            log.error("call-back for %r not booked: %s", number, exc)
-            return False
-        try:
-            if not await asyncio.wait_for(import_leads(self.db, [lead]), 10):
-                log.info("call-back %s for %s was booked already", lead.booking, number)
-                return True
-        except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
-            log.error("call-back for %s not stored (%s); kept in memory only", number, exc)
-        run = self.runs.get(campaign.name)
-        if run is not None:
-            run.hopper.add(lead, _utc())
-        log.info("call-back %s booked for %s in campaign %s", lead.booking, number, campaign.name)
-        return True
+        """A promised call (call-back, follow-up), keyed by ``booking``: `Bookings.book`."""
+        return await self.bookings.book(campaign_name, number, name, data, when, booking)
+
+    async def cancel_booking(self, campaign_name: str, booking: str) -> int | None:
+        """Withdraw a promised call not made yet (a live attempt is not retried): `Bookings.cancel`."""
+        return await self.bookings.cancel(campaign_name, booking)
 
     # -- pacing loop ---------------------------------------------------------------------
     async def run(self) -> None:
@@ -282,7 +264,7 @@ class DialerService:
             when = retry_after(outcome, lead.attempts, run.campaign, _utc())
             move_lead(lead, LeadEvent.RETRY if when else LeadEvent.GIVE_UP)
             lead.next_attempt_at = when
-            if when:
+            if lead.status is LeadStatus.RETRY:  # not a booking withdrawn meanwhile (CANCELLED)
                 run.hopper.add(lead, _utc())
         self.saves.save(lead)
 

@@ -7,7 +7,8 @@ Accept: the lead is dialed with the agent's id on the attempt; when the person a
 agent is made ready and the call is queued at top priority, so it reaches him (every other
 agent of a preview campaign is busy previewing or talking). Skip: the lead goes back to the
 hopper and the agent is ready for the next one. An attempt that never reaches a person frees
-the agent the same way.
+the agent the same way. A lead whose booking was withdrawn while in preview (CANCELLING) is not
+dialed whatever the agent decides: it is CANCELLED and the agent made ready.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Callable
 
 from acd.models import AgentState
 from dialer.lead_state import LeadEvent, apply
-from dialer.leads import Lead
+from dialer.leads import Lead, LeadStatus
 
 log = logging.getLogger("hotline.dialer")
 PREVIEW_REASON = "preview"
@@ -69,6 +70,11 @@ class PreviewDesk:
         if run is None:
             self._free(agent_id)
             raise LookupError(f"campaign {preview.campaign} is no longer running")
+        if preview.lead.status is LeadStatus.CANCELLING:  # its booking was withdrawn while previewed
+            apply(preview.lead, LeadEvent.SKIP)
+            self.dialer.saves.save(preview.lead)
+            self._free(agent_id)
+            return {"campaign": preview.campaign, "lead": preview.lead.id, "cancelled": True}
         if accept:
             task = asyncio.get_running_loop().create_task(self.dialer.dial(run, preview.lead, agent_id))
             self._tasks.add(task)

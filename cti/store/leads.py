@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cti.store import insert_ignore
 from cti.store.schema import lead as lead_table
 from dialer.lead_state import LeadEvent, apply
-from dialer.leads import DIALABLE, Lead, LeadStatus
+from dialer.leads import CANCELLABLE, DIALABLE, Lead, LeadStatus
 
 
 def _row(lead: Lead) -> dict:
@@ -53,13 +53,31 @@ async def count_leads(engine: AsyncEngine, campaign: str) -> int:
 
 
 async def load_dialable(engine: AsyncEngine, campaign: str) -> list[Lead]:
-    query = select(lead_table).where(lead_table.c.campaign == campaign,
-                                     lead_table.c.status.in_([str(s) for s in DIALABLE] + ["dialing"]))
+    """The campaign's dialable leads; one the engine left mid-attempt is recovered (RECOVER): tried
+    again if DIALING, CANCELLED (and saved so) if its booking was withdrawn during that attempt."""
+    live = [str(s) for s in DIALABLE] + [str(LeadStatus.DIALING), str(LeadStatus.CANCELLING)]
+    query = select(lead_table).where(lead_table.c.campaign == campaign, lead_table.c.status.in_(live))
     async with engine.connect() as conn:
         leads = [_lead(row) for row in await conn.execute(query)]
     for lead in leads:
-        if lead.status == LeadStatus.DIALING:  # the engine stopped mid-attempt: try again
+        if lead.status in (LeadStatus.DIALING, LeadStatus.CANCELLING):
             apply(lead, LeadEvent.RECOVER)
+            if lead.status is LeadStatus.CANCELLED:
+                await save_lead(engine, lead)
+    return [lead for lead in leads if lead.status in DIALABLE]
+
+
+async def cancel_booked(engine: AsyncEngine, campaign: str, booking: str, *, skip: Iterable[str] = ()) -> list[Lead]:
+    """Withdraw the stored leads of ``booking`` that could still call (CANCEL), except the ids in
+    ``skip`` (those the running dialer holds and saves itself); the leads withdrawn, moved."""
+    query = select(lead_table).where(lead_table.c.campaign == campaign, lead_table.c.booking == booking,
+                                     lead_table.c.status.in_([str(s) for s in CANCELLABLE]))
+    skipped = set(skip)
+    async with engine.begin() as conn:
+        leads = [_lead(row) for row in await conn.execute(query.with_for_update()) if row.id not in skipped]
+        for lead in leads:
+            apply(lead, LeadEvent.CANCEL)
+            await conn.execute(update(lead_table).where(lead_table.c.id == lead.id).values(status=str(lead.status)))
     return leads
 
 
