@@ -1,6 +1,7 @@
 """Leads keyed by (campaign, number, booking), on SQLite and PostgreSQL: an import still keeps one lead
 per number, bookings (call-backs, follow-ups) of the same customer each get their own lead, and a
-database made when leads were unique per number is upgraded on start without losing a row."""
+database made when leads were unique per number is upgraded on start without losing a row; a withdrawn
+booking is cancelled in the table (only its leads that could still call) and never loaded to dial."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from cti.store import create_schema, make_engine
-from cti.store.leads import fetch_leads, import_leads
+from cti.store.leads import cancel_booked, fetch_leads, import_leads, load_dialable, save_lead
 from dialer.leads import Lead, LeadStatus
 from tests.support.pg import PG_URL, require_postgres
 
@@ -80,3 +81,22 @@ async def test_a_database_from_before_bookings_is_upgraded_on_start(db) -> None:
     assert await import_leads(db, [booked("f-new", "C-1/1")]) == 1
     assert [(lead.id, lead.booking, lead.status) for lead in await fetch_leads(db, "follow_up")] == [
         ("f-new", "C-1/1", LeadStatus.CALLBACK), ("f-old", "", LeadStatus.DONE)]
+
+
+async def test_a_withdrawn_booking_is_cancelled_in_the_table_and_never_loaded_to_dial(db) -> None:
+    await create_schema(db)
+    await import_leads(db, [booked("f-1", "C-1/0"), booked("f-2", "C-2/0"), booked("f-3", "C-3/0"),
+                            booked("f-4", "C-4/0"), booked("f-5", "C-5/0")])
+    for lead_id, status in (("f-3", LeadStatus.DONE), ("f-4", LeadStatus.DIALING), ("f-5", LeadStatus.DIALING)):
+        [lead] = [x for x in await fetch_leads(db, "follow_up") if x.id == lead_id]
+        lead.status = status
+        await save_lead(db, lead)
+    assert [(x.id, x.status) for x in await cancel_booked(db, "follow_up", "C-1/0")] == [("f-1", LeadStatus.CANCELLED)]
+    assert await cancel_booked(db, "follow_up", "C-1/0") == []  # once
+    assert await cancel_booked(db, "follow_up", "C-3/0") == []  # already called: left DONE
+    assert [x.status for x in await cancel_booked(db, "follow_up", "C-4/0")] == [LeadStatus.CANCELLING]
+    assert await cancel_booked(db, "follow_up", "C-5/0", skip=["f-5"]) == []  # the running dialer holds it
+    assert sorted(x.id for x in await load_dialable(db, "follow_up")) == ["f-2", "f-5"]  # f-5 recovered as retry
+    assert {x.id: x.status for x in await fetch_leads(db, "follow_up")} == {
+        "f-1": LeadStatus.CANCELLED, "f-2": LeadStatus.CALLBACK, "f-3": LeadStatus.DONE,
+        "f-4": LeadStatus.CANCELLED, "f-5": LeadStatus.DIALING}  # f-4 left mid-attempt: cancelled on load
