@@ -59,7 +59,7 @@ class SimConfig:
     tick_s: float = 1.0
     abandon_cap: float = 0.03
     abandon_window: int = 200
-    target_fraction: float = 0.9
+    target_fraction: float = 0.97
     priors: Priors = field(default_factory=Priors)
 
     @classmethod
