@@ -17,7 +17,7 @@ at most theta. This controller sets theta from the day so far: A abandons out of
    little, so with a margin of ``margin`` standard deviations, not 1.64), so the rate we may
    *aim* at for those N calls is the largest r with r*N + margin*sqrt(r*N) <= B, i.e.
    r*N = ((sqrt(margin^2 + 4B) - margin) / 2)^2. The aim is min(target, r), target being
-   ``target_fraction`` x cap (0.9 by default: close to the cap). Early in the day and when the
+   ``target_fraction`` x cap (0.97 by default: close to the cap). Early in the day and when the
    day has spent its budget r is small; after a calm stretch it is above the target.
    N is the pacer's estimate (``plan``) when it knows when the day's dialing ends: seconds left
    x the live connects per second it can expect (today's measured rate, at most what the agents
@@ -27,8 +27,12 @@ at most theta. This controller sets theta from the day so far: A abandons out of
    rate; it is learned by a Robbins-Monro step per live call, log k += gain * (aim - abandoned),
    which settles where the realised rate equals the aim. Scaling by aim / target makes theta
    react at once when the room shrinks, while k changes slowly.
-3. Hard stop. When the day's rate is at or over the cap (A > 0 and A >= cap * L) theta is 0: the
-   pacer dials progressively (which never abandons) until connects bring the rate under the cap.
+3. Hard stop. When less than one abandon is left in the day's budget (B < 1) theta is 0: the
+   pacer dials progressively (which never abandons) until connects make room again. Not "the
+   rate so far is at the cap": early in the day one abandon in 30 calls is 3%, and stopping then
+   cost 20 agents up to an hour of progressive dialing a day; what must stay under the cap is
+   the day's final rate, which the budget (with N still to come) is about. Near the end N -> 0
+   and the rule becomes A + 1 > cap * L.
 
 Nothing here knows the true answer rate: only what happened today, the schedule's end of the
 day, and how many live connects the previous day had.
@@ -42,8 +46,8 @@ import math
 class AbandonController:
     """Sets the tolerated marginal abandonment risk from the day's measured abandonment."""
 
-    def __init__(self, cap: float = 0.03, *, target_fraction: float = 0.9, horizon_calls: int = 200,
-                 margin: float = 2.5, gain: float = 0.2, start: float | None = None,
+    def __init__(self, cap: float = 0.03, *, target_fraction: float = 0.97, horizon_calls: int = 200,
+                 margin: float = 2.0, gain: float = 0.2, start: float | None = None,
                  floor: float = 1e-4, ceiling: float = 0.5) -> None:
         self.cap, self.target = cap, cap * target_fraction
         self.horizon_calls, self.margin = horizon_calls, margin
@@ -78,9 +82,14 @@ class AbandonController:
         return self.abandons / self.live if self.live else 0.0
 
     @property
+    def budget(self) -> float:
+        """Abandons the day may still have: cap x (live so far + still to come) - abandons so far."""
+        return self.cap * (self.live + self.horizon) - self.abandons
+
+    @property
     def hard_stop(self) -> bool:
-        """Today's abandonment is at or over the cap: dial progressively."""
-        return self.abandons > 0 and self.abandons >= self.cap * self.live
+        """Less than one abandon left in the day's budget: dial progressively."""
+        return self.budget < 1.0
 
     @property
     def horizon(self) -> float:
@@ -92,8 +101,7 @@ class AbandonController:
     @property
     def room(self) -> float:
         """The rate the next N live connects may carry and still leave the day under the cap."""
-        n = self.horizon
-        budget = self.cap * (self.live + n) - self.abandons
+        n, budget = self.horizon, self.budget
         if budget <= 0:
             return 0.0
         root = (math.sqrt(self.margin ** 2 + 4.0 * budget) - self.margin) / 2.0

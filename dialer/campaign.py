@@ -115,7 +115,7 @@ class PacingPriors(_Section):
     talk_s: Annotated[float, Field(gt=0, le=7200)] = 180.0
     wrapup_s: Annotated[float, Field(ge=0, le=3600)] = 15.0
     target_fraction: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.9, description="aim the day's abandonment at this share of the cap (dialer.abandon)")
+        0.97, description="aim the day's abandonment at this share of the cap (dialer.abandon)")
 
 
 class ScreenPopField(_Section):

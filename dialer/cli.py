@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     dsim.add_argument("--answer-rate", type=float, default=0.3)
     dsim.add_argument("--machine-share", type=float, default=0.25, help="share of answers that are machines")
     dsim.add_argument("--aht", type=float, default=180.0, help="mean talk time, seconds")
+    dsim.add_argument("--talk-shape", type=float, default=1.0,
+                      help="gamma shape of talk time (1: exponential; 4: half the spread)")
     dsim.add_argument("--wrapup", type=float, default=10.0, help="wrap-up seconds after each call")
     dsim.add_argument("--hours", type=float, default=8.0, help="length of one campaign day")
     dsim.add_argument("--days", type=int, default=1,
@@ -53,7 +55,8 @@ def _simulate(args: argparse.Namespace) -> int:
     from dialer.simulate import config_for, describe, simulate
 
     config = config_for(args.campaign, args.campaigns_dir, agents=args.agents, answer_rate=args.answer_rate,
-                        machine_share=args.machine_share, aht_s=args.aht, wrapup_s=args.wrapup,
+                        machine_share=args.machine_share, aht_s=args.aht, talk_shape=args.talk_shape,
+                        wrapup_s=args.wrapup,
                         hours=args.hours, days=args.days, seed=args.seed)
     results = simulate(config)
     if args.json:

@@ -31,7 +31,7 @@ call and per agent, and close the loop on the measured abandonment:
    makes theta a Lagrange multiplier, the price of one abandon in connects.
 3. Control (``dialer.abandon.AbandonController``). theta is not guessed: it is set from the
    day's measured abandonment (abandons / live connects since the campaign day began). The
-   controller aims at a rate close to the cap (90% by default), lowers the aim as the day's
+   controller aims at a rate close to the cap (97% by default), lowers the aim as the day's
    remaining budget shrinks so that the day ends at or under the cap, learns the calibration of
    theta to realised abandonment online, and returns theta = 0 (dial progressively) while the
    day's rate is at the cap. See that module for the arithmetic.
@@ -205,7 +205,7 @@ class PredictivePacer:
 
 
 def make_pacer(mode: str, stats: PacingStats | None = None, *, cap: float = 0.03,
-               window: int = 200, target_fraction: float = 0.9) -> Pacer:
+               window: int = 200, target_fraction: float = 0.97) -> Pacer:
     """The pacer for a campaign mode; predictive gets ``stats`` and its own controller."""
     if mode == "preview":
         return PreviewPacer()

@@ -6,7 +6,8 @@ A dial attempt is answered with probability ``answer_rate`` after a lognormal ri
 is busy (fast) or rings out at ``ring_timeout_s``. Answered calls are machines with probability
 ``machine_share``; AMD takes a few seconds (machines longer). A live person takes the longest-idle
 ready agent; with none free, the safe-harbor clock runs ``safe_harbor_s`` (2 s) and the person is
-abandoned if no agent frees up in time. Talk time is exponential(``aht_s``), then wrap-up.
+abandoned if no agent frees up in time. Talk time is gamma(``talk_shape``) with mean ``aht_s``
+(exponential by default), then wrap-up.
 Preview: a freed agent reads the lead for ``preview_s``, accepts, and waits on that one call.
 
 The pacer only learns what the engine would see: outcomes with their times, fed into
@@ -39,6 +40,7 @@ class SimConfig:
     answer_rate: float = 0.3
     machine_share: float = 0.25
     aht_s: float = 180.0
+    talk_shape: float = 1.0  # gamma shape of talk time: 1 = exponential (memoryless), larger = more regular
     wrapup_s: float = 10.0
     hours: float = 8.0
     days: int = 1
@@ -57,7 +59,7 @@ class SimConfig:
     tick_s: float = 1.0
     abandon_cap: float = 0.03
     abandon_window: int = 200
-    target_fraction: float = 0.9
+    target_fraction: float = 0.97
     priors: Priors = field(default_factory=Priors)
 
     @classmethod
@@ -91,7 +93,10 @@ class Simulation:
 
     def __init__(self, config: SimConfig, mode: str) -> None:
         self.cfg, self.mode = config, mode
-        self.rng = random.Random(config.seed)
+        # one stream per kind of chance, drawn the same way in every mode (common random numbers):
+        # the n-th dial, answer and connect meet the same luck whichever pacer runs
+        streams = (random.Random(f"{config.seed}:{kind}") for kind in ("dial", "amd", "talk"))
+        self.rng, self.amd_rng, self.talk_rng = streams
         self.stats = PacingStats(config.priors, ring_timeout_s=config.ring_timeout_s)
         self.pacer = make_pacer(mode, self.stats, cap=config.abandon_cap,
                                 window=config.abandon_window, target_fraction=config.target_fraction)
@@ -167,11 +172,12 @@ class Simulation:
         self.ringing[call] = self.now
         if agent is not None:
             self.bound[call] = agent
-        if rng.random() < cfg.answer_rate:
-            ring = rng.lognormvariate(_mu(cfg.ring_mean_s, cfg.ring_sigma), cfg.ring_sigma)
+        answered, ring, busy, busy_s = rng.random(), rng.gauss(0.0, 1.0), rng.random(), rng.uniform(0.5, 1.5)
+        if answered < cfg.answer_rate:
+            ring = math.exp(_mu(cfg.ring_mean_s, cfg.ring_sigma) + cfg.ring_sigma * ring)
             self._push(self.now + min(ring, cfg.ring_timeout_s - 0.5), ANSWER, call)
-        elif rng.random() < cfg.busy_share:
-            self._push(self.now + cfg.busy_s * rng.uniform(0.5, 1.5), NO_ANSWER, call)
+        elif busy < cfg.busy_share:
+            self._push(self.now + cfg.busy_s * busy_s, NO_ANSWER, call)
         else:
             self._push(self.now + cfg.ring_timeout_s, NO_ANSWER, call)
 
@@ -181,9 +187,9 @@ class Simulation:
         self._release_bound(call)
 
     def _answer(self, call: int) -> None:
-        cfg, rng = self.cfg, self.rng
+        cfg, rng = self.cfg, self.amd_rng
         self.stats.observe_attempt(True, self.now - self.ringing.pop(call))
-        machine = rng.random() < cfg.machine_share
+        machine, amd_share = rng.random() < cfg.machine_share, rng.random()
         if call in self.bound:  # preview: the agent hears who answered
             agent = self.bound.pop(call)
             if machine:
@@ -197,7 +203,7 @@ class Simulation:
         self.in_amd += 1
         self.amd_since[call] = self.now
         low, high = cfg.amd_machine_s if machine else cfg.amd_live_s
-        self._push(self.now + rng.uniform(low, high), CLASSIFIED, -call if machine else call)
+        self._push(self.now + low + (high - low) * amd_share, CLASSIFIED, -call if machine else call)
 
     def _classified(self, signed_call: int) -> None:
         self.in_amd -= 1
@@ -230,7 +236,8 @@ class Simulation:
         self.day.connects += 1
         self.pacer.observe_live(False)
         self.talk_start[agent] = self.busy_since[agent] = self.now
-        self._push(self.now + self.rng.expovariate(1.0 / self.cfg.aht_s), TALK_END, agent)
+        shape = self.cfg.talk_shape
+        self._push(self.now + self.talk_rng.gammavariate(shape, self.cfg.aht_s / shape), TALK_END, agent)
 
     def _talk_end(self, agent: int) -> None:
         started = self.talk_start.pop(agent)
