@@ -79,7 +79,7 @@ class InvalidAlertTransition(AcdError):
     error_id = "alert_invalid_transition"
 
     def __init__(self, key: str, state: AlertState, observation: Observation) -> None:
-        self.state, self.observation = state, observation
+        self.state, self.event = state, observation
         super().__init__(f"alert {key} cannot see {observation.value} while {state.value}")
 
 
