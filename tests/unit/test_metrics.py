@@ -87,3 +87,23 @@ async def test_scrape_shows_dialer_pacing_and_active_alerts() -> None:
             s["hotline_dialer_abandon_ratio_today", c]) == (2, 12, 0.025)
     assert s["hotline_alerts_active", (("kind", "waiting_calls"), ("queue", "complaints"), ("severity", "warning"))] == 1
     assert s["hotline_alert_changes_total", (("change", "raised"), ("kind", "waiting_calls"), ("queue", "complaints"))] == 1
+
+
+def test_every_metric_rendered_and_every_one_the_dashboard_uses_is_documented() -> None:
+    import json
+    import re
+    documented = set(re.findall(r"^\| `(hotline_\w+)`", (REPO / "docs/metrics.md").read_text(), re.M))
+    clock = FakeClock()
+    acd = AcdService(Router(*load_acd(REPO / "config/acd.yaml")), RecordingSink(), clock=clock)
+    full = EngineMetrics(acd, agi=SimpleNamespace(active_sessions=0, sessions_total=0, sessions_refused=0),
+                         ami=SimpleNamespace(connected=asyncio.Event()),
+                         records=SimpleNamespace(spool=SimpleNamespace(pending_bytes=lambda: 0), queued=0,
+                                                 stats=SimpleNamespace(written=0, spooled=0, replayed=0, rejected=0)),
+                         dialer=SimpleNamespace(runs={}), alerts=AlertService(acd))
+    rendered = set(re.findall(r"^# TYPE (hotline_\w+) (\w+)", full.render()[0].decode(), re.M))
+    names = {name for name, _ in rendered}
+    assert names == documented
+    exprs = [t["expr"] for p in json.loads((REPO / "docs/grafana/hotline.json").read_text())["panels"]
+             for t in p["targets"]]
+    used = {re.sub(r"_bucket$", "", m) for e in exprs for m in re.findall(r"hotline_\w+", e)}
+    assert used <= documented and len(used) >= 12
