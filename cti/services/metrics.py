@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Protocol
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -21,6 +21,9 @@ from acd.events import AcdEvent, CallQueueEvent, QueueEvent
 from acd.models import AgentState
 from cti.services.acd_queries import AcdQueries
 
+# generate_latest writes the classic text format, version 0.0.4 (what prometheus_client's own HTTP
+# handler labels it; its CONTENT_TYPE_LATEST names 1.0.0, which older Prometheus servers do not know).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 ROUTING_BUCKETS = (0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1)
 _OUTCOMES = {QueueEvent.ENQUEUE: "offered", QueueEvent.ANSWER: "answered", QueueEvent.ABANDON: "abandoned",
              QueueEvent.TIMEOUT: "timed_out", QueueEvent.FULL: "rejected", QueueEvent.NOBODY: "rejected"}
@@ -81,7 +84,7 @@ class EngineMetrics:
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text and its content type, for ``GET /metrics``."""
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        return generate_latest(self.registry), CONTENT_TYPE
 
 
 class _LiveCollector(Collector):

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def samples(metrics: EngineMetrics) -> dict[tuple[str, tuple], float]:
     body, content_type = metrics.render()
-    assert content_type.startswith("text/plain; version=")
+    assert content_type == "text/plain; version=0.0.4; charset=utf-8"
     return {(s.name, tuple(sorted(s.labels.items()))): s.value
             for family in text_string_to_metric_families(body.decode()) for s in family.samples}
 
