@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from acd.alert_config import AlertDefaults, QueueAlerts, alert_issues, rules_for
 from acd.models import Agent, EscalationStep, QueueSpec
 from common.yamlconf import ConfigError, ConfigIssue, Marks, Position, load_yaml_with_marks, validate
 
@@ -70,12 +71,14 @@ class QueueConfig(_Model):
     when_nobody: Literal["wait", "leave"] = "leave"
     language_routing: bool = False
     whisper: bool = Field(False, description="tell the agent the queue and the caller's tier before connecting")
+    alerts: QueueAlerts | None = None  # overrides of the top-level alert defaults, kind by kind
 
 
 class AcdConfig(_Model):
     skills: list[Name]
     agents: list[AgentConfig] = []
     queues: dict[str, QueueConfig] = {}
+    alerts: AlertDefaults = AlertDefaults()  # volume alerts for every queue (acd.alert_config)
 
 
 def load_acd(path: str | Path) -> tuple[dict[str, QueueSpec], dict[str, Agent]]:
@@ -96,7 +99,8 @@ def to_specs(config: AcdConfig) -> tuple[dict[str, QueueSpec], dict[str, Agent]]
         announce_position=q.announce.position, announce_ewt=q.announce.ewt,
         escalation=tuple(EscalationStep(s.after_s, s.relax_levels, dict(s.add_skills), tuple(s.add_queues))
                          for s in q.escalation),
-        when_nobody=q.when_nobody, language_routing=q.language_routing, whisper=q.whisper)
+        when_nobody=q.when_nobody, language_routing=q.language_routing, whisper=q.whisper,
+        alerts=rules_for(config.alerts, q.alerts))
         for name, q in config.queues.items()}
     agents = {a.id: Agent(a.id, a.name, a.interface, dict(a.skills), tuple(a.languages))
               for a in config.agents}
@@ -110,6 +114,7 @@ def reference_issues(config: AcdConfig, file: str = "<acd>", marks: Marks | None
     marks = marks or {}
     at = _Locator(file, marks)
     issues = _duplicate_skill_issues(config, at)
+    issues += alert_issues(config.alerts, ("alerts",), file, marks)
     issues += _agent_issues(config, at)
     for name, queue in config.queues.items():
         issues += _queue_issues(config, name, queue, at)
@@ -167,6 +172,7 @@ def _queue_issues(config: AcdConfig, name: str, queue: QueueConfig, at: _Locator
     for skill in queue.skills:
         if skill not in config.skills:
             issues.append(_unknown(at, base + ("skills", skill), "skill", skill, config.skills, f"queue {name!r}"))
+    issues += alert_issues(queue.alerts, base + ("alerts",), at.file, at.marks)
     previous = -1.0
     for j, step in enumerate(queue.escalation):
         where = base + ("escalation", j)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from acd.alerts import Rule
+
 Strategy = Literal["longest_idle", "best_skill", "least_occupied", "round_robin"]
 WhenNobody = Literal["wait", "leave"]
 STRATEGIES: tuple[str, ...] = ("longest_idle", "best_skill", "least_occupied", "round_robin")
@@ -99,6 +101,7 @@ class QueueSpec:
     when_nobody: WhenNobody = "leave"  # no logged-in agent could ever take the call
     language_routing: bool = False
     whisper: bool = False  # the agent hears the queue and the caller's tier before the bridge
+    alerts: tuple[Rule, ...] = ()  # volume alerts (acd.alerts), defaults merged in by acd.config
 
     @property
     def levels(self) -> int:

@@ -10,7 +10,7 @@ from acd.errors import UnknownQueue
 from acd.matching import task_key
 from acd.models import Agent, AgentState, QueueSpec, Reservation, Task
 from acd.router_base import RouterBase
-from acd.stats import ABANDONED, ANSWERED, OFFERED, TIMED_OUT, WINDOWS_MIN, QueueStats
+from acd.stats import ABANDONED, ANSWERED, OFFERED, TIMED_OUT, WINDOWS_MIN, QueueStats, WindowStats
 
 
 class QueriesMixin(RouterBase):
@@ -85,3 +85,10 @@ class QueriesMixin(RouterBase):
             sl_target_seconds=spec.sl_seconds,
             windows={m: metrics.window(m, now, spec.sl_seconds) for m in WINDOWS_MIN},
             aht_s=metrics.aht_s, ewt_s=(len(waits) + 1) * metrics.aht_s / max(1, staffed))
+
+    def window(self, queue: str, minutes: int, now: float) -> WindowStats:
+        """One queue's outcomes over the last ``minutes`` (at most the hour `acd.stats` keeps)."""
+        spec = self._queues.get(queue) or self._old_specs.get(queue)
+        if spec is None:
+            raise UnknownQueue(queue)
+        return self._metrics_of(queue).window(minutes, now, spec.sl_seconds)

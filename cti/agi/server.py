@@ -61,6 +61,8 @@ class FastAgiServer:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
+        self.sessions_total = 0  # connections accepted since start (metrics)
+        self.sessions_refused = 0
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._on_connect, self._host, self._port)
@@ -111,7 +113,9 @@ class FastAgiServer:
             log.warning("refusing FastAGI connection from %s: %d sessions active, closing=%s",
                         peer, len(self._tasks), self._closing)
             writer.close()
+            self.sessions_refused += 1
             return
+        self.sessions_total += 1
         task = asyncio.create_task(self._serve(reader, writer, peer), name=f"fastagi {peer}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

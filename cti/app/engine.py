@@ -23,6 +23,8 @@ from acd.config import load_acd
 from cti.services.acd_reload import AcdConfigWatcher
 from acd.router import Router
 from cti.services.acd import AcdService
+from cti.services.alerts import AlertService
+from cti.services.metrics import EngineMetrics
 from cti.calls.consult import Consults
 from cti.app.control import Commands, ControlServer
 from cti.calls.desk import DeskActions
@@ -79,10 +81,16 @@ class Engine:
                                   self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
                                   directory=self.directory, book_callback=self._book_callback)
         self.calls.ended_listeners.append(lambda cdr: self.consults.on_call_ended(cdr.call_id))
+        self.alerts = AlertService(self.acd)  # the wallboard's AlertsProvider
+        self.acd.notifier.on_event.append(self.alerts.on_acd_event)
         self.mqtt = self._mqtt(config)
         g = config.agi
         self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,
                                  max_sessions=g.max_sessions, command_timeout=g.command_timeout)
+        self.metrics = EngineMetrics(self.acd, agi=self.agi, ami=self.ami, records=self.cdrs, dialer=self.dialer,
+                                     alerts=self.alerts)  # self.metrics.render serves GET /metrics
+        self.acd.notifier.on_event.append(self.metrics.on_acd_event)
+        self.acd.decision_observers.append(self.metrics.on_decision)
 
     def _mqtt(self, config: HotlineConfig) -> MqttBridge | None:
         m = config.mqtt
@@ -92,6 +100,7 @@ class Engine:
                             password=m.password(), client_id=m.client_id, stats_provider=self.commands.queues,
                             stats_interval=m.stats_interval)
         self.acd.notifier.listeners.append(bridge.listener)
+        self.alerts.listeners.append(bridge.listener)
         self.flows.on_change(lambda name, issues: bridge.ivr_flow(
             name, "rejected" if issues else "reloaded", [str(i) for i in issues]))
         self.calls.ended_listeners.append(lambda cdr: bridge.call_event(
@@ -127,6 +136,7 @@ class Engine:
                 tg.create_task(self.acd.run_ticks(self.config.acd.tick_interval), name="acd-ticks"),
                 tg.create_task(self.dialer.run(), name="dialer-pacing"),
                 tg.create_task(self.acd_watcher.watch(), name="acd-reload"),
+                tg.create_task(self.alerts.run(1.0), name="alert-ticks"),
                 *([tg.create_task(self.mqtt.run(), name="mqtt-link")] if self.mqtt else []),
                 *([tg.create_task(self.cases.run(self.config.cases.tick_interval), name="case-ticks")]
                   if self.cases else []),

@@ -6,7 +6,8 @@ offer, answer, abandon, timeout...). The shell puts the caller context (number, 
 record, tier, IVR path, digits, wait) into the queue event's fields; they are passed on as
 given, and an ``offer`` to an agent is also that agent's screen pop. ``('consult', {...})`` tells
 the consulting agent how his consult goes (cti.calls.consult); ``('case', {...})`` is a case's
-change (cti.services.cases).
+change (cti.services.cases); ``('alert', {...})`` a volume alert raised or cleared
+(cti.services.alerts): on the alert stream, and retained as that (queue, kind)'s latest state.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ def acd_messages(topics: Topics, kind: str, payload: dict[str, Any], at: str) ->
         return [Message(topics.screenpop(payload["agent"]), {**payload, "event": "preview", "at": at})]
     if kind == "case":  # a case moved, was noted, warned or escalated (cti.services.cases)
         return [Message(topics.case_events(payload["case"]), {**payload, "at": at})]
+    if kind == "alert":
+        body = {**payload, "at": payload.get("at", at)}
+        return [Message(topics.alerts, body),
+                Message(topics.queue_alert(payload["queue"], payload["kind"]), body, retain=True)]
     if kind == "queue":
         body = {**payload, "at": at}
         out = [Message(topics.call_events(payload["call"]), body)]

@@ -56,6 +56,13 @@ class Topics:
     def queue_stats(self, queue: object) -> str:
         return f"{self.prefix}/queues/{level(queue)}/stats"
 
+    def queue_alert(self, queue: object, kind: object) -> str:
+        return f"{self.prefix}/queues/{level(queue)}/alerts/{level(kind)}"
+
+    @property
+    def alerts(self) -> str:
+        return f"{self.prefix}/alerts"
+
     def case_events(self, case_id: object) -> str:
         return f"{self.prefix}/cases/{level(case_id)}/events"
 

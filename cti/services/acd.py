@@ -53,6 +53,8 @@ class AcdService(AcdQueries):
         # call id -> (agent, queue) talking on it now; None once handed on (consult transfer)
         self._holders: dict[str, tuple[str, str] | None] = {}
         self.connected_by: dict[str, str] = {}  # agent id -> id of the call whose Dial reached his phone
+        # (router operation, seconds it took to decide): the routing-time histogram (cti.services.metrics)
+        self.decision_observers: list[Callable[[str, float], None]] = []
 
     # -- time ----------------------------------------------------------------------------
     def now(self) -> float:
@@ -61,14 +63,14 @@ class AcdService(AcdQueries):
     async def run_ticks(self, interval: float = 0.5) -> None:
         while True:
             await asyncio.sleep(interval)
-            self._apply(self.router.tick(self.now()))
+            self._apply(self._timed("tick", self.router.tick, self.now()))
 
     # -- calls ---------------------------------------------------------------------------
     def open(self, task: Task) -> Inbox:
         """Put a call in its queue; events about it arrive in the returned inbox."""
         inbox = self._inboxes[task.id] = Inbox(task)
         self._emit_call_event(task, Q.ENQUEUE, priority=task.priority)
-        self._apply(self.router.enqueue(task, self.now()))
+        self._apply(self._timed("enqueue", self.router.enqueue, task, self.now()))
         return inbox
 
     def close(self, task_id: str) -> None:
@@ -78,14 +80,14 @@ class AcdService(AcdQueries):
         task = self.router.task(task_id)
         if task is not None:
             self._emit_call_event(task, Q.ABANDON, wait_s=self.now() - task.enqueued_at)
-        self._apply(self.router.abandon(task_id, self.now()))
+        self._apply(self._timed("abandon", self.router.abandon, task_id, self.now()))
 
     def leave(self, task_id: str, event: QueueEvent | str) -> None:
         """The caller leaves the queue without an agent (timeout handled, callback booked...)."""
         task = self.router.task(task_id)
         if task is not None:
             self._emit_call_event(task, event, wait_s=self.now() - task.enqueued_at)
-            self._apply(self.router.abandon(task_id, self.now(), reason=event))
+            self._apply(self._timed("abandon", self.router.abandon, task_id, self.now(), event))
 
     def answered(self, reservation: Reservation) -> None:
         """The agent picked up (seen on AMI DialEnd, or when Dial returned)."""
@@ -93,7 +95,7 @@ class AcdService(AcdQueries):
         if inbox is None or inbox.accepted_reservation == reservation.id:
             return
         try:
-            decision = self.router.accept(reservation.id, self.now())
+            decision = self._timed("accept", self.router.accept, reservation.id, self.now())
         except UnknownReservation:
             log.warning("agent %s answered call %s after the reservation expired", reservation.agent_id,
                         reservation.task_id)
@@ -111,7 +113,7 @@ class AcdService(AcdQueries):
         inbox = self._inboxes.get(reservation.task_id)
         if inbox is not None:
             self._emit_call_event(inbox.task, Q.NO_ANSWER, agent_id=reservation.agent_id, reason=reason)
-        self._apply(self.router.reject(reservation.id, self.now(), reason))
+        self._apply(self._timed("reject", self.router.reject, reservation.id, self.now(), reason))
 
     def call_ended(self, reservation: Reservation, talk_s: float) -> tuple[str, str] | None:
         """The call's Dial returned: whoever holds it now (the agent who answered, or the colleague
@@ -119,7 +121,7 @@ class AcdService(AcdQueries):
         holder = self._holders.pop(reservation.task_id, (reservation.agent_id, reservation.queue))
         if holder is not None:
             self.connected_by.pop(holder[0], None)
-            self._apply(self.router.hangup(holder[0], self.now()))
+            self._apply(self._timed("hangup", self.router.hangup, holder[0], self.now()))
         return holder
 
     def call_lost(self, task_id: str) -> None:
@@ -131,7 +133,7 @@ class AcdService(AcdQueries):
         if holder is not None:
             self._holders[task_id] = None
             self.connected_by.pop(holder[0], None)
-            self._apply(self.router.hangup(holder[0], self.now()))
+            self._apply(self._timed("hangup", self.router.hangup, holder[0], self.now()))
 
     def hand_over(self, task: Task, from_agent: str, to_agent: str | None, queue: str,
                   consult_id: str | None = None) -> None:
@@ -142,7 +144,7 @@ class AcdService(AcdQueries):
         if holder is not None and holder[0] == from_agent:
             self._emit_call_event(task, Q.TRANSFER, agent_id=from_agent, reason=f"attended to {to_agent or 'queue ' + queue}")
             self.connected_by.pop(from_agent, None)
-            self._apply(self.router.hangup(from_agent, self.now()))
+            self._apply(self._timed("hangup", self.router.hangup, from_agent, self.now()))
         if to_agent is None:
             self._holders[task.id] = None
             return
@@ -191,7 +193,7 @@ class AcdService(AcdQueries):
 
     def reload(self, queues, agents) -> None:
         """New queues/agents from a config reload; live state and waiting callers are kept."""
-        self._apply(self.router.update_config(queues, agents, self.now()))
+        self._apply(self._timed("reload", self.router.update_config, queues, agents, self.now()))
 
     # -- agents --------------------------------------------------------------------------
     def agent_command(self, agent_id: str, command: str, reason: str = "") -> Agent:
@@ -201,14 +203,14 @@ class AcdService(AcdQueries):
         if _already(agent, command, reason):
             return agent  # a desktop pressing Ready twice is not an error
         now = self.now()
-        decision = {
+        decision = {  # called by _timed
             "login": lambda: self.router.login(agent_id, now),
             "logout": lambda: self.router.logout(agent_id, now),
             "ready": lambda: self.router.ready(agent_id, now),
             "pause": lambda: self.router.pause(agent_id, now, reason or "break"),
             "end_wrapup": lambda: self.router.end_wrapup(agent_id, now),
-        }[command]()
-        self._apply(decision)
+        }[command]
+        self._apply(self._timed(command, decision))
         return self.router.agent(agent_id)
 
     def restore(self, states: dict[str, tuple[str, str]]) -> None:
@@ -224,6 +226,14 @@ class AcdService(AcdQueries):
             log.info("agent %s restored as %s", agent_id, self.router.agent(agent_id).state)
 
     # -- decisions -----------------------------------------------------------------------
+    def _timed(self, op: str, decide: Callable[..., Decision], *args: Any) -> Decision:
+        started = time.perf_counter()
+        decision = decide(*args)
+        spent = time.perf_counter() - started
+        for observer in self.decision_observers:
+            observer(op, spent)
+        return decision
+
     def _apply(self, decision: Decision) -> None:
         for change in decision.state_changes:
             self._emit_state_change(change)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from acd.models import Agent, QueueSpec, Reservation, Task
 from acd.router import Router
-from acd.stats import QueueStats
+from acd.stats import QueueStats, WindowStats
 
 
 class AcdQueries:
@@ -62,3 +62,7 @@ class AcdQueries:
     def stats(self, queue: str) -> QueueStats:
         """Live figures of one queue; raises `acd.errors.UnknownQueue`."""
         return self.router.stats(queue, self.now())
+
+    def window(self, queue: str, minutes: int) -> WindowStats:
+        """One queue's outcomes (offered, answered, SL...) over the last ``minutes`` (<= 60)."""
+        return self.router.window(queue, minutes, self.now())

@@ -88,6 +88,11 @@ class RecordWriter:
         return self._db_up
 
     @property
+    def queued(self) -> int:
+        """Records handed over and not yet written or spooled."""
+        return self._queue.qsize()
+
+    @property
     def stats(self) -> WriterStats:
         return WriterStats(**self._counts)
 
