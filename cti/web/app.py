@@ -106,7 +106,6 @@ def make_app(web: WebContext) -> Starlette:
         Route("/metrics", routes_board.metrics),
     ], middleware=[Middleware(SecurityHeaders)], exception_handlers={ApiError: api_error})
     app.state.web = web
-    web.alerts.subscribe(web.hub.alert)
     return app
 
 
@@ -115,8 +114,9 @@ def make_context(*, users_file: Path, commands, agents, queues, queue_names, age
                  admin_token: str | None = None, session_ttl_s: float = 43200.0, login_attempts: int = 5,
                  login_window_s: float = 300.0, secure_cookies: bool = False,
                  board_interval: float = 1.0) -> WebContext:
-    access = Access(agents_of, queue_names)
+    access, alerts = Access(agents_of, queue_names), alerts or NoAlerts()
+    hub = LiveHub(access)
+    alerts.subscribe(hub.alert)
     return WebContext(UserStore(users_file), Sessions(session_ttl_s, clock),
-                      LoginLimiter(login_attempts, login_window_s, clock), access, LiveHub(access), commands,
-                      agents, queues, queue_names, alerts or NoAlerts(), metrics, admin_token, secure_cookies,
-                      board_interval)
+                      LoginLimiter(login_attempts, login_window_s, clock), access, hub, commands,
+                      agents, queues, queue_names, alerts, metrics, admin_token, secure_cookies, board_interval)
