@@ -43,7 +43,8 @@ export function duration(seconds) {
 export function percent(v) { return v === null || v === undefined ? "-" : `${Math.round(v)}%`; }
 
 const LABELS = {
-  en: {}, // English: the keys themselves
+  en: { "reserved": "ringing", "on_call": "on call", "wrap_up": "wrap-up", "logged_out": "logged out" },
+  // otherwise English is the key itself
   zh: {
     "Agent desk": "坐席工作台", "Wallboard": "监控大屏", "Log in": "登录", "Log out": "退出", "User": "用户",
     "Password": "密码", "State": "状态", "Ready": "就绪", "Pause": "小休", "End wrap-up": "结束话后处理",

@@ -105,7 +105,7 @@ function render() {
   applyLabels();
   if (!desk.agent) return;
   const state = desk.agent.state;
-  $("state").textContent = t(state); $("state").className = `badge s-${state}`;
+  $("state").textContent = t(state); $("state").className = `badge s-${state}`; $("state").dataset.state = state;
   $("reason").textContent = desk.agent.reason || "";
   const can = { "btn-login": state === "logged_out", "btn-ready": ["paused", "wrap_up"].includes(state),
                 "btn-pause": ["ready", "wrap_up"].includes(state), "btn-end-wrapup": state === "wrap_up",
@@ -116,18 +116,22 @@ function render() {
 }
 
 function row(label, value, cls) { return value === undefined || value === null || value === "" ? null :
-  el("div", { class: `row ${cls || ""}` }, el("dt", {}, t(label)), el("dd", { "data-field": label }, String(value))); }
+  el("div", { class: `row ${cls || ""}` }, el("dt", {}, t(label)), el("dd", { "data-field": label }, value)); }
+
+// An IVR path breaks between its steps, never inside one: by_tier>menu>agent as spans.
+function steps(path) { return String(path).split(/(?<=>)/).map(s => el("span", { class: "step" }, s)); }
 
 function popView(pop) {
   const c = pop.context || {};
-  const rows = POP_FIELDS.map(([label, key]) => row(label, c[key], key === "tier" ? `tier-${c.tier}` : ""));
+  const rows = POP_FIELDS.map(([label, key]) => row(label, key === "ivr_path" && c[key] ? steps(c[key]) : c[key],
+                                                    key === "tier" ? `tier-${c.tier}` : ""));
   rows.push(row("Queue", pop.queue), row("Wait", c.wait_s !== undefined ? duration(c.wait_s) : pop.wait_s !== undefined ? duration(pop.wait_s) : null));
   if (c.consult_of || c.consulted_by) rows.push(row("Consult", `${t("consulted by")} ${c.consulted_by || "?"} · ${c.consulted_from_queue || ""} · ${c.consult_of || ""}`, "consult"));
   if (c.open_case === "yes" || c.case_id) rows.push(row("Open case", `${c.case_id || ""} · ${c.case_state || ""} · ${c.case_summary || ""}`, "case"));
   const other = Object.entries(c).filter(([k]) => !SHOWN.has(k));
   return [el("dl", { class: "pop-fields", id: "pop-fields" }, rows),
           other.length ? el("details", {}, el("summary", {}, t("Other details")),
-                            el("dl", { class: "pop-other" }, other.map(([k, v]) => row(k, typeof v === "object" ? JSON.stringify(v) : v)))) : null];
+                            el("dl", { class: "pop-other" }, other.map(([k, v]) => row(k, typeof v === "object" ? JSON.stringify(v) : String(v))))) : null];
 }
 
 function previewView(p) {

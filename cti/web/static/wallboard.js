@@ -95,7 +95,7 @@ function queueRow(q, th) {
 function agentCard(a, th, age) {
   const since = a.since_s + age;
   const cls = a.state === "logged_out" ? "" : level(since, (th.state_warn_s[a.state] ?? Infinity), (th.state_alarm_s[a.state] ?? Infinity));
-  return el("div", { class: `agent s-${a.state} ${cls}`, "data-agent": a.id },
+  return el("div", { class: `agent s-${a.state} ${cls}`, "data-agent": a.id, "data-state": a.state },
     el("div", { class: "agent-id" }, a.id), el("div", { class: "agent-name" }, a.name),
     el("div", { class: "agent-state" }, t(a.state), a.reason ? ` · ${a.reason}` : ""),
     el("div", { class: "agent-time" }, a.state === "logged_out" ? "" : duration(since)));
