@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs and starts what the engine and its tests need on a Debian/Ubuntu machine, idempotently.
 #   scripts/ensure-system.sh run    -> python venv support, mmdebstrap (Asterisk sandbox), espeak-ng/sox
-#   scripts/ensure-system.sh test   -> the above + sipp, PostgreSQL (role/db hotline), mosquitto
+#   scripts/ensure-system.sh test   -> the above + sipp, PostgreSQL (role/db hotline), mosquitto, and Debian's
+#                                      chromium + a CJK font for the browser tests (Playwright drives the system
+#                                      browser: never `playwright install`)
 set -euo pipefail
 mode="${1:-run}"
 
@@ -17,6 +19,8 @@ if [ "$mode" = test ]; then
   command -v sipp >/dev/null || need+=(sip-tester)
   command -v pg_ctlcluster >/dev/null || need+=(postgresql)
   command -v mosquitto >/dev/null || need+=(mosquitto)
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-microhei)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"

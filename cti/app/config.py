@@ -117,6 +117,26 @@ class ControlConfig(_Section):
     socket: Host = "var/run/hotline.sock"
 
 
+class HttpConfig(_Section):
+    """The browser desk, wallboard and JSON API (docs/web.md); loopback by default."""
+
+    enabled: bool = True
+    host: Host = "127.0.0.1"
+    port: Port = 8080
+    users_file: Host = "var/web-users.json"  # `hotline web user set` writes it (scrypt hashes)
+    session_ttl_s: Seconds = 43200.0  # a session lasts a shift (12 h), then the login form again
+    secure_cookies: bool = False  # true behind TLS (a reverse proxy): the cookie is then HTTPS-only
+    login_attempts: Positive = 5  # failed logins per user and per address ...
+    login_window_s: Seconds = 300.0  # ... within this window; then 429 until the oldest leaves it
+    board_interval: Seconds = 1.0  # seconds between wallboard snapshots on a supervisor's stream
+    admin_token_file: str | None = None  # a token for /metrics from off the machine (Bearer)
+
+    def admin_token(self) -> str | None:
+        if not self.admin_token_file:
+            return None
+        return Path(self.admin_token_file).read_text(encoding="utf-8").strip() or None
+
+
 class ShutdownConfig(_Section):
     drain_timeout: Seconds = 30.0
 
@@ -134,6 +154,7 @@ class HotlineConfig(_Section):
     dialer: DialerConfig = Field(default_factory=DialerConfig)
     control: ControlConfig = Field(default_factory=ControlConfig)
     cases: CasesConfig = Field(default_factory=CasesConfig)
+    http: HttpConfig = Field(default_factory=HttpConfig)
     shutdown: ShutdownConfig = Field(default_factory=ShutdownConfig)
 
     @classmethod

@@ -1,7 +1,8 @@
 """Composition root: builds every object of the engine and owns their tasks.
 
 Shutdown order (SIGTERM/SIGINT or `stop()`): stop intake (FastAGI listener closed) -> drain live
-calls (bounded by shutdown.drain_timeout) -> flush CDRs to the database or spool -> close AMI.
+calls (bounded by shutdown.drain_timeout) -> close the web desk (live streams ended first) ->
+flush CDRs to the database or spool -> close MQTT -> close AMI.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import asyncio
 import gc
 import logging
 import signal
+import time
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,6 +38,7 @@ from cti.services.dialer import DialerService
 from cti.services.flows import FlowLibrary
 from cti.app.case_commands import CaseCommands
 from cti.services.case_desk import CaseCalls, CaseDirectory, make_case_service
+from cti.web import WebServer, make_context
 
 log = logging.getLogger("hotline.app")
 
@@ -84,6 +87,7 @@ class Engine:
         self.alerts = AlertService(self.acd)  # the wallboard's AlertsProvider
         self.acd.notifier.on_event.append(self.alerts.on_acd_event)
         self.mqtt = self._mqtt(config)
+        self.web = self._web(config)
         g = config.agi
         self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,
                                  max_sessions=g.max_sessions, command_timeout=g.command_timeout)
@@ -107,6 +111,22 @@ class Engine:
             cdr.call_id, "ended", disposition=cdr.disposition, ivr_exit=cdr.ivr_exit, caller=cdr.caller,
             queue=cdr.queue, agent=cdr.agent, ivr_path=cdr.ivr_path, duration_s=cdr.duration_s))
         return bridge
+
+    def _web(self, config: HotlineConfig, alerts=None, metrics=None) -> WebServer | None:
+        """The browser desk and wallboard; `alerts` (an AlertFeed) and `metrics` (Prometheus text)
+        are the seams later features plug into (docs/web.md)."""
+        h = config.http
+        if not h.enabled:
+            return None
+        context = make_context(
+            users_file=Path(h.users_file), commands=self.commands, agents=self.commands.agents,
+            queues=self.commands.queues, queue_names=self.acd.queue_names,
+            agents_of=lambda q: [a.id for a in self.acd.agents_of(q)], clock=time.monotonic, alerts=alerts,
+            metrics=metrics, admin_token=h.admin_token(), session_ttl_s=h.session_ttl_s,
+            login_attempts=h.login_attempts, login_window_s=h.login_window_s, secure_cookies=h.secure_cookies,
+            board_interval=h.board_interval)
+        self.acd.notifier.listeners.append(context.hub.listener)
+        return WebServer(context, h.host, h.port)
 
     async def _on_call(self, session: CallSession) -> None:
         if session.script.startswith("dialer/"):
@@ -138,14 +158,16 @@ class Engine:
                 tg.create_task(self.acd_watcher.watch(), name="acd-reload"),
                 tg.create_task(self.alerts.run(1.0), name="alert-ticks"),
                 *([tg.create_task(self.mqtt.run(), name="mqtt-link")] if self.mqtt else []),
+                *([tg.create_task(self.web.run(), name="web-http")] if self.web else []),
                 *([tg.create_task(self.cases.run(self.config.cases.tick_interval), name="case-ticks")]
                   if self.cases else []),
             ]
             await self.control.start()
             await self.agi.start()
-            log.info("engine ready: FastAGI %s:%d, AMI %s:%d, database %s, flows %s",
+            log.info("engine ready: FastAGI %s:%d, AMI %s:%d, database %s, flows %s, web %s",
                      self.config.agi.host, self.agi.port, self.config.ami.host, self.config.ami.port,
-                     _safe_url(self.config.database.url), ", ".join(sorted(self.flows.flows)) or "none")
+                     _safe_url(self.config.database.url), ", ".join(sorted(self.flows.flows)) or "none",
+                     f"http://{self.config.http.host}:{self.config.http.port}/desk" if self.web else "off")
             self.ready.set()
             await self._stop.wait()
             await self._shutdown(background)
@@ -173,6 +195,8 @@ class Engine:
         await self.calls.drain(5.0)
         if self.cases is not None:
             await self.case_calls.drain(5.0)
+        if self.web:
+            await self.web.close()
         await self.control.close()
         await self.cdrs.close()
         if self.mqtt:

@@ -75,6 +75,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     from cti.cli import mqtt as mqtt_cli
     from cti.cli import planning as planning_cli
     from cti.cli import report as report_cli
+    from cti.cli import web as web_cli
     from dialer import cli as dialer_cli
     from ivr import cli as ivr_cli
 
@@ -86,6 +87,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     dialer_engine_cli.register(dialer_cli.register(sub))
     monitor_cli.register(sub)
     cases_cli.register(sub)
+    web_cli.register(sub)
 
 
 def _acd_queue_names(path: Path) -> list[str]:

@@ -27,7 +27,8 @@ def sandbox() -> Sandbox:
 
 
 def engine_config(tmp_path: Path, url: str | None = None, acd: str | None = None,
-                  campaigns: str | None = None, mqtt_port: int | None = None, flows: str | None = None) -> Path:
+                  campaigns: str | None = None, mqtt_port: int | None = None, flows: str | None = None,
+                  web_port: int | None = None) -> Path:
     """A hotline.yaml for one test (written to disk: the CLI and the loader read it like an operator's)."""
     path = tmp_path / "hotline.yaml"
     path.write_text(json.dumps({
@@ -38,6 +39,8 @@ def engine_config(tmp_path: Path, url: str | None = None, acd: str | None = None
         "control": {"socket": str(tmp_path / "hotline.sock")},
         "dialer": {"campaigns_dir": campaigns or str(REPO / "config/campaigns"), "interval": 0.5},
         "mqtt": {"enabled": mqtt_port is not None, "port": mqtt_port or 1883, "stats_interval": 1.0},
+        "http": {"enabled": web_port is not None, "port": web_port or 8080, "board_interval": 0.5,
+                 "users_file": str(tmp_path / "web-users.json")},
         "shutdown": {"drain_timeout": 5.0},
     }, indent=2))  # JSON is YAML
     return path
@@ -82,9 +85,10 @@ async def engine_factory(sandbox, tmp_path):
     started: list[RunningEngine] = []
 
     async def factory(url: str | None = None, acd: str | None = None, campaigns: str | None = None,
-                      mqtt_port: int | None = None, flows: str | None = None) -> RunningEngine:
+                      mqtt_port: int | None = None, flows: str | None = None,
+                      web_port: int | None = None) -> RunningEngine:
         running = await start_engine(engine_config(tmp_path, url=url, acd=acd, campaigns=campaigns,
-                                                   mqtt_port=mqtt_port, flows=flows))
+                                                   mqtt_port=mqtt_port, flows=flows, web_port=web_port))
         started.append(running)
         return running
 
