@@ -87,7 +87,6 @@ class Engine:
         self.alerts = AlertService(self.acd)  # the wallboard's AlertsProvider
         self.acd.notifier.on_event.append(self.alerts.on_acd_event)
         self.mqtt = self._mqtt(config)
-        self.web = self._web(config)
         g = config.agi
         self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,
                                  max_sessions=g.max_sessions, command_timeout=g.command_timeout)
@@ -95,6 +94,7 @@ class Engine:
                                      alerts=self.alerts)  # self.metrics.render serves GET /metrics
         self.acd.notifier.on_event.append(self.metrics.on_acd_event)
         self.acd.decision_observers.append(self.metrics.on_decision)
+        self.web = self._web(config, alerts=self.alerts, metrics=lambda: self.metrics.render()[0].decode())
 
     def _mqtt(self, config: HotlineConfig) -> MqttBridge | None:
         m = config.mqtt

@@ -62,6 +62,10 @@ class AlertService:
         return sorted((self._payload(e, now) for e in self.book.active()),
                       key=lambda p: (p["queue"], list(AlertKind).index(p["kind"])))
 
+    def subscribe(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        """Raised/cleared payloads to `callback` (the web wallboard's AlertFeed seam)."""
+        self.listeners.append(lambda _kind, payload: callback(payload))
+
     # -- evaluation ----------------------------------------------------------------------
     def on_acd_event(self, event: AcdEvent) -> None:
         if isinstance(event, CallQueueEvent):

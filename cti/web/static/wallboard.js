@@ -1,7 +1,7 @@
 // The supervisor wallboard: queues, agents with time in state, waiting callers and alerts, of the
 // supervisor's scope. A `board` snapshot arrives on /api/events every second; alerts also live.
 "use strict";
-import { api, applyLabels, duration, el, fill, languageToggle, percent, setCsrf, t } from "/static/common.js";
+import { api, applyLabels, duration, el, fill, language, languageToggle, percent, setCsrf, t } from "/static/common.js";
 
 const $ = (id) => document.getElementById(id);
 const STATES = ["ready", "reserved", "on_call", "wrap_up", "paused"];
@@ -44,6 +44,10 @@ async function enter(me) {
   source.addEventListener("bye", () => { source.close(); showLogin(); });
 }
 
+function alertText(a) {  // the alert service sends {en, zh}; fall back to the kind
+  const m = a.message;
+  return (m && typeof m === "object" ? m[language()] || m.en : m) || a.kind || a.rule || JSON.stringify(a);
+}
 function alertKey(a) { return a.id || `${a.queue || ""}/${a.kind || a.rule || a.name || ""}`; }
 
 function take(snapshot) {
@@ -61,7 +65,7 @@ function render() {
   const th = d.thresholds, age = (Date.now() - board.received) / 1000;
   const alerts = [...board.alerts.values()];
   fill($("alerts"), alerts.length ? alerts.map(a => el("li", { class: `alert ${a.severity || "warn"}` },
-      el("strong", {}, a.queue || ""), " ", a.message || a.kind || a.rule || JSON.stringify(a)))
+      el("strong", {}, a.queue || ""), " ", alertText(a)))
     : el("li", { class: "empty" }, t("No alerts")));
   const head = el("tr", {}, ["Queue", "Waiting", "Longest", "SL 60 min", "ASA", "Abandoned", "EWT",
                              ...STATES.map(s => STATE_HEAD[s])].map(h => el("th", {}, t(h))));
