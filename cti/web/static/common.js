@@ -58,7 +58,7 @@ const LABELS = {
     "Complete": "完成", "Cancel": "取消", "Hang up": "挂断", "Preview": "预览外呼", "Call": "呼叫",
     "Skip": "跳过", "Lead": "线索", "Campaign": "活动", "Queues": "队列", "Waiting": "排队",
     "Longest": "最长等待", "SL 60 min": "服务水平 60 分钟", "ASA": "平均应答", "Abandoned": "放弃率",
-    "EWT": "预计等待", "Agents": "坐席", "Alerts": "告警", "No alerts": "无告警",
+    "EWT": "预计等待", "Agents": "坐席", "Alerts": "预警", "No alerts": "无预警",
     "Waiting callers": "排队来电", "Time in state": "状态时长", "Reason": "原因", "Language": "语言",
     "live": "实时", "offline": "离线", "Wrong user or password": "用户名或密码错误",
     "Too many attempts": "尝试次数过多", "Target": "目标", "Ringing": "振铃", "On call": "通话中",

@@ -48,6 +48,9 @@ function alertText(a) {  // the alert service sends {en, zh}; fall back to the k
   const m = a.message;
   return (m && typeof m === "object" ? m[language()] || m.en : m) || a.kind || a.rule || JSON.stringify(a);
 }
+function alertLabel(a) {  // the alert service's {en, zh} message already opens with the queue
+  return a.queue && typeof a.message !== "object" ? [el("strong", {}, a.queue), " "] : [];
+}
 function alertKey(a) { return a.id || `${a.queue || ""}/${a.kind || a.rule || a.name || ""}`; }
 
 function take(snapshot) {
@@ -65,7 +68,7 @@ function render() {
   const th = d.thresholds, age = (Date.now() - board.received) / 1000;
   const alerts = [...board.alerts.values()];
   fill($("alerts"), alerts.length ? alerts.map(a => el("li", { class: `alert ${a.severity || "warn"}` },
-      el("strong", {}, a.queue || ""), " ", alertText(a)))
+      ...alertLabel(a), alertText(a)))
     : el("li", { class: "empty" }, t("No alerts")));
   const head = el("tr", {}, ["Queue", "Waiting", "Longest", "SL 60 min", "ASA", "Abandoned", "EWT",
                              ...STATES.map(s => STATE_HEAD[s])].map(h => el("th", {}, t(h))));
