@@ -21,6 +21,11 @@ quantiles of ``dialer.model`` (the worst of the three counts). The aim is the ab
 controller's theta (``dialer.abandon``): it calibrates the rule online against the day's measured
 abandonment and stops predictive dialing when the day's budget is spent, exactly as for the line
 rule. Only the dialing rule differs; everything the pacer knows comes from ``PacingStats``.
+
+Status: measured, not shipped. Over 3 simulated days at 20 and 50 agents it lies on the same
+ratio-vs-abandonment frontier as the line rule, within 0.003x, and a little below it with the
+controller on (docs/performance.md, "Dialer pacing"), so ``make_pacer("predictive")`` keeps the
+line rule; this one stays for ``bench/dialer_simulate.py frontier|ratios ... window``.
 """
 
 from __future__ import annotations
