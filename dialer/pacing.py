@@ -40,7 +40,9 @@ Why it does better: risk is computed with variances, so five agents get few extr
 automatically (the variance of F - D is large relative to its mean) and 100 agents get many;
 the controller only calibrates the model. (It is needed: realised abandonment runs 2-3x theta in
 the simulator, as calls dialed in the next seconds, which may land first, are not in the
-forecast.) Predictive never dials below progressive.
+forecast.) Predictive never dials below progressive. ``dialer.window`` sizes the whole batch
+instead (expected overflow over the answer window, a newsvendor rule); measured side by side it
+reaches the same frontier, not a better one, so this rule is the one ``make_pacer`` returns.
 """
 
 from __future__ import annotations
