@@ -20,6 +20,7 @@ from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from cti.reports.options import ReportOptions
 from cti.reports.sqlfuncs import seconds_between
+from cti.store.rollup.fetch import agent_ids_cte
 from cti.store.schema import UtcDateTime, agent_state_log, queue_log
 
 
@@ -43,9 +44,7 @@ def _last_row_before(start: datetime) -> Subquery:
     A plain GROUP BY would read every row of the log's history before the period.
     """
     log = agent_state_log
-    ids = select(func.min(log.c.agent_id).label("agent_id")).cte("agent_ids", recursive=True)
-    following = select(func.min(log.c.agent_id)).where(log.c.agent_id > ids.c.agent_id).scalar_subquery()
-    ids = ids.union_all(select(following).where(ids.c.agent_id.is_not(None)))
+    ids = agent_ids_cte()
     last_at = (select(func.max(log.c.at)).where(log.c.agent_id == ids.c.agent_id, log.c.at < start)
                .scalar_subquery())
     return select(ids.c.agent_id, last_at.label("at")).where(ids.c.agent_id.is_not(None)).subquery("last_before")
