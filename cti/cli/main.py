@@ -73,12 +73,14 @@ def _features(sub: argparse._SubParsersAction) -> None:
     from cti.cli import monitor as monitor_cli
     from cti.cli import mqtt as mqtt_cli
     from cti.cli import report as report_cli
+    from cti.cli import rollup as rollup_cli
     from dialer import cli as dialer_cli
     from ivr import cli as ivr_cli
 
     ivr_cli.register(sub, queue_names=_acd_queue_names)
     acd_cli.register(sub)
     report_cli.register(sub)
+    rollup_cli.register(sub)
     mqtt_cli.register(sub)
     dialer_engine_cli.register(dialer_cli.register(sub))
     monitor_cli.register(sub)

@@ -25,7 +25,9 @@ from cti.store.rollup.tables import rollup_mark
 from cti.store.rollup.visits import THRESHOLDS
 from cti.store.schema import agent_state_log
 
-SECTIONS = ("traffic", "agents", "fcr", "ivr", "dialer")  # traffic = queues and intervals
+SECTIONS = ("traffic", "agents", "fcr", "ivr", "dialer")  # traffic = the queues' and intervals' counts
+REPORTED = {"queues": "traffic", "agents": "agents", "intervals": "traffic", "fcr": "fcr", "ivr": "ivr",
+            "dialer": "dialer"}  # report section -> what it reads
 ROLLUPS = "rollups"
 Source = Literal["auto", "raw"]
 
@@ -38,6 +40,9 @@ class Plan:
 
     def uses_rollups(self, section: str) -> bool:
         return self.sources[section] == ROLLUPS
+
+    def by_report_section(self) -> dict[str, str]:
+        return {name: self.sources[reads] for name, reads in REPORTED.items()}
 
 
 def _all(why: str) -> Plan:

@@ -49,7 +49,7 @@ async def sections(conn: AsyncConnection, opts: ReportOptions, chosen: Plan) -> 
         "fcr": _fcr(await reads_for(chosen, "fcr").fcr(conn, opts)),
         "ivr": await _ivr(conn, opts, reads_for(chosen, "ivr")),
         "dialer": _dialer(await reads_for(chosen, "dialer").dialer(conn, opts)),
-        "source": dict(chosen.sources),
+        "source": chosen.by_report_section(),
     }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 WRITER_INDEXES = {
@@ -28,5 +28,8 @@ SCAN_INDEXES = {
 
 
 async def ensure_indexes(conn: AsyncConnection, indexes: Mapping[str, str]) -> None:
+    """Create the missing ones; an index on a table this database lacks (an old one) is skipped."""
+    tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
     for name, target in indexes.items():
-        await conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {target}"))
+        if target.split()[0] in tables:
+            await conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {target}"))

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from cti.store.indexes import SCAN_INDEXES, ensure_indexes
 from cti.store.rollup import callers, counts, fetch, marks, timeline, upsert, visits
 from cti.store.rollup.apply import REACH, lock
 from cti.store.rollup.buckets import DAY, to_us
@@ -57,7 +58,8 @@ async def data_span(conn: AsyncConnection) -> tuple[datetime, datetime] | None:
 async def rebuild(engine: AsyncEngine, start: datetime | None = None, end: datetime | None = None,
                   progress: Progress | None = None) -> Rebuilt:
     """Recompute the rollups of [start, end), widened to whole UTC days; everything when both are None."""
-    async with engine.connect() as conn:
+    async with engine.begin() as conn:
+        await ensure_indexes(conn, SCAN_INDEXES)  # the period scans of each day
         span = await data_span(conn)
     first = day_floor(start) if start is not None else span[0] if span else None
     stop = day_floor(end - timedelta(microseconds=1)) + ONE_DAY if end is not None else span[1] if span else None
