@@ -60,7 +60,8 @@ async def _visits(conn: AsyncConnection, deltas: Deltas, new: NewRows) -> None:
     touched = {r["call_id"] for r in new.get("queue_log", ())} | new_calls
     if not touched:
         return
-    rows, talks = await fetch.visits(conn, touched)
+    rows, talks = await fetch.visits(conn, touched, {r["call_id"]: visits.CallTalk(r["queue"], r["talk_s"])
+                                                     for r in new.get("cdr", ())})
     before = [r for r in rows if r.key not in new_events]
     talks_before = {call: talk for call, talk in talks.items() if call not in new_calls}
     visits.add_visits(deltas, before, rows, talks_before, talks)

@@ -2,10 +2,11 @@
 
 Every rollup row belongs to one bucket [bucket, bucket + span) of one grain: 15 minutes, one
 hour or one day, UTC, aligned on the epoch (so 30- and 60-minute report intervals are unions of
-quarters). Each figure is written at all three grains; a report reads its period as the fewest
-aligned buckets (`cover`): quarters up to the first whole hour, hours up to the first whole day,
-days, then hours and quarters again. A 30-day report reads 30 day rows per key, not 2,880.
-Durations (agent time) are cut at bucket edges by `split`.
+quarters). Figures are booked per quarter (durations, i.e. agent time, cut at quarter edges by
+`split`) and written at all three grains, an hour or a day being the sum of its quarters; a
+report reads its period as the fewest aligned buckets (`cover`): quarters up to the first whole
+hour, hours up to the first whole day, days, then hours and quarters again. A 30-day report
+reads 30 day rows per key, not 2,880.
 
 Times are integer microseconds since the epoch: a difference of two datetimes is exact, so sums
 of durations do not depend on the order in which they were added and subtracted.
@@ -48,21 +49,14 @@ def floor(t_us: int, span: int) -> int:
     return t_us // (span * US) * span
 
 
-def buckets_at(t_us: int) -> Iterator[tuple[int, int]]:
-    """(span, bucket) of every grain for an instant."""
-    for span in GRAINS:
-        yield span, floor(t_us, span)
-
-
-def split(start_us: int, end_us: int) -> Iterator[tuple[int, int, int]]:
-    """(span, bucket, microseconds) pieces of [start, end) at every grain; nothing if empty."""
-    for span in GRAINS:
-        bucket, size = floor(start_us, span), span * US
-        while bucket * US < end_us:
-            piece = min(end_us, bucket * US + size) - max(start_us, bucket * US)
-            if piece > 0:
-                yield span, bucket, piece
-            bucket += span
+def split(start_us: int, end_us: int) -> Iterator[tuple[int, int]]:
+    """(quarter, microseconds) pieces of [start, end) cut at quarter-hour edges; nothing if empty."""
+    quarter, size = floor(start_us, QUARTER), QUARTER * US
+    while quarter * US < end_us:
+        piece = min(end_us, quarter * US + size) - max(start_us, quarter * US)
+        if piece > 0:
+            yield quarter, piece
+        quarter += QUARTER
 
 
 def on_grid(t: datetime | None) -> bool:

@@ -49,13 +49,15 @@ def queue_row(r: Any) -> QueueRow:
     return QueueRow(r.event_id, r.call_id, r.queue, str(r.event), to_us(r.at), r.wait_s, r.talk_s)
 
 
-async def visits(conn: AsyncConnection, call_ids: Iterable[str]) -> tuple[list[QueueRow], dict[str, CallTalk]]:
-    """Every queue_log row of these calls, and their CDRs' queue and talk."""
+async def visits(conn: AsyncConnection, call_ids: Iterable[str], known: Mapping[str, CallTalk]
+                 ) -> tuple[list[QueueRow], dict[str, CallTalk]]:
+    """Every queue_log row of these calls, and their CDRs' queue and talk (`known`: CDRs at hand)."""
     rows: list[QueueRow] = []
-    talks: dict[str, CallTalk] = {}
     for chunk in _chunks(sorted(set(call_ids)), KEYS_PER_STATEMENT):
         stmt = select(q.event_id, q.call_id, q.queue, q.event, q.at, q.wait_s, q.talk_s).where(q.call_id.in_(chunk))
         rows += [queue_row(r) for r in await conn.execute(stmt)]
+    talks = {call: known[call] for call in {r.call_id for r in rows} if call in known}
+    for chunk in _chunks(sorted({r.call_id for r in rows} - set(known)), KEYS_PER_STATEMENT):
         stmt = select(cdr.c.call_id, cdr.c.queue, cdr.c.talk_s).where(cdr.c.call_id.in_(chunk))
         talks.update({r.call_id: CallTalk(r.queue, r.talk_s) for r in await conn.execute(stmt)})
     return rows, talks
