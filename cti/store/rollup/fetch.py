@@ -89,9 +89,12 @@ def _rows(agent: str, p: datetime | None, s: datetime | None) -> Select[Any]:
     return stmt if s is None else stmt.where(log.at <= s)
 
 
-def _answers(agent: str, first: datetime, s: datetime | None) -> Select[Any]:
+def _answers(agent: str, first: datetime, lo_us: int, s: datetime | None) -> Select[Any]:
+    """The agent's answers from A0 to S: A0, the latest before the window's first row and before
+    every new row (so an old answer: the rows' labels before the batch need it too), and later."""
     first_at = literal(first, UtcDateTime)
-    a0 = select(func.max(q.at)).where(q.agent_id == agent, q.event == "answer", q.at <= first_at).scalar_subquery()
+    a0 = select(func.max(q.at)).where(q.agent_id == agent, q.event == "answer", q.at <= first_at,
+                                      q.at < _at(lo_us)).scalar_subquery()
     stmt = select(q.agent_id, q.at, q.id, q.queue, q.event_id).where(
         q.agent_id == agent, q.event == "answer", q.at >= func.coalesce(a0, first_at))
     return stmt if s is None else stmt.where(q.at <= s)
@@ -103,10 +106,9 @@ async def agent_windows(conn: AsyncConnection, needs: Mapping[str, WindowNeed]) 
     by_agent: dict[str, list[StateRow]] = defaultdict(list)
     for r in await _union(conn, [_rows(a, p, s) for a, (p, s) in bounds.items()]):
         by_agent[r.agent_id].append(StateRow(to_us(r.at), r.id, r.event, r.to_state, r.reason, r.event_id))
-    # the answers from the latest one at or before the window's first row
     firsts = {a: bounds[a][0] or from_us(min(r.at_us for r in rows)) for a, rows in by_agent.items()}
     answers: dict[str, list[Answer]] = defaultdict(list)
-    for r in await _union(conn, [_answers(a, first, bounds[a][1]) for a, first in firsts.items()]):
+    for r in await _union(conn, [_answers(a, first, needs[a].lo_us, bounds[a][1]) for a, first in firsts.items()]):
         answers[r.agent_id].append(Answer(to_us(r.at), r.id, r.queue, r.event_id))
     return {a: (sorted(rows), sorted(answers[a])) for a, rows in by_agent.items()}
 

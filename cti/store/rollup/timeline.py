@@ -117,8 +117,10 @@ class WindowNeed:
 def bounds(need: WindowNeed, old_rows: Sequence[int], old_answers: Sequence[int]) -> tuple[int | None, int | None]:
     """(P, S) of the theory of operation, from the agent's old row and answer times (sorted).
 
-    The window is every row with P <= at <= S (None: unbounded). Written in SQL by the writer
-    (cti/store/rollup/fetch.py); here for the model the property tests check it against.
+    The window is every row with P <= at <= S (None: unbounded), labelled by every answer from A0
+    to S, A0 being the latest answer at or before the window's first row *and* before `lo_us` (an old
+    answer: the labels before the batch need it as much as those after). Written in SQL by the
+    writer (cti/store/rollup/fetch.py); here for the model the property tests check it against.
     """
     p = max((t for t in old_rows if t < need.lo_us), default=None)
     floor = None
