@@ -30,7 +30,7 @@ from cti.reports.indexes import ensure_report_indexes  # noqa: E402
 from cti.reports.plan import plan  # noqa: E402
 from cti.reports.raw import RawReads  # noqa: E402
 from cti.reports.render import RATIOS  # noqa: E402
-from cti.store import make_engine  # noqa: E402
+from benchdb import add_arguments, engine_for  # noqa: E402
 from cti.store.schema import agent_state_log, cdr, queue_log  # noqa: E402
 
 SECTIONS = ("agent_time", "queue_traffic", "interval_traffic", "fcr", "ivr", "dialer")
@@ -95,8 +95,9 @@ async def per_section(engine, name: str, opts: ReportOptions, repeat: int) -> No
             print(f"  {name}, {section:<17} rollups {t_roll:7.3f} s   raw rows {t_raw:7.3f} s")
 
 
-async def bench(url: str, repeat: int) -> None:
-    engine = make_engine(url, command_timeout=3600.0)
+async def bench(args: argparse.Namespace) -> None:
+    repeat = args.repeat
+    engine = await engine_for(args)
     try:
         async with engine.connect() as conn:
             counts = {t.name: (await conn.execute(select(func.count()).select_from(t))).scalar_one()
@@ -123,10 +124,10 @@ async def bench(url: str, repeat: int) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--db", required=True, help="database URL")
+    add_arguments(p)
     p.add_argument("--repeat", type=int, default=3, help="timed runs per figure (the best is printed)")
     args = p.parse_args()
-    asyncio.run(bench(args.db, args.repeat))
+    asyncio.run(bench(args))
     print(f"(measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
 
 

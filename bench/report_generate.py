@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert  # noqa: E402
 
-from cti.store import create_schema, make_engine  # noqa: E402
+from benchdb import add_arguments, engine_for  # noqa: E402
+from cti.store import create_schema  # noqa: E402
 from cti.store.db import insert_new  # noqa: E402
 from cti.store.rollup import apply as rollups  # noqa: E402
 from cti.store.rollup.rebuild import rebuild  # noqa: E402
@@ -155,7 +156,7 @@ class Generator:
 
 
 async def generate(args: argparse.Namespace) -> dict[str, int]:
-    engine = make_engine(args.db, command_timeout=600.0)
+    engine = await engine_for(args)
     try:
         await create_schema(engine)
         async with engine.begin() as conn:
@@ -179,7 +180,7 @@ async def generate(args: argparse.Namespace) -> dict[str, int]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=1_000_000, help="CDR rows (default 1,000,000)")
-    p.add_argument("--db", required=True, help="database URL (an empty database: rows are appended)")
+    add_arguments(p)  # --db URL (an empty database: rows are appended), --schema
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--agents", type=int, default=220)
     p.add_argument("--seed", type=int, default=1)
