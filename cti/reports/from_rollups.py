@@ -3,9 +3,9 @@
 A period [start, end) on the quarter-hour grid is read as the fewest aligned buckets
 (`buckets.cover`: day rows for whole days, hours, quarters at the edges), so a 30-day report reads
 about 30 rows per queue, agent state or node. Two figures still touch raw rows, both bounded by
-the period, never by the history: an agent's *open* state (the latest row of each agent, by index
-seeks) and the number of distinct callers (not additive over buckets: one index range scan of the
-period's calls).
+the period's edges, never by the history: an agent's *open* state (the latest row of each agent,
+by index seeks) and the distinct callers of the partial first and last days of the period
+(cti/reports/callers_distinct.py).
 Thresholds come from the kept columns (`ans_le_T`, `abn_le_T`); cti/reports/plan.py sends a
 report to raw rows when a threshold or a period bound is not one the rollups keep.
 """
@@ -20,6 +20,7 @@ from sqlalchemy import Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
+from cti.reports.callers_distinct import distinct_callers
 from cti.reports.open_states import open_time_rows
 from cti.reports.options import ReportOptions
 from cti.reports.reads import Counts, IvrFigures, TimeRow
@@ -33,7 +34,6 @@ from cti.store.rollup.tables import (
     rollup_ivr_node,
     rollup_queue,
 )
-from cti.store.schema import cdr
 
 TRAFFIC_SUMS = ("offered", "answered", "abandoned", "answered_timed", "abandoned_timed", "wait_us", "talk_us")
 
@@ -110,7 +110,7 @@ class RollupReads:
         t = rollup_caller
         stmt = select(*_sums(t, ("calls", "repeat_24h", "repeat_7d"))).where(in_period(t, opts), *_queue_filter(t, opts))
         row = (await conn.execute(stmt)).one()._mapping
-        return {**row, "callers": await _distinct_callers(conn, opts)}
+        return {**row, "callers": await distinct_callers(conn, opts)}
 
     async def ivr(self, conn: AsyncConnection, opts: ReportOptions) -> IvrFigures:
         e, n, k = rollup_ivr_exit, rollup_ivr_node, rollup_ivr_key
@@ -138,12 +138,3 @@ class RollupReads:
         for row in await conn.execute(stmt):
             counts.setdefault(row.campaign, {})[row.outcome.lower()] = int(row.n)
         return counts
-
-
-async def _distinct_callers(conn: AsyncConnection, opts: ReportOptions) -> int:
-    c = cdr.c
-    stmt = select(func.count(c.caller.distinct())).where(c.direction == "inbound", c.caller != "")
-    stmt = stmt if opts.start is None else stmt.where(c.started_at >= opts.start)
-    stmt = stmt if opts.end is None else stmt.where(c.started_at < opts.end)
-    stmt = stmt if opts.queue is None else stmt.where(c.queue == opts.queue)
-    return int((await conn.execute(stmt)).scalar() or 0)

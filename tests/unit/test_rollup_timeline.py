@@ -107,10 +107,11 @@ def test_logged_out_time_is_not_kept_and_the_last_row_stays_open():
 
 # -- callers -------------------------------------------------------------------------------------------
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.integers(0, 20).map(lambda d: T + d * 43_200 * US + (d % 3) * US), min_size=1, max_size=10),
+@given(st.lists(st.integers(0, 250).map(lambda d: T + d * 43_200 * US + (d % 3) * US), min_size=1, max_size=10),
        st.randoms(use_true_random=False))
-def test_repeat_flags_booked_call_by_call_in_any_order_equal_all_calls_at_once(times, rng):
-    """Calls half a day apart (and one microsecond off, so gaps of exactly 24 h and 7 d both occur)."""
+def test_repeat_flags_and_gaps_booked_call_by_call_in_any_order_equal_all_calls_at_once(times, rng):
+    """Calls half a day apart over 125 days (and a microsecond off, so that gaps of exactly 24 h and
+    7 d occur, and gaps past GAP_DAYS)."""
     order = list(range(len(times)))
     rng.shuffle(order)
     deltas, present = Deltas(), []
@@ -122,6 +123,7 @@ def test_repeat_flags_booked_call_by_call_in_any_order_equal_all_calls_at_once(t
     scratch = Deltas()
     callers.book(scratch, sorted(present), +1)
     assert deltas.rows(callers.TABLE) == scratch.rows(callers.TABLE)
+    assert deltas.rows(callers.GAP_TABLE) == scratch.rows(callers.GAP_TABLE)
 
 
 def test_a_call_back_exactly_24_hours_later_is_a_repeat_within_24_hours():
@@ -129,5 +131,10 @@ def test_a_call_back_exactly_24_hours_later_is_a_repeat_within_24_hours():
     callers.book(deltas, [callers.Call(T, 1, "sales"), callers.Call(T + callers.DAY_US, 2, "sales"),
                           callers.Call(T + callers.DAY_US + callers.WEEK_US + 1, 3, "sales")], +1)
     days = {k[1]: v[0] for k, v in deltas.rows(callers.TABLE).items() if k[0] == 86400}
-    assert days[T // US - 9 * 3600] == {"calls": 1, "repeat_24h": 1, "repeat_7d": 1}
-    assert days[T // US - 9 * 3600 + 86400] == {"calls": 1}  # its next is 7 d and 1 µs later
+    monday = T // US - 9 * 3600
+    assert days[monday] == {"calls": 1, "repeat_24h": 1, "repeat_7d": 1}
+    assert days[monday + 86400] == {"calls": 1}  # its next is 7 d and 1 µs later
+    gaps = {k[1:]: v[0] for k, v in deltas.rows(callers.GAP_TABLE).items()}
+    assert gaps == {(monday, "sales", callers.GAP_DAYS): {"n_all": 1, "n_queue": 1},  # no previous call
+                    (monday + 86400, "sales", 1): {"n_all": 1, "n_queue": 1},
+                    (monday + 8 * 86400, "sales", 7): {"n_all": 1, "n_queue": 1}}

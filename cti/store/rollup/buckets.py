@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 QUARTER, HOUR, DAY = 900, 3600, 86400
 GRAINS = (QUARTER, HOUR, DAY)  # seconds, finest first
+GRAINS_OF = {"rollup_caller_gap": (DAY,)}  # tables kept at fewer grains (a report reads their days only)
 US = 1_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)

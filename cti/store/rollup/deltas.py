@@ -3,8 +3,8 @@
 Figures are booked per quarter-hour, keyed `(quarter, *rest)`: integer amounts added to the row's
 columns (negative when a figure moves away), plus `peaks`: columns that keep a maximum (max_wait)
 instead of a sum. `add_at` books a point event (a call, an accept) in its quarter; `add_span` a
-duration cut at quarter edges. `rows()` hands out every grain: an hour's or a day's change is the
-sum (the max, for peaks) of its quarters'. Rows whose amounts all net to zero and carry no peak are
+duration cut at quarter edges. `rows()` hands out every grain (of the table: GRAINS_OF): an
+hour's or a day's change is the sum (the max, for peaks) of its quarters'. Rows whose amounts all net to zero and carry no peak are
 left out: there is nothing to write.
 """
 
@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from cti.store.rollup.buckets import GRAINS, QUARTER, floor, split
+from cti.store.rollup.buckets import GRAINS, GRAINS_OF, QUARTER, floor, split
 
 Key = tuple[Any, ...]
 Row = tuple[dict[str, int], dict[str, float]]  # (sums, peaks)
@@ -56,13 +56,14 @@ class Deltas:
     def rows(self, table: str) -> dict[Key, Row]:
         """(span, bucket, *rest) -> (non-zero sums, peaks), at every grain, of the rows that change."""
         out: dict[Key, Row] = {}
+        grains = GRAINS_OF.get(table, GRAINS)
         for (quarter, *rest), sums in self._sums.get(table, {}).items():
-            for span in GRAINS:
+            for span in grains:
                 row = out.setdefault((span, quarter // span * span, *rest), ({}, {}))[0]
                 for column, amount in sums.items():
                     row[column] = row.get(column, 0) + amount
         for (quarter, *rest), peaks in self._peaks.get(table, {}).items():
-            for span in GRAINS:
+            for span in grains:
                 row = out.setdefault((span, quarter // span * span, *rest), ({}, {}))[1]
                 for column, value in peaks.items():
                     row[column] = max(value, row.get(column, value))

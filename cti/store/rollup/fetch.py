@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, literal, select, union_all
@@ -150,13 +150,13 @@ async def day_visits(conn: AsyncConnection, lo: datetime, hi: datetime) -> tuple
     return rows, {r.call_id: CallTalk(r.queue, r.talk_s) for r in await conn.execute(stmt)}
 
 
-async def day_callers(conn: AsyncConnection, lo: datetime, hi: datetime, reach: datetime) -> dict[str, list[Call]]:
-    """The calls in [lo, reach] of the numbers that called in [lo, hi), per number, sorted."""
+async def day_callers(conn: AsyncConnection, lo: datetime, hi: datetime, reach: timedelta) -> dict[str, list[Call]]:
+    """The calls in [lo - reach, hi + reach] of the numbers that called in [lo, hi), per number, sorted."""
     c = cdr.c
     known = (c.direction == "inbound", c.caller != "")
     numbers = select(c.caller).where(*known, c.started_at >= lo, c.started_at < hi)
     stmt = select(c.caller, c.started_at, c.id, c.queue, c.call_id).where(
-        *known, c.caller.in_(numbers), c.started_at >= lo, c.started_at <= reach)
+        *known, c.caller.in_(numbers), c.started_at >= lo - reach, c.started_at <= hi + reach)
     out: dict[str, list[Call]] = defaultdict(list)
     for r in await conn.execute(stmt):
         out[r.caller].append(Call(to_us(r.started_at), r.id, r.queue or "", r.call_id))

@@ -97,7 +97,7 @@ async def _book_day(conn: AsyncConnection, deltas: Deltas, day: datetime) -> Non
                                                for a in await fetch.agent_ids(conn)})
     for agent, (rows, answers) in windows.items():
         timeline.book(deltas, agent, rows, answers, +1, within)
-    for calls in (await fetch.day_callers(conn, day, end, end + REACH)).values():
+    for calls in (await fetch.day_callers(conn, day, end, REACH)).values():
         callers.book(deltas, calls, +1, within)
     for table, column, book in ((cdr, "started_at", counts.book_cdr), (ivr_visit, "at", counts.book_visit),
                                 (dial_attempt, "started_at", counts.book_dial)):

@@ -17,10 +17,11 @@ from cti.store.schema import metadata
 SQLITE = {"sqlite_with_rowid": False}
 
 
-def _key(*names: tuple[str, int]) -> list[Column]:
-    """The key columns; a text part of length 0 is unbounded (it copies a Text column)."""
+def _key(*names: tuple[str, int | None]) -> list[Column]:
+    """The key columns: text of that length (0: unbounded, it copies a Text column), or None: an integer."""
     return [Column("span", Integer, primary_key=True), Column("bucket", BigInteger, primary_key=True),
-            *(Column(name, String(length or None), primary_key=True) for name, length in names)]
+            *(Column(name, Integer if length is None else String(length or None), primary_key=True)
+              for name, length in names)]
 
 
 def _sums(names: tuple[str, ...]) -> list[Column]:
@@ -33,6 +34,8 @@ rollup_agent = Table("rollup_agent", metadata,
                      *_key(("agent_id", 80), ("state", 32), ("reason", 0), ("queue", 80)),
                      *_sums(timeline.SUM_COLUMNS), **SQLITE)
 rollup_caller = Table("rollup_caller", metadata, *_key(("queue", 80)), *_sums(callers.SUM_COLUMNS), **SQLITE)
+rollup_caller_gap = Table("rollup_caller_gap", metadata, *_key(("queue", 80), ("gap_days", None)),
+                          *_sums(callers.GAP_COLUMNS), **SQLITE)
 rollup_ivr_exit = Table("rollup_ivr_exit", metadata, *_key(("exit_node", 80)), *_sums(counts.IVR_EXIT_COLUMNS),
                         **SQLITE)
 rollup_ivr_node = Table("rollup_ivr_node", metadata, *_key(("flow", 80), ("node", 120)),
@@ -44,7 +47,7 @@ rollup_dial = Table("rollup_dial", metadata, *_key(("campaign", 80), ("outcome",
 rollup_mark = Table("rollup_mark", metadata, Column("tbl", String(40), primary_key=True),
                     Column("max_id", BigInteger, nullable=False))
 
-ROLLUPS: dict[str, Table] = {t.name: t for t in (rollup_queue, rollup_agent, rollup_caller, rollup_ivr_exit,
-                                                 rollup_ivr_node, rollup_ivr_key, rollup_dial)}
+ROLLUPS: dict[str, Table] = {t.name: t for t in (rollup_queue, rollup_agent, rollup_caller, rollup_caller_gap,
+                                                 rollup_ivr_exit, rollup_ivr_node, rollup_ivr_key, rollup_dial)}
 # The raw tables the rollups are made from, whose highest ids `rollup_mark` records.
 SOURCES = ("cdr", "queue_log", "agent_state_log", "ivr_visit", "dial_attempt")
