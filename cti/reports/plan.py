@@ -1,8 +1,8 @@
 """Where each report section reads from: the interval rollups when they can answer, else raw rows.
 
 The rollups answer a section exactly (the same figures as raw rows) when:
-- they hold every raw row (`cti.store.rollup.marks.behind` is empty: no rows written around them,
-  e.g. by an engine of an earlier version, before `hotline rollup rebuild`);
+- they are of this version's format and hold every raw row (`cti.store.rollup.marks`: no rows
+  written around them, e.g. by an engine of an earlier version, before `hotline rollup rebuild`);
 - the period's bounds are on the quarter-hour grid (an open bound always is);
 - for queues and intervals, the SL and short-abandon thresholds are whole seconds the rollups
   keep (cti/store/rollup/visits.py THRESHOLDS);
@@ -58,6 +58,8 @@ async def plan(conn: AsyncConnection, opts: ReportOptions, source: Source = "aut
         return _all("asked for")
     if not await conn.run_sync(lambda sync: inspect(sync).has_table(rollup_mark.name)):
         return _all("this database has no rollup tables; run `hotline rollup rebuild`")
+    if not await marks.current_format(conn):
+        return _all("the rollups were made by another version; run `hotline rollup rebuild`")
     behind = await marks.behind(conn)
     if behind:
         return _all(f"the rollups lack rows of {', '.join(behind)} (written without them); "

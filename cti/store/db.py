@@ -23,7 +23,8 @@ from sqlalchemy.sql.dml import Insert
 
 from cti.store.indexes import WRITER_INDEXES, ensure_indexes
 from cti.store.queries import fetch_cdrs  # noqa: F401  (re-export: its historical home)
-from cti.store.rollup import tables as _rollup_tables  # noqa: F401  (adds the rollup tables to metadata)
+from cti.store.rollup import marks as rollup_marks
+from cti.store.rollup.tables import rollup_mark  # (importing it adds the rollup tables to metadata)
 from cti.store.schema import metadata
 
 DEFAULT_CONNECT_TIMEOUT = 2.0
@@ -74,9 +75,12 @@ async def create_schema(engine: AsyncEngine) -> None:
     already holds rows they start empty and reports read raw rows until `hotline rollup rebuild`.
     """
     async with engine.begin() as conn:
+        new_rollups = not await conn.run_sync(lambda sync: inspect(sync).has_table(rollup_mark.name))
         await conn.run_sync(metadata.create_all)
         await conn.run_sync(_add_missing_columns)
         await ensure_indexes(conn, WRITER_INDEXES)
+        if new_rollups:
+            await rollup_marks.start_format(conn)
 
 
 def _add_missing_columns(conn: Connection) -> None:

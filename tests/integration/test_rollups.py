@@ -14,12 +14,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti.reports import ReportOptions, build_report
 from cti.store import CdrRecord, RecordWriter, Spool, create_schema
+from cti.store.rollup.marks import FORMAT
 from cti.store.rollup.rebuild import rebuild, rebuild_day
+from cti.store.rollup.tables import rollup_mark
 from cti.store.schema import cdr
 from tests.support.report_data import T0, T_END, at
 from tests.support.rollup_db import database, fixture_records, rollup_rows
@@ -127,6 +129,17 @@ async def test_rows_written_around_the_writer_send_reports_to_raw_rows_until_a_r
     await rebuild(engine)
     await assert_reports_equal_raw_rows(engine)
     assert (await build_report(engine, REPORTS[0]))["ivr"]["calls"] == 17
+
+
+async def test_rollups_made_by_another_version_are_not_read_until_a_rebuild(engine, tmp_path):
+    await write(engine, tmp_path, fixture_records(), 100)
+    async with engine.begin() as conn:  # as an engine of another format version would have left them
+        await conn.execute(update(rollup_mark).where(rollup_mark.c.tbl == "format").values(max_id=FORMAT - 1))
+    report = await build_report(engine, REPORTS[0])
+    assert set(report["source"].values()) == {
+        "raw rows: the rollups were made by another version; run `hotline rollup rebuild`"}
+    await rebuild(engine)
+    await assert_reports_equal_raw_rows(engine)
 
 
 async def test_what_the_rollups_cannot_answer_is_read_from_raw_rows_and_the_report_says_why(engine, tmp_path):

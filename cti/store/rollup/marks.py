@@ -6,6 +6,10 @@ cheaply, with index seeks only: ids grow, so the rollups are complete when no ta
 above its mark. The writer raises a mark only when its batch directly follows it (nothing
 unrolled-up lies below the batch); a full rebuild sets every mark to the table's highest id.
 A database whose raw tables are all empty is complete with no marks at all.
+
+The row `format` holds FORMAT, the version of the rollups' definitions and tables; a database
+whose rollups were made by another version (say, before a rollup table was added) is not read
+until a full rebuild rewrites them and the mark.
 """
 
 from __future__ import annotations
@@ -19,12 +23,26 @@ from cti.store.rollup.tables import SOURCES, rollup_mark
 from cti.store.schema import metadata
 
 
+FORMAT = 1  # raise when what the rollups hold changes: older rollups are then rebuilt, not read
+FORMAT_ROW = "format"
+
+
 def _source(name: str) -> Table:
     return metadata.tables[name]
 
 
 async def read(conn: AsyncConnection) -> dict[str, int]:
     return {row.tbl: int(row.max_id) for row in await conn.execute(select(rollup_mark))}
+
+
+async def current_format(conn: AsyncConnection) -> bool:
+    return (await read(conn)).get(FORMAT_ROW) == FORMAT
+
+
+async def start_format(conn: AsyncConnection) -> None:
+    """For rollup tables just created (by `create_schema`): they are empty, in this format."""
+    if FORMAT_ROW not in await read(conn):
+        await _set(conn, FORMAT_ROW, FORMAT, False)
 
 
 async def behind(conn: AsyncConnection) -> list[str]:
@@ -53,6 +71,7 @@ async def set_all(conn: AsyncConnection) -> None:
     for name in SOURCES:
         top = (await conn.execute(select(func.max(_source(name).c.id)))).scalar()
         await _set(conn, name, int(top or 0), name in marks)
+    await _set(conn, FORMAT_ROW, FORMAT, FORMAT_ROW in marks)
 
 
 async def _set(conn: AsyncConnection, name: str, max_id: int, exists: bool) -> None:

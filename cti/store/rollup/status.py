@@ -17,6 +17,8 @@ async def describe(engine: AsyncEngine) -> tuple[list[str], int]:
     async with engine.connect() as conn:
         if not await conn.run_sync(lambda sync: inspect(sync).has_table(rollup_mark.name)):
             return ["no rollup tables in this database: run `hotline rollup rebuild`"], 2
+        if not await marks.current_format(conn):
+            return ["rollups made by another version: reports read raw rows; run `hotline rollup rebuild`"], 1
         behind = await marks.behind(conn)
         queue = rollup_queue.c
         days = select(func.min(queue.bucket), func.max(queue.bucket), func.count(queue.bucket.distinct()))
