@@ -3,7 +3,8 @@
     .venv/bin/python bench/report_bench.py --db sqlite+aiosqlite:///var/report_bench.db
 
 Prints the row counts, the time to create the report indexes, then for a one-day report, a
-one-day report of one queue and a 30-day report: the whole report (every section, as `hotline
+one-day report of one queue, a 30-day report and one of 28 days starting and ending mid-day (its
+partial days read some raw rows): the whole report (every section, as `hotline
 report --format json` computes it) read from the interval rollups and from the raw rows, whether
 the two give the same figures, and the time of each section both ways. Each timing is the best of
 `--repeat` runs (default 3), after one warm-up run, so it measures the queries, not a cold cache.
@@ -113,7 +114,9 @@ async def bench(args: argparse.Namespace) -> None:
         runs = {"one day": ReportOptions(start=middle, end=middle + timedelta(days=1), now=now),
                 "one day, one queue": ReportOptions(start=middle, end=middle + timedelta(days=1), queue="sales",
                                                     now=now),
-                "30 days": ReportOptions(start=day0, end=day0 + timedelta(days=30), now=now)}
+                "30 days": ReportOptions(start=day0, end=day0 + timedelta(days=30), now=now),
+                "28 days, 09:15 to 17:45": ReportOptions(start=day0 + timedelta(days=1, hours=9, minutes=15),
+                                                         end=day0 + timedelta(days=29, hours=17, minutes=45), now=now)}
         for name, opts in runs.items():
             await whole_reports(engine, name, opts, repeat)
         for name in ("one day", "30 days"):
