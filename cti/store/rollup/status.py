@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti.store.rollup import marks
 from cti.store.rollup.buckets import DAY
-from cti.store.rollup.tables import rollup_mark, rollup_queue
+from cti.store.rollup.tables import ROLLUPS, rollup_mark
 
 
 async def describe(engine: AsyncEngine) -> tuple[list[str], int]:
@@ -20,10 +20,10 @@ async def describe(engine: AsyncEngine) -> tuple[list[str], int]:
         if not await marks.current_format(conn):
             return ["rollups made by another version: reports read raw rows; run `hotline rollup rebuild`"], 1
         behind = await marks.behind(conn)
-        queue = rollup_queue.c
-        days = select(func.min(queue.bucket), func.max(queue.bucket), func.count(queue.bucket.distinct()))
-        first, last, count = (await conn.execute(days.where(queue.span == DAY))).one()
-    held = "no days yet" if not count else f"{count} days of queue traffic, {_day(first)} .. {_day(last)}"
+        days = union_all(*(select(func.min(t.c.bucket).label("lo"), func.max(t.c.bucket).label("hi"))
+                           .where(t.c.span == DAY) for t in ROLLUPS.values()))
+        spans = [(lo, hi) for lo, hi in await conn.execute(days) if lo is not None]
+    held = "no days yet" if not spans else f"days {_day(min(s[0] for s in spans))} .. {_day(max(s[1] for s in spans))}"
     if behind:
         return [f"rollups lack rows of {', '.join(behind)} (written without them): reports read raw rows; "
                 "run `hotline rollup rebuild`", held], 1
