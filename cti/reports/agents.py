@@ -7,7 +7,8 @@ counts from its start, each agent's last row before the start is read too.
 Self-transitions (a pause remembered during a call: on_call -[pause]-> on_call) just split a
 segment; `calls` therefore counts `accept` rows (reserved -> on_call), not on_call segments.
 Wrap-up is attributed to a queue through the agent's latest `answer` in queue_log at or before
-the wrap-up began (the state log does not carry the queue).
+the wrap-up began (the state log does not carry the queue); of two answers at the same time, the
+later written (higher id), as the rollups take it.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def per_agent_state(opts: ReportOptions) -> Select[Any]:
     last_queue = (
         select(q.queue)
         .where(q.agent_id == s.c.agent_id, q.event == "answer", q.at <= s.c.at)
-        .order_by(q.at.desc())
+        .order_by(q.at.desc(), q.id.desc())
         .limit(1)
         .scalar_subquery()
     )
