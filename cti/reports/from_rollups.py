@@ -138,3 +138,27 @@ class RollupReads:
         for row in await conn.execute(stmt):
             counts.setdefault(row.campaign, {})[row.outcome.lower()] = int(row.n)
         return counts
+
+
+async def queue_intervals(conn: AsyncConnection, start: datetime, end: datetime, *, queue: str | None = None,
+                          interval_min: int = 15) -> list[dict[str, Any]]:
+    """Per queue per interval of [start, end) (quarter-hour grid), sparse, by queue then start: offered,
+    answered, abandoned, the summed waits of answered and abandoned visits, talk, and the wrap-up time
+    spent in the interval after answers of the queue (note: by when it happened, not by the interval of
+    the visit it followed). For planning (`interval_history`); the caller checks `plan` first."""
+    t, a, step = rollup_queue.c, rollup_agent.c, interval_min * 60
+    lo, hi = int(start.timestamp()), int(end.timestamp())
+    first = (t.bucket - t.bucket % step).label("start")
+    sums = [func.sum(t[n]).label(n) for n in ("offered", "answered", "abandoned", "wait_us", "abandon_wait_us",
+                                              "talk_us")]
+    period = [t.span == QUARTER, t.bucket >= lo, t.bucket < hi] + ([] if queue is None else [t.queue == queue])
+    stmt = select(t.queue, first, *sums).where(*period).group_by(t.queue, first).having(func.sum(t.offered) > 0)
+    wrap_start = (a.bucket - a.bucket % step).label("start")
+    wraps = (select(a.queue, wrap_start, func.sum(a.us)).where(a.span == QUARTER, a.bucket >= lo, a.bucket < hi,
+                                                               a.state == "wrap_up").group_by(a.queue, wrap_start))
+    wrap = {(q, int(s)): int(us or 0) / US for q, s, us in await conn.execute(wraps)}
+    rows = [{"queue": r.queue, "start": int(r.start), "offered": int(r.offered), "answered": int(r.answered),
+             "abandoned": int(r.abandoned), "answered_wait_s": int(r.wait_us) / US,
+             "abandoned_wait_s": int(r.abandon_wait_us) / US, "talk_s": int(r.talk_us) / US,
+             "wrapup_s": wrap.get((r.queue, int(r.start)), 0.0)} for r in await conn.execute(stmt)]
+    return sorted(rows, key=lambda r: (r["queue"], r["start"]))

@@ -45,28 +45,14 @@ class Plan:
         return {name: self.sources[reads] for name, reads in REPORTED.items()}
 
 
-def _all(why: str) -> Plan:
-    return Plan({s: f"raw rows: {why}" for s in SECTIONS})
-
-
 def _kept(seconds: float) -> bool:
     return float(seconds).is_integer() and int(seconds) in THRESHOLDS
 
 
 async def plan(conn: AsyncConnection, opts: ReportOptions, source: Source = "auto") -> Plan:
-    if source == "raw":
-        return _all("asked for")
-    if not await conn.run_sync(lambda sync: inspect(sync).has_table(rollup_mark.name)):
-        return _all("this database has no rollup tables; run `hotline rollup rebuild`")
-    if not await marks.current_format(conn):
-        return _all("the rollups were made by another version; run `hotline rollup rebuild`")
-    behind = await marks.behind(conn)
-    if behind:
-        return _all(f"the rollups lack rows of {', '.join(behind)} (written without them); "
-                    "run `hotline rollup rebuild`")
-    for name, bound in (("--from", opts.start), ("--to", opts.end)):
-        if not on_grid(bound):
-            return _all(f"{name} {bound.isoformat()} is not on a 15-minute boundary")
+    why = "asked for" if source == "raw" else await _unusable(conn, opts)
+    if why is not None:
+        return Plan({s: f"raw rows: {why}" for s in SECTIONS})
     sources = dict.fromkeys(SECTIONS, ROLLUPS)
     odd = [f"{name} {value:g}" for name, value in (("--sl-seconds", opts.sl_seconds),
                                                    ("--short-abandon-s", opts.short_abandon_s)) if not _kept(value)]
@@ -75,6 +61,21 @@ async def plan(conn: AsyncConnection, opts: ReportOptions, source: Source = "aut
     if opts.end is None and await _states_from(conn, opts):
         sources["agents"] = "raw rows: agent states dated at or after now (no --to)"
     return Plan(sources)
+
+
+async def _unusable(conn: AsyncConnection, opts: ReportOptions) -> str | None:
+    """Why no section can read the rollups, or None."""
+    rebuild = "run `hotline rollup rebuild`"
+    if not await conn.run_sync(lambda sync: inspect(sync).has_table(rollup_mark.name)):
+        return f"this database has no rollup tables; {rebuild}"
+    if not await marks.current_format(conn):
+        return f"the rollups were made by another version; {rebuild}"
+    if behind := await marks.behind(conn):
+        return f"the rollups lack rows of {', '.join(behind)} (written without them); {rebuild}"
+    for name, bound in (("--from", opts.start), ("--to", opts.end)):
+        if bound is not None and not on_grid(bound):
+            return f"{name} {bound.isoformat()} is not on a 15-minute boundary"
+    return None
 
 
 async def _states_from(conn: AsyncConnection, opts: ReportOptions) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti.reports import ReportOptions, build_report
+from cti.reports.from_rollups import queue_intervals
 from cti.store import CdrRecord, RecordWriter, Spool, create_schema
 from cti.store.rollup.marks import FORMAT
 from cti.store.rollup.rebuild import rebuild, rebuild_day
@@ -174,3 +175,18 @@ async def test_distinct_callers_and_repeats_equal_raw_rows_over_random_periods(e
         rolled, raw = await build_report(engine, opts), await build_report(engine, opts, "raw")
         assert rolled["source"]["fcr"] == "rollups"
         assert rolled["fcr"] == raw["fcr"], opts
+
+
+async def test_queue_intervals_for_planning_add_up_to_the_reports_figures(engine, tmp_path):
+    await write(engine, tmp_path, fixture_records(), 100)
+    async with engine.connect() as conn:
+        rows = await queue_intervals(conn, T0, T_END, interval_min=30)
+    report = await build_report(engine, REPORTS[0])
+    assert [(r["queue"], r["start"], r["offered"]) for r in rows if r["queue"] == "support"] == [
+        ("support", int(T0.timestamp()), 1), ("support", int(T0.timestamp()) + 3600, 1),
+        ("support", int(T0.timestamp()) + 5400, 1)]  # P1 09:10, P2 10:20, P3 10:50
+    for queue in report["queues"]:
+        mine = [r for r in rows if r["queue"] == queue["queue"]]
+        assert sum(r["offered"] for r in mine) == queue["offered"]
+        assert sum(r["talk_s"] for r in mine) == pytest.approx(queue["talk_s"])
+        assert sum(r["wrapup_s"] for r in mine) == pytest.approx(queue["wrapup_s"])
