@@ -3,7 +3,8 @@
 Each day [D, D + 1 d) is recomputed from scratch with the same pure functions the writer uses:
 its rollup rows at every grain are deleted, then every figure whose bucket lies in the day is
 booked from the raw rows, with the context a figure needs from outside the day (an agent's row
-before the day and the one after it, a visit's later rows, a caller's calls up to 7 days later).
+before the day and the one after it, a visit's later rows, a number's calls up to REACH before
+and after).
 The rollup rows are deleted *first*: on SQLite that takes the write lock before anything is read,
 on PostgreSQL the advisory lock of `apply.lock` is taken, so an engine writing meanwhile waits
 (or spools) and then books its own rows on top of the rebuilt day.
@@ -91,12 +92,12 @@ async def rebuild_day(engine: AsyncEngine, day: datetime) -> int:
 async def _book_day(conn: AsyncConnection, deltas: Deltas, day: datetime) -> None:
     end = day + ONE_DAY
     within = (to_us(day), to_us(end))
-    rows, talks = await fetch.day_visits(conn, day, end)
-    visits.book(deltas, rows, talks, +1, within)
+    queue_rows, talks = await fetch.day_visits(conn, day, end)
+    visits.book(deltas, queue_rows, talks, +1, within)
     windows = await fetch.agent_windows(conn, {a: timeline.WindowNeed(within[0], within[1] - 1, None)
                                                for a in await fetch.agent_ids(conn)})
-    for agent, (rows, answers) in windows.items():
-        timeline.book(deltas, agent, rows, answers, +1, within)
+    for agent, (states, answers) in windows.items():
+        timeline.book(deltas, agent, states, answers, +1, within)
     for calls in (await fetch.day_callers(conn, day, end, REACH)).values():
         callers.book(deltas, calls, +1, within)
     for table, column, book in ((cdr, "started_at", counts.book_cdr), (ivr_visit, "at", counts.book_visit),
