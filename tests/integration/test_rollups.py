@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti.reports import ReportOptions, build_report
 from cti.reports.from_rollups import queue_intervals
-from cti.store import CdrRecord, RecordWriter, Spool, create_schema
+from cti.store import AgentStateRecord, CdrRecord, QueueEvent, QueueLogRecord, RecordWriter, Spool, create_schema
 from cti.store.rollup.marks import FORMAT
 from cti.store.rollup.rebuild import rebuild, rebuild_day
 from cti.store.rollup.tables import rollup_mark
@@ -190,3 +190,40 @@ async def test_queue_intervals_for_planning_add_up_to_the_reports_figures(engine
         assert sum(r["offered"] for r in mine) == queue["offered"]
         assert sum(r["talk_s"] for r in mine) == pytest.approx(queue["talk_s"])
         assert sum(r["wrapup_s"] for r in mine) == pytest.approx(queue["wrapup_s"])
+
+
+def random_agent_log(seed: int, count: int = 300) -> list:
+    """Four agents' state changes and answers over two days, at odd microseconds, some at the same
+    instant: what the engine would log, without its order (the writer must not care)."""
+    rng = random.Random(seed)
+    moves = [("login", "ready"), ("reserve", "reserved"), ("accept", "on_call"), ("hangup", "wrap_up"),
+             ("pause", "paused"), ("logout", "logged_out")]
+
+    def instant() -> timedelta:
+        return timedelta(seconds=rng.choice([rng.randrange(2 * 86400), 3600 * rng.randrange(48)]),
+                         microseconds=rng.randrange(1_000_000))
+
+    records = []
+    for i in range(count):
+        agent, (event, state) = f"r{rng.randrange(4)}", rng.choice(moves)
+        records.append(AgentStateRecord(agent, "ready", event, state, at=T0 + instant(),
+                                        reason=rng.choice([None, "lunch"]), event_id=f"rs{i}"))
+        if rng.random() < 0.3:
+            records.append(QueueLogRecord(call_id=f"rc{i}", queue=rng.choice(["sales", "support"]),
+                                          event=QueueEvent.ANSWER, at=T0 + instant(), agent_id=agent, wait_s=1.0))
+    return records
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+async def test_agent_time_of_random_logs_written_in_any_order_equals_raw_rows_and_a_rebuild(engine, tmp_path, seed):
+    await write(engine, tmp_path, random_agent_log(seed), 9)
+    booked = await rollup_rows(engine)
+    rng = random.Random(seed)
+    for _ in range(12):
+        start = T0.replace(hour=0) + timedelta(minutes=15 * rng.randrange(0, 3 * 96))
+        opts = ReportOptions(start=start, end=start + timedelta(minutes=15 * rng.randrange(1, 3 * 96)), now=NOW)
+        rolled, raw = await build_report(engine, opts), await build_report(engine, opts, "raw")
+        assert rolled["source"]["agents"] == "rollups"
+        assert (rolled["agents"], rolled["queues"]) == (raw["agents"], raw["queues"]), opts
+    await rebuild(engine)
+    assert await rollup_rows(engine) == booked

@@ -2,19 +2,20 @@
 
 Each function reads the *windows* of the pure modules' theories of operation: all rows of the
 touched visits (by call_id), each touched agent's state rows between P and S with the answers
-that label them, each touched number's calls within 7 days. Per-agent bounds are scalar
-subqueries (index seeks on agent_state_log (agent_id, at) and queue_log (agent_id, event, at)),
-one SELECT per agent joined by UNION ALL, in chunks SQLite's compound-select limit allows.
+that label them, each touched number's calls within REACH. The per-agent parameters go in as a
+`WITH … AS (VALUES …)` table, and the bounds are correlated scalar subqueries on it (index seeks
+on agent_state_log (agent_id, at) and queue_log (agent_id, event, at)): three statements per
+batch, whatever the number of agents.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import String, and_, case, column, func, literal, select, values
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -24,7 +25,7 @@ from cti.store.rollup.timeline import Answer, StateRow, WindowNeed
 from cti.store.rollup.visits import CallTalk, QueueRow
 from cti.store.schema import UtcDateTime, agent_state_log, cdr, queue_log
 
-AGENTS_PER_STATEMENT = 100
+AGENTS_PER_STATEMENT = 500
 KEYS_PER_STATEMENT = 2000
 log, q = agent_state_log.c, queue_log.c
 
@@ -34,14 +35,6 @@ Window = tuple[list[StateRow], list[Answer]]
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-async def _union(conn: AsyncConnection, selects: list[Select[Any]]) -> list[Any]:
-    rows: list[Any] = []
-    for chunk in _chunks(selects, AGENTS_PER_STATEMENT):
-        stmt = chunk[0] if len(chunk) == 1 else union_all(*chunk)
-        rows += (await conn.execute(stmt)).all()
-    return rows
 
 
 # -- queue visits ------------------------------------------------------------------------------------
@@ -64,51 +57,74 @@ async def visits(conn: AsyncConnection, call_ids: Iterable[str], known: Mapping[
 
 
 # -- agent windows -----------------------------------------------------------------------------------
-def _at(t_us: int) -> ColumnElement[datetime]:
-    return literal(from_us(t_us), UtcDateTime)
+PAST, FUTURE = datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)  # open bounds
 
 
-def _bounds(agent: str, need: WindowNeed) -> Select[Any]:
-    """(agent, P, S): see cti/store/rollup/timeline.py::bounds, of which this is the SQL."""
-    p = select(func.max(log.at)).where(log.agent_id == agent, log.at < _at(need.lo_us))
-    after: list[ColumnElement[bool]] = [log.agent_id == agent]
-    if need.last_row_us is not None:
-        after.append(log.at > _at(need.last_row_us))
-    if need.last_answer_us is not None:  # no later answer: NULL, no row qualifies, S open
-        floor = select(func.min(q.at)).where(q.agent_id == agent, q.event == "answer",
-                                             q.at > _at(need.last_answer_us))
-        after.append(log.at >= floor.scalar_subquery())
-    s = select(func.min(log.at)).where(*after)
-    return select(literal(agent).label("agent_id"), p.scalar_subquery().label("p"), s.scalar_subquery().label("s"))
+def _given(name: str, columns: Sequence[tuple[str, Any]], data: Sequence[tuple[Any, ...]]) -> Any:
+    """The per-agent parameters as a CTE (`WITH name(cols) AS (VALUES …)`): one statement for all agents."""
+    return values(*(column(n, t) for n, t in columns), name=name).data(list(data)).cte(name)
 
 
-def _rows(agent: str, p: datetime | None, s: datetime | None) -> Select[Any]:
-    stmt = select(log.agent_id, log.at, log.id, log.event, log.to_state, log.reason, log.event_id)
-    stmt = stmt.where(log.agent_id == agent)
-    stmt = stmt if p is None else stmt.where(log.at >= p)
-    return stmt if s is None else stmt.where(log.at <= s)
+def _or(value: Any, default: datetime) -> ColumnElement[datetime]:
+    return func.coalesce(value, literal(default, UtcDateTime))
 
 
-def _answers(agent: str, first: datetime, lo_us: int, s: datetime | None) -> Select[Any]:
-    """The agent's answers from A0 to S: A0, the latest before the window's first row and before
-    every new row (so an old answer: the rows' labels before the batch need it too), and later."""
-    first_at = literal(first, UtcDateTime)
-    a0 = select(func.max(q.at)).where(q.agent_id == agent, q.event == "answer", q.at <= first_at,
-                                      q.at < _at(lo_us)).scalar_subquery()
-    stmt = select(q.agent_id, q.at, q.id, q.queue, q.event_id).where(
-        q.agent_id == agent, q.event == "answer", q.at >= func.coalesce(a0, first_at))
-    return stmt if s is None else stmt.where(q.at <= s)
+def _bounds(needs: Sequence[tuple[str, datetime, datetime | None, datetime | None]]) -> Select[Any]:
+    """(agent, P, S) per agent: cti/store/rollup/timeline.py::bounds, in SQL."""
+    need = _given("need", (("agent_id", String), ("lo", UtcDateTime), ("last_row", UtcDateTime),
+                           ("last_answer", UtcDateTime)), needs)
+    p = select(func.max(log.at)).where(log.agent_id == need.c.agent_id, log.at < need.c.lo)
+    later = select(func.min(q.at)).where(q.agent_id == need.c.agent_id, q.event == "answer",
+                                         q.at > need.c.last_answer).correlate(need).scalar_subquery()  # 2 levels up
+    # with new answers and no later old answer, `floor` is NULL: no row qualifies and S is open
+    floor = case((need.c.last_answer.is_(None), literal(PAST, UtcDateTime)), else_=later)
+    s = select(func.min(log.at)).where(log.agent_id == need.c.agent_id, log.at > _or(need.c.last_row, PAST),
+                                       log.at >= floor)
+    return select(need.c.agent_id, p.scalar_subquery().label("p"), s.scalar_subquery().label("s"))
+
+
+def _rows(windows: Sequence[tuple[str, datetime | None, datetime | None]]) -> Select[Any]:
+    win = _given("win", (("agent_id", String), ("p", UtcDateTime), ("s", UtcDateTime)), windows)
+    return (select(log.agent_id, log.at, log.id, log.event, log.to_state, log.reason, log.event_id)
+            .join_from(agent_state_log, win, and_(log.agent_id == win.c.agent_id, log.at >= _or(win.c.p, PAST),
+                                                  log.at <= _or(win.c.s, FUTURE))))
+
+
+def _answers(firsts: Sequence[tuple[str, datetime, datetime, datetime | None]]) -> Select[Any]:
+    """The agents' answers from A0 to S: A0, the latest answer before both the window's first row and
+    the batch's earliest new row (an old answer: the labels before the batch need it too), or all."""
+    f = _given("first_row", (("agent_id", String), ("first", UtcDateTime), ("lo", UtcDateTime),
+                             ("s", UtcDateTime)), firsts)
+    q2 = queue_log.alias("earlier_answer")
+    a0 = select(func.max(q2.c.at)).where(q2.c.agent_id == f.c.agent_id, q2.c.event == "answer",
+                                         q2.c.at <= f.c.first, q2.c.at < f.c.lo).scalar_subquery()
+    return (select(q.agent_id, q.at, q.id, q.queue, q.event_id)
+            .join_from(queue_log, f, and_(q.agent_id == f.c.agent_id, q.event == "answer", q.at >= _or(a0, PAST),
+                                          q.at <= _or(f.c.s, FUTURE))))
+
+
+async def _each(conn: AsyncConnection, data: Sequence[Any], build: Any) -> list[Any]:
+    rows: list[Any] = []
+    for chunk in _chunks(data, AGENTS_PER_STATEMENT):
+        rows += (await conn.execute(build(chunk))).all()
+    return rows
+
+
+def _opt(t_us: int | None) -> datetime | None:
+    return None if t_us is None else from_us(t_us)
 
 
 async def agent_windows(conn: AsyncConnection, needs: Mapping[str, WindowNeed]) -> dict[str, Window]:
     """Each agent's window rows and the answers that label them, both sorted by (at, id)."""
-    bounds = {r.agent_id: (r.p, r.s) for r in await _union(conn, [_bounds(a, n) for a, n in needs.items()])}
+    given = [(a, from_us(n.lo_us), _opt(n.last_row_us), _opt(n.last_answer_us)) for a, n in needs.items()]
+    bounds = {r.agent_id: (r.p, r.s) for r in await _each(conn, given, _bounds)}
     by_agent: dict[str, list[StateRow]] = defaultdict(list)
-    for r in await _union(conn, [_rows(a, p, s) for a, (p, s) in bounds.items()]):
+    for r in await _each(conn, [(a, p, s) for a, (p, s) in bounds.items()], _rows):
         by_agent[r.agent_id].append(StateRow(to_us(r.at), r.id, r.event, r.to_state, r.reason, r.event_id))
-    firsts = {a: bounds[a][0] or from_us(min(r.at_us for r in rows)) for a, rows in by_agent.items()}
+    firsts = [(a, bounds[a][0] or from_us(min(r.at_us for r in rows)), from_us(needs[a].lo_us), bounds[a][1])
+              for a, rows in by_agent.items()]
     answers: dict[str, list[Answer]] = defaultdict(list)
-    for r in await _union(conn, [_answers(a, first, needs[a].lo_us, bounds[a][1]) for a, first in firsts.items()]):
+    for r in await _each(conn, firsts, _answers):
         answers[r.agent_id].append(Answer(to_us(r.at), r.id, r.queue, r.event_id))
     return {a: (sorted(rows), sorted(answers[a])) for a, rows in by_agent.items()}
 
