@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, case, column, func, literal, select, values
+from sqlalchemy import Integer, String, and_, case, column, func, literal, select, values
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -61,46 +61,45 @@ PAST, FUTURE = datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def _given(name: str, columns: Sequence[tuple[str, Any]], data: Sequence[tuple[Any, ...]]) -> Any:
-    """The per-agent parameters as a CTE (`WITH name(cols) AS (VALUES …)`): one statement for all agents."""
+    """The per-agent parameters as a CTE (`WITH name(cols) AS (VALUES …)`): one statement for all agents.
+    No NULLs in it: PostgreSQL would type an all-NULL column as text."""
     return values(*(column(n, t) for n, t in columns), name=name).data(list(data)).cte(name)
 
 
-def _or(value: Any, default: datetime) -> ColumnElement[datetime]:
-    return func.coalesce(value, literal(default, UtcDateTime))
-
-
-def _bounds(needs: Sequence[tuple[str, datetime, datetime | None, datetime | None]]) -> Select[Any]:
-    """(agent, P, S) per agent: cti/store/rollup/timeline.py::bounds, in SQL."""
+def _bounds(needs: Sequence[tuple[str, datetime, datetime, datetime, int]]) -> Select[Any]:
+    """(agent, P, S) per agent: cti/store/rollup/timeline.py::bounds, in SQL. `needs`: (agent, lo,
+    last new row or PAST, last new answer or PAST, whether there are new answers)."""
     need = _given("need", (("agent_id", String), ("lo", UtcDateTime), ("last_row", UtcDateTime),
-                           ("last_answer", UtcDateTime)), needs)
+                           ("last_answer", UtcDateTime), ("answers", Integer)), needs)
     p = select(func.max(log.at)).where(log.agent_id == need.c.agent_id, log.at < need.c.lo)
     later = select(func.min(q.at)).where(q.agent_id == need.c.agent_id, q.event == "answer",
                                          q.at > need.c.last_answer).correlate(need).scalar_subquery()  # 2 levels up
     # with new answers and no later old answer, `floor` is NULL: no row qualifies and S is open
-    floor = case((need.c.last_answer.is_(None), literal(PAST, UtcDateTime)), else_=later)
-    s = select(func.min(log.at)).where(log.agent_id == need.c.agent_id, log.at > _or(need.c.last_row, PAST),
-                                       log.at >= floor)
+    floor = case((need.c.answers == 0, literal(PAST, UtcDateTime)), else_=later)
+    s = select(func.min(log.at)).where(log.agent_id == need.c.agent_id, log.at > need.c.last_row, log.at >= floor)
     return select(need.c.agent_id, p.scalar_subquery().label("p"), s.scalar_subquery().label("s"))
 
 
-def _rows(windows: Sequence[tuple[str, datetime | None, datetime | None]]) -> Select[Any]:
+def _rows(windows: Sequence[tuple[str, datetime, datetime]]) -> Select[Any]:
+    """The rows of each (agent, P or PAST, S or FUTURE)."""
     win = _given("win", (("agent_id", String), ("p", UtcDateTime), ("s", UtcDateTime)), windows)
     return (select(log.agent_id, log.at, log.id, log.event, log.to_state, log.reason, log.event_id)
-            .join_from(agent_state_log, win, and_(log.agent_id == win.c.agent_id, log.at >= _or(win.c.p, PAST),
-                                                  log.at <= _or(win.c.s, FUTURE))))
+            .join_from(agent_state_log, win, and_(log.agent_id == win.c.agent_id, log.at >= win.c.p,
+                                                  log.at <= win.c.s)))
 
 
-def _answers(firsts: Sequence[tuple[str, datetime, datetime, datetime | None]]) -> Select[Any]:
-    """The agents' answers from A0 to S: A0, the latest answer before both the window's first row and
-    the batch's earliest new row (an old answer: the labels before the batch need it too), or all."""
+def _answers(firsts: Sequence[tuple[str, datetime, datetime, datetime]]) -> Select[Any]:
+    """Per (agent, first window row, lo, S or FUTURE), the answers from A0 to S: A0, the latest answer
+    before both the window's first row and the batch's earliest new row (an old answer: the labels
+    before the batch need it too), or all."""
     f = _given("first_row", (("agent_id", String), ("first", UtcDateTime), ("lo", UtcDateTime),
                              ("s", UtcDateTime)), firsts)
     q2 = queue_log.alias("earlier_answer")
     a0 = select(func.max(q2.c.at)).where(q2.c.agent_id == f.c.agent_id, q2.c.event == "answer",
                                          q2.c.at <= f.c.first, q2.c.at < f.c.lo).scalar_subquery()
     return (select(q.agent_id, q.at, q.id, q.queue, q.event_id)
-            .join_from(queue_log, f, and_(q.agent_id == f.c.agent_id, q.event == "answer", q.at >= _or(a0, PAST),
-                                          q.at <= _or(f.c.s, FUTURE))))
+            .join_from(queue_log, f, and_(q.agent_id == f.c.agent_id, q.event == "answer",
+                                          q.at >= func.coalesce(a0, literal(PAST, UtcDateTime)), q.at <= f.c.s)))
 
 
 async def _each(conn: AsyncConnection, data: Sequence[Any], build: Any) -> list[Any]:
@@ -110,19 +109,20 @@ async def _each(conn: AsyncConnection, data: Sequence[Any], build: Any) -> list[
     return rows
 
 
-def _opt(t_us: int | None) -> datetime | None:
-    return None if t_us is None else from_us(t_us)
+def _at_or(t_us: int | None, default: datetime) -> datetime:
+    return default if t_us is None else from_us(t_us)
 
 
 async def agent_windows(conn: AsyncConnection, needs: Mapping[str, WindowNeed]) -> dict[str, Window]:
     """Each agent's window rows and the answers that label them, both sorted by (at, id)."""
-    given = [(a, from_us(n.lo_us), _opt(n.last_row_us), _opt(n.last_answer_us)) for a, n in needs.items()]
+    given = [(a, from_us(n.lo_us), _at_or(n.last_row_us, PAST), _at_or(n.last_answer_us, PAST),
+              int(n.last_answer_us is not None)) for a, n in needs.items()]
     bounds = {r.agent_id: (r.p, r.s) for r in await _each(conn, given, _bounds)}
     by_agent: dict[str, list[StateRow]] = defaultdict(list)
-    for r in await _each(conn, [(a, p, s) for a, (p, s) in bounds.items()], _rows):
+    for r in await _each(conn, [(a, p or PAST, s or FUTURE) for a, (p, s) in bounds.items()], _rows):
         by_agent[r.agent_id].append(StateRow(to_us(r.at), r.id, r.event, r.to_state, r.reason, r.event_id))
-    firsts = [(a, bounds[a][0] or from_us(min(r.at_us for r in rows)), from_us(needs[a].lo_us), bounds[a][1])
-              for a, rows in by_agent.items()]
+    firsts = [(a, bounds[a][0] or from_us(min(r.at_us for r in rows)), from_us(needs[a].lo_us),
+               bounds[a][1] or FUTURE) for a, rows in by_agent.items()]
     answers: dict[str, list[Answer]] = defaultdict(list)
     for r in await _each(conn, firsts, _answers):
         answers[r.agent_id].append(Answer(to_us(r.at), r.id, r.queue, r.event_id))
