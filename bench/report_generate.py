@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/report_generate.py --rows 1000000 --db sqlite+aiosqlite:///var/report_bench.db
 
+`--rollups writer` (default) books the interval rollups batch by batch through the record
+writer's own code path (`insert_new` + `rollup.apply`, as cti/store/sink.py does); `rebuild`
+inserts the raw rows only and then runs `hotline rollup rebuild`'s code; `none` leaves the
+rollups behind the raw rows (reports then read raw rows).
+
 `--rows` CDRs spread over `--days` days (08:00-20:00 UTC). 80 % reach a queue (sales/support/
 billing) and are served by `--agents` agents in arrival order (earliest-free agent; a caller
 whose wait exceeds his patience abandons), so queue_log and agent_state_log rows are consistent
@@ -24,7 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert  # noqa: E402
 
-from cti.store import create_schema, make_engine  # noqa: E402
+from benchdb import add_arguments, engine_for  # noqa: E402
+from cti.store import create_schema  # noqa: E402
+from cti.store.db import insert_new  # noqa: E402
+from cti.store.rollup import apply as rollups  # noqa: E402
+from cti.store.rollup.rebuild import rebuild  # noqa: E402
 from cti.store.schema import agent_state_log, cdr, queue_log  # noqa: E402
 
 QUEUES = ("sales", "support", "billing")
@@ -34,11 +43,15 @@ BATCH = 20_000
 START = datetime(2026, 1, 5, tzinfo=UTC)
 
 
-class Sink:
-    """Buffers rows per table and inserts them in batches (Core executemany)."""
+KEYS = {cdr: "call_id", queue_log: "event_id", agent_state_log: "event_id"}
 
-    def __init__(self, conn) -> None:
+
+class Sink:
+    """Buffers rows per table and inserts them in batches (Core executemany), booking rollups if asked."""
+
+    def __init__(self, conn, book_rollups: bool) -> None:
         self.conn, self.buffers, self.counts = conn, {cdr: [], queue_log: [], agent_state_log: []}, {}
+        self.book_rollups = book_rollups
 
     async def add(self, table, row: dict) -> None:
         buf = self.buffers[table]
@@ -48,10 +61,15 @@ class Sink:
 
     async def flush(self, table=None) -> None:
         for t in [table] if table is not None else list(self.buffers):
-            if self.buffers[t]:
+            if not self.buffers[t]:
+                continue
+            if self.book_rollups:
+                new = await insert_new(self.conn, t, self.buffers[t], KEYS[t])
+                await rollups.apply(self.conn, {t.name: new})
+            else:
                 await self.conn.execute(insert(t), self.buffers[t])
-                self.counts[t.name] = self.counts.get(t.name, 0) + len(self.buffers[t])
-                self.buffers[t] = []
+            self.counts[t.name] = self.counts.get(t.name, 0) + len(self.buffers[t])
+            self.buffers[t] = []
 
 
 class Generator:
@@ -138,11 +156,11 @@ class Generator:
 
 
 async def generate(args: argparse.Namespace) -> dict[str, int]:
-    engine = make_engine(args.db, command_timeout=600.0)
+    engine = await engine_for(args)
     try:
         await create_schema(engine)
         async with engine.begin() as conn:
-            sink = Sink(conn)
+            sink = Sink(conn, args.rollups == "writer")
             gen = Generator(sink, args)
             per_day, done = args.rows // args.days, 0
             for day in range(args.days):
@@ -150,6 +168,10 @@ async def generate(args: argparse.Namespace) -> dict[str, int]:
                 await gen.day(day, count, done)
                 done += count
             await sink.flush()
+        if args.rollups == "rebuild":
+            t0 = time.perf_counter()
+            done = await rebuild(engine)
+            print(f"rollups rebuilt: {done.days} days in {time.perf_counter() - t0:.1f} s")
         return sink.counts
     finally:
         await engine.dispose()
@@ -158,15 +180,17 @@ async def generate(args: argparse.Namespace) -> dict[str, int]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=1_000_000, help="CDR rows (default 1,000,000)")
-    p.add_argument("--db", required=True, help="database URL (an empty database: rows are appended)")
+    add_arguments(p)  # --db URL (an empty database: rows are appended), --schema
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--agents", type=int, default=220)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--rollups", choices=("writer", "rebuild", "none"), default="writer",
+                   help="how the interval rollups are made (default: the writer's own code path, batch by batch)")
     args = p.parse_args()
     t0 = time.perf_counter()
     counts = asyncio.run(generate(args))
     print(f"generated {counts} in {time.perf_counter() - t0:.1f} s "
-          f"({args.days} days from {START.date()}, {args.agents} agents)")
+          f"({args.days} days from {START.date()}, {args.agents} agents, rollups: {args.rollups})")
 
 
 if __name__ == "__main__":

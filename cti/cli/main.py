@@ -76,6 +76,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     from cti.cli import planning as planning_cli
     from cti.cli import report as report_cli
     from cti.cli import web as web_cli
+    from cti.cli import rollup as rollup_cli
     from dialer import cli as dialer_cli
     from ivr import cli as ivr_cli
 
@@ -83,6 +84,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     acd_cli.register(sub)
     report_cli.register(sub)
     planning_cli.register(sub)
+    rollup_cli.register(sub)
     mqtt_cli.register(sub)
     dialer_engine_cli.register(dialer_cli.register(sub))
     monitor_cli.register(sub)

@@ -1,6 +1,7 @@
 """CLI subcommands of this feature; `cti.cli.main` calls `register` once.
 
-`hotline report`: KPIs from the database (see `cti.reports.kpis` for the definitions).
+`hotline report`: KPIs from the database (see `cti.reports.kpis` for the definitions), read from the
+interval rollups when they can answer (cti/reports/plan.py), else from the raw rows.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     rep.add_argument("--sl-seconds", type=float, default=20.0, help="service level threshold (default 20)")
     rep.add_argument("--short-abandon-s", type=float, default=5.0,
                      help="abandons within this many seconds are short abandons (default 5)")
+    rep.add_argument("--raw", action="store_true",
+                     help="read the raw rows, not the interval rollups (slower; the figures are the same)")
     rep.add_argument("--format", choices=FORMATS, default="table")
     rep.add_argument("-o", "--output", type=Path, help="write to FILE (required for png)")
     rep.set_defaults(func=_report)
@@ -49,7 +52,7 @@ def _report(args: argparse.Namespace) -> int:
         print(f"hotline report: {exc}", file=sys.stderr)
         return 2
     url = _url(args)
-    report = asyncio.run(_build(url, opts))
+    report = asyncio.run(_build(url, opts, "raw" if args.raw else "auto"))
     if report is None:
         print(f"hotline report: {url} has no cdr/queue_log/agent_state_log tables; "
               "point --db at the engine's database (or run the engine once to create them)", file=sys.stderr)
@@ -65,7 +68,7 @@ def _url(args: argparse.Namespace) -> str:
     return load_config(args.config).database.url
 
 
-async def _build(url: str, opts):
+async def _build(url: str, opts, source: str):
     from cti.reports import build_report
     from cti.reports.indexes import ensure_report_indexes, has_store_tables
     from cti.store import make_engine
@@ -75,7 +78,7 @@ async def _build(url: str, opts):
         if not await has_store_tables(engine):
             return None
         await ensure_report_indexes(engine)
-        return await build_report(engine, opts)
+        return await build_report(engine, opts, source)
     finally:
         await engine.dispose()
 

@@ -7,7 +7,8 @@ counts from its start, each agent's last row before the start is read too.
 Self-transitions (a pause remembered during a call: on_call -[pause]-> on_call) just split a
 segment; `calls` therefore counts `accept` rows (reserved -> on_call), not on_call segments.
 Wrap-up is attributed to a queue through the agent's latest `answer` in queue_log at or before
-the wrap-up began (the state log does not carry the queue).
+the wrap-up began (the state log does not carry the queue); of two answers at the same time, the
+later written (higher id), as the rollups take it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.sql import ColumnElement, Select, Subquery
 
 from cti.reports.options import ReportOptions
 from cti.reports.sqlfuncs import seconds_between
+from cti.store.rollup.fetch import agent_ids_cte
 from cti.store.schema import UtcDateTime, agent_state_log, queue_log
 
 
@@ -43,9 +45,7 @@ def _last_row_before(start: datetime) -> Subquery:
     A plain GROUP BY would read every row of the log's history before the period.
     """
     log = agent_state_log
-    ids = select(func.min(log.c.agent_id).label("agent_id")).cte("agent_ids", recursive=True)
-    following = select(func.min(log.c.agent_id)).where(log.c.agent_id > ids.c.agent_id).scalar_subquery()
-    ids = ids.union_all(select(following).where(ids.c.agent_id.is_not(None)))
+    ids = agent_ids_cte()
     last_at = (select(func.max(log.c.at)).where(log.c.agent_id == ids.c.agent_id, log.c.at < start)
                .scalar_subquery())
     return select(ids.c.agent_id, last_at.label("at")).where(ids.c.agent_id.is_not(None)).subquery("last_before")
@@ -86,7 +86,7 @@ def per_agent_state(opts: ReportOptions) -> Select[Any]:
     last_queue = (
         select(q.queue)
         .where(q.agent_id == s.c.agent_id, q.event == "answer", q.at <= s.c.at)
-        .order_by(q.at.desc())
+        .order_by(q.at.desc(), q.id.desc())
         .limit(1)
         .scalar_subquery()
     )

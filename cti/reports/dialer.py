@@ -31,6 +31,17 @@ MACHINE, DROPPED = "machine", "dropped"
 
 
 async def dialer_section(conn: AsyncConnection, opts: ReportOptions) -> list[dict[str, Any]] | None:
+    counts = await dialer_counts(conn, opts)
+    return None if counts is None else dialer_rows(counts)
+
+
+def dialer_rows(counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    """campaign -> outcome -> attempts, to one row of rates per campaign."""
+    return [dialer_rates(name, by_outcome) for name, by_outcome in sorted(counts.items())]
+
+
+async def dialer_counts(conn: AsyncConnection, opts: ReportOptions) -> dict[str, dict[str, int]] | None:
+    """Attempts per campaign per outcome (lower case) in the period; None without a usable table."""
     table = await conn.run_sync(_reflect)
     if table is None:
         return None
@@ -49,7 +60,7 @@ async def dialer_section(conn: AsyncConnection, opts: ReportOptions) -> list[dic
     for row in await conn.execute(stmt):
         name = str(row[0]) if campaign is not None else "all"
         counts[name][str(row[-2]).lower()] = int(row.n)
-    return [dialer_rates(name, by_outcome) for name, by_outcome in sorted(counts.items())]
+    return dict(counts)
 
 
 def _reflect(sync_conn: Connection) -> Table | None:

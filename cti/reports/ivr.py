@@ -74,17 +74,19 @@ def wrong_keys(opts: ReportOptions) -> Select[Any]:
     return _period(select(v.flow, v.node, v.no_match).where(v.no_match != ""), v.at, opts)
 
 
-def struggle_rows(rows: list[Any], wrong: list[Any]) -> list[dict[str, Any]]:
-    """Per node figures with the three wrong entries pressed most (`7x3 8x1`)."""
-    keys: dict[tuple[str, str], Counter[str]] = {}
-    for row in wrong:
-        keys.setdefault((row.flow, row.node), Counter()).update(row.no_match.split(","))
+def top_keys(keys: Counter[str], n: int = 3) -> str:
+    """The `n` wrong entries pressed most, `7x3 8x1`; ties in key order (the same whatever the row order)."""
+    ranked = sorted(keys.items(), key=lambda item: (-item[1], item[0]))[:n]
+    return " ".join(f"{k}x{count}" for k, count in ranked)
+
+
+def struggle_rows(rows: list[Any], keys: dict[tuple[str, str], Counter[str]]) -> list[dict[str, Any]]:
+    """Per node figures (mappings with flow, node, visits, retried, …) with the three wrong entries pressed most."""
     out = []
     for r in rows:
-        visits = int(r.visits)
-        top = keys.get((r.flow, r.node), Counter()).most_common(3)
-        out.append({"flow": r.flow, "node": r.node, "visits": visits, "retried": int(r.retried or 0),
-                    "retry_rate": int(r.retried or 0) / visits if visits else None,
-                    "failed": int(r.failed or 0), "silent": int(r.silent or 0), "to_agent": int(r.to_agent or 0),
-                    "hung_up": int(r.hung_up or 0), "wrong_keys": " ".join(f"{k}x{n}" for k, n in top)})
+        visits, retried = int(r["visits"]), int(r["retried"] or 0)
+        out.append({"flow": r["flow"], "node": r["node"], "visits": visits, "retried": retried,
+                    "retry_rate": retried / visits if visits else None,
+                    **{k: int(r[k] or 0) for k in ("failed", "silent", "to_agent", "hung_up")},
+                    "wrong_keys": top_keys(keys.get((r["flow"], r["node"]), Counter()))})
     return out

@@ -98,4 +98,15 @@ def to_table(report: Report) -> str:
         lines.append("")
     if report.get("dialer") is None:
         lines.append("Dialer: no dial_attempt table in this database")
+    lines += source_lines(report.get("source", {}))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def source_lines(source: dict[str, str]) -> list[str]:
+    """Where the figures come from: one line when all from the rollups, else one per raw section."""
+    if not source:
+        return []
+    raw = {section: why for section, why in source.items() if why != "rollups"}
+    if not raw:
+        return ["Figures from the interval rollups."]
+    return [f"{section.capitalize()}: figures from {why}" for section, why in raw.items()]

@@ -1,7 +1,9 @@
-"""Run every report query on one connection and shape the results (the `Report` mapping).
+"""Run every report section on one connection and shape the results (the `Report` mapping).
 
 The database aggregates; Python only pivots the handful of grouped rows it gets back
-(queues x KPIs, agents x states, intervals) and fills empty intervals with zeros.
+(queues x KPIs, agents x states, intervals) and fills empty intervals with zeros. Each section
+reads the interval rollups when they can answer it exactly, else raw rows (cti/reports/plan.py);
+`Report["source"]` says which, per section. Both are shaped by the same code below.
 """
 
 from __future__ import annotations
@@ -11,30 +13,46 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from cti.reports import agents, callers, ivr, kpis, traffic
+from cti.reports import ivr, kpis
 from cti.reports.cases import cases_section
-from cti.reports.dialer import dialer_section
+from cti.reports.dialer import dialer_rows
+from cti.reports.from_rollups import RollupReads
 from cti.reports.options import ReportOptions
+from cti.reports.plan import Plan, Source, plan
+from cti.reports.raw import RawReads
+from cti.reports.reads import Reads
 
 Report = dict[str, Any]
+RAW, ROLLUP = RawReads(), RollupReads()
 
 
-async def build_report(engine: AsyncEngine, opts: ReportOptions) -> Report:
+async def build_report(engine: AsyncEngine, opts: ReportOptions, source: Source = "auto") -> Report:
+    """The report over `opts`; `source="raw"` reads raw rows only (the reference, and benchmarks)."""
     async with engine.connect() as conn:
-        time_rows = (await conn.execute(agents.per_agent_state(opts))).all()
-        return {
-            "period": _period(opts),
-            "queues": await _queues(conn, opts, time_rows),
-            "agents": _agents(time_rows, opts),
-            "intervals": await _intervals(conn, opts),
-            "fcr": await _fcr(conn, opts),
-            "ivr": await _ivr(conn, opts),
-            "dialer": await dialer_section(conn, opts),
-            "cases": await cases_section(conn, opts),
-        }
+        chosen = await plan(conn, opts, source)
+        return await sections(conn, opts, chosen)
+
+
+def reads_for(chosen: Plan, section: str) -> Reads:
+    return ROLLUP if chosen.uses_rollups(section) else RAW
+
+
+async def sections(conn: AsyncConnection, opts: ReportOptions, chosen: Plan) -> Report:
+    time_rows = await reads_for(chosen, "agents").agent_time(conn, opts)
+    traffic = reads_for(chosen, "traffic")
+    return {
+        "period": _period(opts),
+        "queues": await _queues(conn, opts, time_rows, traffic),
+        "agents": _agents(time_rows, opts),
+        "intervals": await _intervals(conn, opts, traffic),
+        "fcr": _fcr(await reads_for(chosen, "fcr").fcr(conn, opts)),
+        "ivr": await _ivr(conn, opts, reads_for(chosen, "ivr")),
+        "dialer": _dialer(await reads_for(chosen, "dialer").dialer(conn, opts)),
+        "cases": await cases_section(conn, opts),
+        "source": chosen.by_report_section(),
+    }
 
 
 def _period(opts: ReportOptions) -> dict[str, Any]:
@@ -44,16 +62,17 @@ def _period(opts: ReportOptions) -> dict[str, Any]:
             "short_abandon_s": opts.short_abandon_s}
 
 
-async def _queues(conn: AsyncConnection, opts: ReportOptions, time_rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+async def _queues(conn: AsyncConnection, opts: ReportOptions, time_rows: Sequence[Any],
+                  reads: Reads) -> list[dict[str, Any]]:
     wraps: dict[str, float] = defaultdict(float)
     for row in time_rows:
         if row.queue is not None:
             wraps[row.queue] += float(row.seconds or 0)
-    rows = (await conn.execute(traffic.per_queue(opts))).mappings()
+    rows = await reads.queue_traffic(conn, opts)
     return [kpis.queue_kpis(row, wraps.get(row["queue"], 0.0)) for row in rows]
 
 
-def _agents(time_rows: Sequence[Row[Any]], opts: ReportOptions) -> list[dict[str, Any]]:
+def _agents(time_rows: Sequence[Any], opts: ReportOptions) -> list[dict[str, Any]]:
     states: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     pauses: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     calls: dict[str, int] = defaultdict(int)
@@ -69,8 +88,8 @@ def _agents(time_rows: Sequence[Row[Any]], opts: ReportOptions) -> list[dict[str
             if any(s != "logged_out" and v > 0 for s, v in states[a].items())]
 
 
-async def _intervals(conn: AsyncConnection, opts: ReportOptions) -> list[dict[str, Any]]:
-    found = {int(row["bucket"]): row for row in (await conn.execute(traffic.per_interval(opts))).mappings()}
+async def _intervals(conn: AsyncConnection, opts: ReportOptions, reads: Reads) -> list[dict[str, Any]]:
+    found = await reads.interval_traffic(conn, opts)
     step = opts.interval_min * 60
     first = _floor(opts.start, step) if opts.start else min(found, default=None)
     last = _floor(opts.end, step, exclusive=True) if opts.end else max(found, default=None)
@@ -88,25 +107,26 @@ def _floor(t: datetime, step: int, *, exclusive: bool = False) -> int:
     return bucket - step if exclusive and bucket == seconds else bucket
 
 
-async def _fcr(conn: AsyncConnection, opts: ReportOptions) -> dict[str, Any]:
-    row = (await conn.execute(callers.fcr(opts))).one()
-    calls = int(row.calls or 0)
-    r24, r7 = int(row.repeat_24h or 0), int(row.repeat_7d or 0)
-    return {"calls": calls, "callers": int(row.callers or 0), "repeat_24h": r24, "repeat_7d": r7,
+def _fcr(row: Any) -> dict[str, Any]:
+    calls = int(row["calls"] or 0)
+    r24, r7 = int(row["repeat_24h"] or 0), int(row["repeat_7d"] or 0)
+    return {"calls": calls, "callers": int(row["callers"] or 0), "repeat_24h": r24, "repeat_7d": r7,
             "fcr_24h": kpis.share_without_repeat(calls, r24), "fcr_7d": kpis.share_without_repeat(calls, r7)}
 
 
-async def _ivr(conn: AsyncConnection, opts: ReportOptions) -> dict[str, Any]:
-    row = (await conn.execute(ivr.totals(opts))).one()
-    calls = int(row.calls or 0)
-    drops = [{"exit_node": r.exit_node, "calls": int(r.calls), "share": kpis.ratio(int(r.calls), calls)}
-             for r in await conn.execute(ivr.drop_out(opts))]
-    struggle = ivr.struggle_rows((await conn.execute(ivr.struggle(opts))).all(),
-                                 (await conn.execute(ivr.wrong_keys(opts))).all())
-    contained, failed = int(row.contained or 0), int(row.failed or 0)
+async def _ivr(conn: AsyncConnection, opts: ReportOptions, reads: Reads) -> dict[str, Any]:
+    figures = await reads.ivr(conn, opts)
+    row = figures.totals
+    calls = int(row["calls"] or 0)
+    drops = [{"exit_node": node, "calls": n, "share": kpis.ratio(n, calls)} for node, n in figures.drop_out]
+    contained, failed, dropped = int(row["contained"] or 0), int(row["failed"] or 0), int(row["dropped"] or 0)
     return {"calls": calls, "contained": contained, "containment_rate": kpis.ratio(contained, calls),
-            "to_queue": int(row.to_queue or 0), "dropped": int(row.dropped or 0),
-            "drop_out_rate": kpis.ratio(int(row.dropped or 0), calls), "failed": failed,
+            "to_queue": int(row["to_queue"] or 0), "dropped": dropped,
+            "drop_out_rate": kpis.ratio(dropped, calls), "failed": failed,
             "failed_rate": kpis.ratio(failed, calls),
-            "to_agent_after_failures": int(row.to_agent_after_failures or 0), "drop_out": drops,
-            "struggle": struggle}
+            "to_agent_after_failures": int(row["to_agent_after_failures"] or 0), "drop_out": drops,
+            "struggle": ivr.struggle_rows(figures.nodes, figures.wrong_keys)}
+
+
+def _dialer(counts: dict[str, dict[str, int]] | None) -> list[dict[str, Any]] | None:
+    return None if counts is None else dialer_rows(counts)

@@ -2,8 +2,13 @@
 
 - `epoch_s(t)`             whole seconds since 1970-01-01 UTC (floor), an integer: interval buckets.
 - `seconds_between(a, b)`  b - a in seconds, a float: durations.
-SQLite's `julianday` keeps ~20 µs precision at today's dates, plenty for call-centre seconds;
-buckets use `strftime('%s')` (an exact integer) so a call at 09:15:00.000 never lands in 09:00.
+On SQLite (text 'YYYY-MM-DD HH:MM:SS.ffffff', as SQLAlchemy stores it) both read the whole
+seconds from the first 19 characters (`strftime('%s')`; for a duration a rounded `julianday`
+difference, which is faster) and a duration adds the difference of the fractions (characters
+20..): exact to the microsecond. `julianday` differences are ~50 µs off
+each and drift by milliseconds over a day's segments, and `strftime` on the full text rounds to
+the millisecond (09:14:59.9996 would fall in 09:15); the rollups are exact, and raw rows must
+agree with them to the report's 0.1 s. A call at 09:15:00.000 never lands in 09:00.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ def _args(element: FunctionElement[Any], compiler: Any, **kw: Any) -> list[str]:
 @compiles(epoch_s, "sqlite")
 def _epoch_sqlite(element: epoch_s, compiler: Any, **kw: Any) -> str:
     (t,) = _args(element, compiler, **kw)
-    return f"CAST(strftime('%s', {t}) AS INTEGER)"
+    return f"CAST(strftime('%s', substr({t}, 1, 19)) AS INTEGER)"
 
 
 @compiles(epoch_s, "postgresql")
@@ -46,7 +51,10 @@ def _epoch_pg(element: epoch_s, compiler: Any, **kw: Any) -> str:
 @compiles(seconds_between, "sqlite")
 def _between_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
     a, b = _args(element, compiler, **kw)
-    return f"((julianday({b}) - julianday({a})) * 86400.0)"
+    # whole seconds: julianday differences of whole-second times are within 0.0001 s of an integer
+    whole = f"round((julianday(substr({b}, 1, 19)) - julianday(substr({a}, 1, 19))) * 86400.0)"
+    # '.ffffff' (characters 20..) read as a number; SQLite takes '' (no fraction) as 0
+    return f"({whole} + (CAST(substr({b}, 20) AS REAL) - CAST(substr({a}, 20) AS REAL)))"
 
 
 @compiles(seconds_between, "postgresql")

@@ -21,7 +21,10 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
+from cti.store.indexes import WRITER_INDEXES, ensure_indexes
 from cti.store.queries import fetch_cdrs  # noqa: F401  (re-export: its historical home)
+from cti.store.rollup import marks as rollup_marks
+from cti.store.rollup.tables import rollup_mark  # (importing it adds the rollup tables to metadata)
 from cti.store.schema import metadata
 import cti.store.case_schema  # noqa: F401,E402  (registers the case tables on the same metadata)
 
@@ -67,11 +70,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 async def create_schema(engine: AsyncEngine) -> None:
-    """Create missing tables and indexes, and add columns a later version added (idempotent)."""
+    """Create missing tables and indexes, and add columns a later version added (idempotent).
+
+    The rollup tables (cti/store/rollup/tables.py) are part of `metadata`; on a database that
+    already holds rows they start empty and reports read raw rows until `hotline rollup rebuild`.
+    """
     async with engine.begin() as conn:
+        new_rollups = not await conn.run_sync(lambda sync: inspect(sync).has_table(rollup_mark.name))
         await conn.run_sync(metadata.create_all)
         await conn.run_sync(_add_missing_columns)
         await conn.run_sync(_upgrade_lead_key)
+        await ensure_indexes(conn, WRITER_INDEXES)
+        if new_rollups:
+            await rollup_marks.start_format(conn)
 
 
 def _add_missing_columns(conn: Connection) -> None:
@@ -124,3 +135,27 @@ async def insert_ignore(
         return
     stmt = insert_ignore_stmt(conn.dialect.name, table, conflict_column)
     await conn.execute(stmt, list(rows))
+
+
+async def insert_new(
+    conn: AsyncConnection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    conflict_column: str,
+) -> list[dict[str, Any]]:
+    """`insert_ignore`, returning the rows actually inserted (with their new `id`), in no set order.
+
+    `ON CONFLICT DO NOTHING … RETURNING` reports only the rows it inserted, on SQLite (>= 3.35)
+    and PostgreSQL alike, also through SQLAlchemy's batched executemany: the rollups are booked
+    from this list, so a row written twice is counted once.
+    """
+    if not rows:
+        return []
+    key = table.c[conflict_column]
+    stmt = insert_ignore_stmt(conn.dialect.name, table, conflict_column).returning(key, table.c.id)
+    ids = {k: i for k, i in (await conn.execute(stmt, list(rows))).all()}
+    inserted = []
+    for row in rows:  # a key twice in one batch: the first was inserted, the second ignored
+        if (i := ids.pop(row[conflict_column], None)) is not None:
+            inserted.append({**row, "id": i})
+    return inserted

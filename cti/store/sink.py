@@ -2,7 +2,9 @@
 
 A batch may mix record types. Its rows are grouped by table and written with one
 executemany per table, all in one transaction, so a batch is committed (or not) as a whole
-and can be replayed whole. Every database call runs under `asyncio.wait_for(…, db_timeout)`:
+and can be replayed whole. In the same transaction the rows the database reports as newly
+inserted are booked into the interval rollups (cti/store/rollup/apply.py): a replayed row is
+not new, so it is counted once. Every database call runs under `asyncio.wait_for(…, db_timeout)`:
 a hung server must not wedge the writer.
 """
 
@@ -17,7 +19,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cti.store.db import insert_ignore
+from cti.store.db import insert_new
+from cti.store.rollup import apply as rollups
 from cti.store.models import Record
 
 log = logging.getLogger("hotline.store")
@@ -69,8 +72,8 @@ class DatabaseSink:
 
     async def _insert_groups(self, groups: RowGroups) -> None:
         async with self._engine.begin() as conn:
-            for record_type, rows in groups.items():
-                await insert_ignore(conn, record_type.TABLE, rows, record_type.KEY)
+            new = {t.TABLE.name: await insert_new(conn, t.TABLE, rows, t.KEY) for t, rows in groups.items()}
+            await rollups.apply(conn, new)
 
     async def ping(self) -> None:
         async def ping() -> None:

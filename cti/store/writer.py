@@ -5,7 +5,8 @@ events, mixed freely) without ever awaiting the database;
 records go to a bounded queue (or, if it is full, straight to the spool, so nothing is lost).
 One `run()` task drains the queue in batches (up to `batch_size`, or whatever arrived within
 `flush_interval`) and writes each batch in one transaction, one executemany per table
-(see `sink.py`); every table has a UNIQUE key, so any batch can be written twice harmlessly.
+(see `sink.py`); every table has a UNIQUE key, so any batch can be written twice harmlessly, and
+the same transaction books the rows it really inserted into the interval rollups (cti/store/rollup).
 When a write fails with an outage-type error the batch is appended to the spool, the writer
 marks the database down (logged once), and later batches go straight to the spool. Every
 `retry_interval` it pings the database; when the ping succeeds it logs once that the DB is

@@ -72,3 +72,32 @@ def test_cli_refuses_a_database_without_the_tables(tmp_path, capsys):
 def test_cli_rejects_a_bad_period(sqlite_url, capsys):
     assert main(["report", "--db", sqlite_url, "--from", "2026-11-02T11:00", "--to", "2026-11-02T09:00"]) == 2
     assert "must be after" in capsys.readouterr().err
+
+
+# -- the rollups ------------------------------------------------------------------------------------------
+def test_cli_rollup_rebuild_makes_reports_read_the_rollups_with_the_same_figures(sqlite_url, capsys):
+    assert main(["rollup", "status", "--db", sqlite_url]) == 1  # the seed wrote raw rows only
+    assert "lack rows of cdr, queue_log, agent_state_log, ivr_visit, dial_attempt" in capsys.readouterr().out
+    assert main(["report", "--db", sqlite_url, *PERIOD, "--format", "json"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    assert before["source"]["queues"].startswith("raw rows: the rollups lack rows")
+    assert main(["rollup", "rebuild", "--db", sqlite_url]) == 0
+    assert "rebuilt 12 days" in capsys.readouterr().out
+    assert main(["rollup", "status", "--db", sqlite_url]) == 0
+    assert "rollups complete (days 2026-11-01 .. 2026-11-12)" in capsys.readouterr().out
+    assert main(["report", "--db", sqlite_url, *PERIOD, "--format", "json"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    assert set(after.pop("source").values()) == {"rollups"}
+    assert after == {k: v for k, v in before.items() if k != "source"}
+    assert main(["report", "--db", sqlite_url, *PERIOD, "--raw"]) == 0
+    assert "Queues: figures from raw rows: asked for" in capsys.readouterr().out
+
+
+def test_cli_rollup_rebuild_of_a_range_and_its_errors(sqlite_url, capsys):
+    assert main(["rollup", "rebuild", "--db", sqlite_url, "--from", "2026-11-02T10:00", "--to", "2026-11-03"]) == 0
+    out = capsys.readouterr().out
+    assert "2026-11-02 rebuilt" in out and "rebuilt 1 days" in out and "marked complete" not in out
+    assert main(["rollup", "rebuild", "--db", sqlite_url, "--from", "2026-11-03", "--to", "2026-11-02"]) == 2
+    assert "--to must be after --from" in capsys.readouterr().err
+    assert main(["rollup", "rebuild", "--db", sqlite_url, "--from", "yesterday"]) == 2
+    assert "is not an ISO date/time" in capsys.readouterr().err

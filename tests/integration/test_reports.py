@@ -6,49 +6,48 @@ period (plus 2 outside it), 6 IVR-only calls, one call with no IVR, callers who 
 dial attempts. Thresholds: SL 20 s, short abandon <= 5 s, 30-minute intervals. Every expected
 value below carries its arithmetic.
 
+Each figure is checked twice: read from the raw rows, and from the interval rollups rebuilt from
+them (`hotline rollup rebuild`); the period is on the 15-minute grid, so both must give these values.
 PostgreSQL cases FAIL when the server is unreachable, unless HOTLINE_SKIP_PG=1. They run in a
 schema of their own (search_path), so other tests dropping tables in `public` do not interfere.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti.reports import ReportOptions, build_report
-from cti.store import make_engine
-from tests.support.pg import PG_URL, require_postgres
+from cti.store.rollup.rebuild import rebuild
 from tests.support.report_data import T0, T_END, seed
+from tests.support.rollup_db import database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/report.db")
-        await seed(engine)
-        yield engine
-        await engine.dispose()
-        return
-    await require_postgres()
-    schema = f"report_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = create_async_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await seed(engine)
-        yield engine
-    finally:
-        await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        await admin.dispose()
+class Seeded:
+    """The fixture in a database; `report` reads raw rows, or the rollups (rebuilt from those rows)."""
+
+    def __init__(self, engine: AsyncEngine, source: str) -> None:
+        self.engine, self.source = engine, source
+
+    async def report(self, opts: ReportOptions) -> dict:
+        report = await build_report(self.engine, opts)
+        rolled_up = [section for section, source in report["source"].items() if source == "rollups"]
+        assert rolled_up == (list(report["source"]) if self.source == "rollups" else []), report["source"]
+        return report
+
+
+@pytest.fixture(params=["sqlite-raw", "sqlite-rollups", "postgresql-raw", "postgresql-rollups"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Seeded]:
+    kind, source = request.param.split("-")
+    async with database(kind, tmp_path) as engine:
+        await seed(engine)  # raw rows only: the rollups lack them, reports read raw rows
+        if source == "rollups":
+            await rebuild(engine)
+        yield Seeded(engine, source)
 
 
 OPTS = ReportOptions(start=T0, end=T_END, interval_min=30, sl_seconds=20, short_abandon_s=5,
@@ -61,7 +60,7 @@ def by(rows: list[dict], key: str) -> dict[str, dict]:
 
 # -- the figures ----------------------------------------------------------------------------------------
 async def test_queue_kpis_match_hand_computed_values(db):
-    queues = by((await build_report(db, OPTS))["queues"], "queue")
+    queues = by((await db.report(OPTS))["queues"], "queue")
     assert set(queues) == {"sales", "support"}  # X0 (08:50) and X1 (11:05) are outside the period
     sales = queues["sales"]
     # offered S1..S7 = 7 (S7 queued 10:59:50 counts though it abandoned at 11:00:15);
@@ -87,7 +86,7 @@ async def test_queue_kpis_match_hand_computed_values(db):
 
 
 async def test_agent_kpis_match_hand_computed_values(db):
-    agents = by((await build_report(db, OPTS))["agents"], "agent")
+    agents = by((await db.report(OPTS))["agents"], "agent")
     a1 = agents["a1"]
     # logged in 08:30, counted from 09:00; logout 10:45 -> 105 min = 6300 s
     # talk 120 (S1) + 180 (S5) + 60 (P2) = 360; wrap 30 + 45 + 20 = 95; calls = 3 accepts
@@ -111,7 +110,7 @@ async def test_agent_kpis_match_hand_computed_values(db):
 
 
 async def test_intervals_match_hand_computed_values(db):
-    rows = (await build_report(db, OPTS))["intervals"]
+    rows = (await db.report(OPTS))["intervals"]
     got = [(r["start"][11:16], r["offered"], r["answered"], r["abandoned"], r["short_abandons"], r["service_level"],
             r["asa_s"], r["abandonment_rate"]) for r in rows]
     assert got == [
@@ -127,10 +126,10 @@ async def test_intervals_match_hand_computed_values(db):
 
 
 async def test_hourly_intervals_and_queue_filter(db):
-    hourly = (await build_report(db, ReportOptions(start=T0, end=T_END, interval_min=60, now=OPTS.now)))["intervals"]
+    hourly = (await db.report(ReportOptions(start=T0, end=T_END, interval_min=60, now=OPTS.now)))["intervals"]
     # 09:00: answered 3 (2 in SL) + S4 late -> 2/4; 10:00: answered 2 (1 in SL) + S7 late -> 1/3
     assert [(r["offered"], r["service_level"]) for r in hourly] == [(5, 0.5), (5, pytest.approx(0.3333))]
-    support = await build_report(db, ReportOptions(start=T0, end=T_END, queue="support", agent="a1", now=OPTS.now))
+    support = await db.report(ReportOptions(start=T0, end=T_END, queue="support", agent="a1", now=OPTS.now))
     assert [q["queue"] for q in support["queues"]] == ["support"]
     assert [r["offered"] for r in support["intervals"]] == [1, 0, 1, 1]  # P1, -, P2, P3
     assert [a["agent"] for a in support["agents"]] == ["a1"]
@@ -139,7 +138,7 @@ async def test_hourly_intervals_and_queue_filter(db):
 
 
 async def test_fcr_ivr_and_dialer_match_hand_computed_values(db):
-    report = await build_report(db, OPTS)
+    report = await db.report(OPTS)
     # calls in the period with a number: 10 queued + I1..I6 = 16 (N1 has no number)
     # repeats within 24 h: S1 -> S4, S3 -> I4, I4 -> S6, P2 -> X1 (11:04:30, after --to) = 4
     # within 7 d: those + S4 -> Y1 (3 days later) = 5; S5 -> Y2 is 10 days later; S2's Y0 was before
@@ -159,3 +158,13 @@ async def test_fcr_ivr_and_dialer_match_hand_computed_values(db):
         {"campaign": "winback", "attempts": 2, "contacts": 1, "machines": 0, "dropped": 0,
          "contact_rate": 0.5, "abandonment_rate": 0.0, "amd_rate": 0.0},
     ]
+
+
+async def test_ivr_struggle_per_question_matches_hand_computed_values(db):
+    struggle = by((await db.report(OPTS))["ivr"]["struggle"], "node")
+    # menu visits in the period: S1, S3, P1, I2, I3 (Y1's is 3 days later); retried: S3, P1, I2 (wrong
+    # keys), I3 (silences) = 4; wrong keys 7 (P1, I2), 8 (I2), 9 (S3): 7 first, then 8 and 9 in key order
+    assert struggle["menu"] == {"flow": "main", "node": "menu", "visits": 5, "retried": 4, "retry_rate": 0.8,
+                                "failed": 0, "silent": 1, "to_agent": 1, "hung_up": 1, "wrong_keys": "7x2 8x1 9x1"}
+    assert struggle["account"] == {"flow": "main", "node": "account", "visits": 1, "retried": 1, "retry_rate": 1.0,
+                                   "failed": 1, "silent": 0, "to_agent": 0, "hung_up": 0, "wrong_keys": "12x1"}

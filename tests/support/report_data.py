@@ -3,7 +3,7 @@
 
 09:00-11:00 UTC, 2026-11-02: queues sales and support, agents a1 and a2, 10 queued calls in the
 period (plus 2 outside it), 6 IVR-only calls, one call with no IVR, callers who call back, and
-13 dial attempts.
+13 dial attempts, and 7 IVR question visits (one the day after).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti.reports.indexes import ensure_report_indexes
 from cti.store import create_schema
-from cti.store.schema import agent_state_log, cdr, dial_attempt, queue_log
+from cti.store.schema import agent_state_log, cdr, dial_attempt, ivr_visit, queue_log
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 T_END = T0 + timedelta(hours=2)
@@ -93,6 +93,17 @@ STATES = [
     ("a2", "09:34:30", "paused", "ready", "ready", None),        # ...still ready at 11:00
 ]
 
+# -- IVR question visits: (call_id, at, node, kind, no_match, no_input, end, day) ------------------------
+VISITS = [
+    ("S1", "09:04:40", "menu", "menu", "", 0, "matched", 2),
+    ("S3", "09:39:40", "menu", "menu", "9", 0, "matched", 2),      # one wrong key, then right
+    ("P1", "09:09:40", "menu", "menu", "7", 0, "to_agent", 2),     # pressed 0 after a wrong 7
+    ("I2", "09:45:10", "menu", "menu", "7,8", 0, "hung_up", 2),
+    ("I3", "10:05:10", "menu", "menu", "", 2, "silent", 2),        # two silences
+    ("I4", "10:30:20", "account", "collect", "12", 1, "failed", 2),
+    ("Y1", "09:00:10", "menu", "menu", "7", 0, "matched", 5),       # outside the period
+]
+
 # -- dial attempts: (campaign, outcome, count); one more "human" the day after is outside the period
 DIALS = [("renewals", "human", 4), ("renewals", "machine", 2), ("renewals", "busy", 1),
          ("renewals", "no_answer", 2), ("renewals", "dropped", 1), ("winback", "human", 1),
@@ -144,7 +155,11 @@ def fixture_rows() -> dict:
             dials.append(dict(attempt_id=f"d{n}", campaign=campaign, lead_id=f"l{n}", number=f"555{n:04d}",
                               started_at=start, ended_at=start + timedelta(seconds=40), outcome=outcome))
             n += 1
-    return {cdr: cdrs, queue_log: queue_events, agent_state_log: states, dial_attempt: dials}
+    visits = [dict(visit_id=f"{call_id}:{n}", call_id=call_id, at=at(hms, day), flow="main", node=node, kind=kind,
+                   tries=1 + len([k for k in no_match.split(",") if k]) + no_input, no_match=no_match,
+                   no_input=no_input, end=end) for n, (call_id, hms, node, kind, no_match, no_input, end, day)
+              in enumerate(VISITS)]
+    return {cdr: cdrs, queue_log: queue_events, agent_state_log: states, dial_attempt: dials, ivr_visit: visits}
 
 
 # -- databases ----------------------------------------------------------------------------------------
