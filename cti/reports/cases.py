@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, inspect, or_, select
+from sqlalchemy import and_, case, func, inspect, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cti.reports.options import ReportOptions
@@ -42,7 +42,7 @@ async def _rows(conn: AsyncConnection, opts: ReportOptions, key) -> list[dict[st
 
 
 def _period(column, opts: ReportOptions):
-    return and_(*([column >= opts.start] if opts.start else []), *([column < opts.end] if opts.end else []))
+    return and_(true(), *([column >= opts.start] if opts.start else []), *([column < opts.end] if opts.end else []))
 
 
 def _sla(opts: ReportOptions, key):
