@@ -30,8 +30,10 @@ class TodayFigures:
 
     def __init__(self, read: Reader, *, interval: float = 30.0, timeout: float = 5.0,
                  wall: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 rest: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.read, self.interval, self.timeout, self.wall, self.clock = read, interval, timeout, wall, clock
+        self.rest = rest
         self.queues: dict[str, dict[str, Any]] = {}
         self.as_of: datetime | None = None
         self.read_at: float | None = None  # clock() of the last good read
@@ -66,7 +68,7 @@ class TodayFigures:
             await self.wanted.wait()
             self.wanted.clear()
             await self.refresh()
-            await asyncio.sleep(self.interval)  # the rate limit: one read per interval at most
+            await self.rest(self.interval)  # the rate limit: one read per interval at most
 
 
 def _why(exc: BaseException) -> str:
