@@ -22,6 +22,7 @@ from cti.web.users import User
 
 THRESHOLDS = {"wait_warn_s": 30, "wait_alarm_s": 90,  # longest wait of a queue
               "sl_warn_margin": 10,  # SL within this many points under target: amber; further: red
+              "today_stale_s": 90,  # today's figures older than this are shown with their age
               "state_warn_s": {"paused": 600, "wrap_up": 60, "reserved": 20, "on_call": 600},
               "state_alarm_s": {"paused": 1800, "wrap_up": 180, "reserved": 30, "on_call": 1200}}
 
