@@ -95,9 +95,10 @@ function todayNote(today, th, age) {
   const note = $("today-note");
   if (!today || !today.as_of) { note.textContent = today && today.error ? `${t("Today's figures")}: ${t("database unreachable")}` : ""; note.className = "note"; return; }
   const old = (today.age_s || 0) + age, stale = Boolean(today.error) || old > th.today_stale_s;
-  const since = today.since ? new Date(today.since).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "00:00";
+  const locale = language() === "zh" ? "zh-CN" : undefined, clock = (iso, opts) => new Date(iso).toLocaleTimeString(locale, opts);
+  const since = today.since ? clock(today.since, { hour: "2-digit", minute: "2-digit" }) : "00:00";
   note.className = `note ${stale ? "warn" : ""}`;
-  note.textContent = `${t("Today's figures")}: ${t("since")} ${since}, ${t("as of")} ${new Date(today.as_of).toLocaleTimeString()}` +
+  note.textContent = `${t("Today's figures")}: ${t("since")} ${since}, ${t("as of")} ${clock(today.as_of)}` +
     (stale ? ` (${duration(old)} ${t("old")}${today.error ? `; ${t("database unreachable")}` : ""})` : "");
 }
 
