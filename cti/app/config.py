@@ -15,8 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from common.calendar import check_zone
 from common.yamlconf import validate
 
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -35,6 +36,7 @@ class EngineConfig(_Section):
     name: str = "hotline"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    timezone: Annotated[str, AfterValidator(check_zone)] = "UTC"  # the centre's days (the wallboard's "today")
 
 
 class AmiConfig(_Section):
@@ -129,6 +131,8 @@ class HttpConfig(_Section):
     login_attempts: Positive = 5  # failed logins per user and per address ...
     login_window_s: Seconds = 300.0  # ... within this window; then 429 until the oldest leaves it
     board_interval: Seconds = 1.0  # seconds between wallboard snapshots on a supervisor's stream
+    today_interval: Seconds = 30.0  # today's queue figures are read from the database at most this often
+    today_timeout: Seconds = 5.0  # ... each read bounded by this; on failure the board keeps the last ones
     admin_token_file: str | None = None  # a token for /metrics from off the machine (Bearer)
 
     def admin_token(self) -> str | None:

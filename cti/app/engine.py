@@ -13,6 +13,7 @@ import logging
 import signal
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,6 +28,8 @@ from acd.router import Router
 from cti.services.acd import AcdService
 from cti.services.alerts import AlertService
 from cti.services.metrics import EngineMetrics
+from cti.services.today import TodayFigures
+from cti.reports.today import queues_today
 from cti.calls.consult import Consults
 from cti.app.control import Commands, ControlServer
 from cti.calls.desk import DeskActions
@@ -94,6 +97,7 @@ class Engine:
                                      alerts=self.alerts)  # self.metrics.render serves GET /metrics
         self.acd.notifier.on_event.append(self.metrics.on_acd_event)
         self.acd.decision_observers.append(self.metrics.on_decision)
+        self.today = self._today(config)
         self.web = self._web(config, alerts=self.alerts, metrics=lambda: self.metrics.render()[0].decode())
 
     def _mqtt(self, config: HotlineConfig) -> MqttBridge | None:
@@ -112,6 +116,15 @@ class Engine:
             queue=cdr.queue, agent=cdr.agent, ivr_path=cdr.ivr_path, duration_s=cdr.duration_s))
         return bridge
 
+    def _today(self, config: HotlineConfig) -> TodayFigures:
+        """Today's queue figures (from local midnight), each queue against its current SL threshold."""
+        zone = ZoneInfo(config.engine.timezone)
+
+        def thresholds() -> dict[str, float]:
+            return {name: self.acd.queue(name).sl_seconds for name in self.acd.queue_names()}
+        return TodayFigures(lambda now: queues_today(self.db, thresholds(), now, zone),
+                            interval=config.http.today_interval, timeout=config.http.today_timeout)
+
     def _web(self, config: HotlineConfig, alerts=None, metrics=None) -> WebServer | None:
         """The browser desk and wallboard; `alerts` (an AlertFeed) and `metrics` (Prometheus text)
         are the seams later features plug into (docs/web.md)."""
@@ -124,7 +137,7 @@ class Engine:
             agents_of=lambda q: [a.id for a in self.acd.agents_of(q)], clock=time.monotonic, alerts=alerts,
             metrics=metrics, admin_token=h.admin_token(), session_ttl_s=h.session_ttl_s,
             login_attempts=h.login_attempts, login_window_s=h.login_window_s, secure_cookies=h.secure_cookies,
-            board_interval=h.board_interval)
+            board_interval=h.board_interval, today=self.today.current)
         self.acd.notifier.listeners.append(context.hub.listener)
         return WebServer(context, h.host, h.port)
 
@@ -158,7 +171,8 @@ class Engine:
                 tg.create_task(self.acd_watcher.watch(), name="acd-reload"),
                 tg.create_task(self.alerts.run(1.0), name="alert-ticks"),
                 *([tg.create_task(self.mqtt.run(), name="mqtt-link")] if self.mqtt else []),
-                *([tg.create_task(self.web.run(), name="web-http")] if self.web else []),
+                *([tg.create_task(self.web.run(), name="web-http"),
+                   tg.create_task(self.today.run(), name="today-figures")] if self.web else []),
                 *([tg.create_task(self.cases.run(self.config.cases.tick_interval), name="case-ticks")]
                   if self.cases else []),
             ]

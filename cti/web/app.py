@@ -72,6 +72,7 @@ class WebContext:
     admin_token: str | None = None
     secure_cookies: bool = False
     board_interval: float = 1.0
+    today: Callable[[], dict[str, Any]] | None = None  # today's queue figures (cti.services.today)
 
 
 def _page(name: str) -> Callable[[Request], Awaitable[FileResponse]]:
@@ -113,10 +114,12 @@ def make_context(*, users_file: Path, commands, agents, queues, queue_names, age
                  alerts: AlertFeed | None = None, metrics: Callable[[], str] | None = None,
                  admin_token: str | None = None, session_ttl_s: float = 43200.0, login_attempts: int = 5,
                  login_window_s: float = 300.0, secure_cookies: bool = False,
-                 board_interval: float = 1.0) -> WebContext:
+                 board_interval: float = 1.0,
+                 today: Callable[[], dict[str, Any]] | None = None) -> WebContext:
     access, alerts = Access(agents_of, queue_names), alerts or NoAlerts()
     hub = LiveHub(access)
     alerts.subscribe(hub.alert)
     return WebContext(UserStore(users_file), Sessions(session_ttl_s, clock),
                       LoginLimiter(login_attempts, login_window_s, clock), access, hub, commands,
-                      agents, queues, queue_names, alerts, metrics, admin_token, secure_cookies, board_interval)
+                      agents, queues, queue_names, alerts, metrics, admin_token, secure_cookies, board_interval,
+                      today)

@@ -22,12 +22,23 @@ from cti.web.users import User
 
 THRESHOLDS = {"wait_warn_s": 30, "wait_alarm_s": 90,  # longest wait of a queue
               "sl_warn_margin": 10,  # SL within this many points under target: amber; further: red
+              "today_stale_s": 90,  # today's figures older than this are shown with their age
               "state_warn_s": {"paused": 600, "wrap_up": 60, "reserved": 20, "on_call": 600},
               "state_alarm_s": {"paused": 1800, "wrap_up": 180, "reserved": 30, "on_call": 1200}}
 
 
 def board_of(web, user: User) -> dict[str, Any]:
-    return {**web.access.board(user, web.queues(), web.agents(), web.alerts.active()), "thresholds": THRESHOLDS}
+    queues = with_today(web.queues(), web.today() if web.today else None)
+    return {**web.access.board(user, queues, web.agents(), web.alerts.active()), "thresholds": THRESHOLDS}
+
+
+def with_today(queues: list[dict[str, Any]], today: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Each queue with `today`: its figures since local midnight (None before the first read) and
+    `as_of` / `age_s` / `error` of the read they come from (old figures when the database is down)."""
+    if today is None:
+        return queues
+    read = {k: today.get(k) for k in ("as_of", "age_s", "error")}
+    return [{**q, "today": {**(today["queues"].get(q.get("queue")) or {}), **read}} for q in queues]
 
 
 async def wallboard(request: Request) -> JSONResponse:

@@ -40,7 +40,7 @@ def engine_config(tmp_path: Path, url: str | None = None, acd: str | None = None
         "dialer": {"campaigns_dir": campaigns or str(REPO / "config/campaigns"), "interval": 0.5},
         "mqtt": {"enabled": mqtt_port is not None, "port": mqtt_port or 1883, "stats_interval": 1.0},
         "http": {"enabled": web_port is not None, "port": web_port or 8080, "board_interval": 0.5,
-                 "users_file": str(tmp_path / "web-users.json")},
+                 "today_interval": 1.0, "users_file": str(tmp_path / "web-users.json")},
         "shutdown": {"drain_timeout": 5.0},
     }, indent=2))  # JSON is YAML
     return path

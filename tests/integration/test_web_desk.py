@@ -3,7 +3,8 @@ sandbox, a SIPp caller, a simulated agent phone and a real headless Chromium.
 
 Story: Alice logs in on the desk and pauses; the supervisor's wallboard shows the gold caller
 waiting in billing; Alice goes ready, the caller is put through, her screen pop shows the IVR path
-and tier; the call ends, she saves a disposition, and the call's record carries it."""
+and tier; the call ends, she saves a disposition, and the call's record carries it; the wallboard's
+figures of today (read from the database) then count the call in billing."""
 
 from __future__ import annotations
 
@@ -62,6 +63,9 @@ async def test_agent_desk_and_wallboard_follow_a_real_call_from_queue_to_disposi
     await expect(waiting).to_have_text("0", timeout=WAIT_MS)
     await expect(board.locator('[data-agent="1001"]')).to_contain_text("lunch")
     assert await board.locator("tr[data-queue]").count() == 1  # boss's scope: billing only
+    today = {f: board.locator(f'tr[data-queue="billing"] [data-field="{f}-today"]') for f in ("answered", "sl")}
+    await expect(today["answered"]).to_have_text("0 / 0", timeout=WAIT_MS)  # read from the (empty) database
+    await expect(today["sl"]).to_have_text("-")
 
     call = asyncio.create_task(sipp.call(tmp_path, [Pause(1500), Dtmf("0"), AwaitHangup(60_000)], caller=GOLD))
     await expect(waiting).to_have_text("1", timeout=WAIT_MS)
@@ -96,6 +100,12 @@ async def test_agent_desk_and_wallboard_follow_a_real_call_from_queue_to_disposi
     [event] = await fetch_queue_log(hotline.engine.db, call_id=row.call_id, event="disposition")
     assert (row.agent, row.queue, event.agent_id, event.reason) == ("1001", "billing", "1001", "resolved")
     assert "refund <b>explained</b>" in event.data
+    # today's figures come from the database (queue log and rollups through the batching writer)
+    await expect(today["answered"]).to_have_text("1 / 1", timeout=WAIT_MS)
+    await expect(today["sl"]).to_have_text("100%" if row.wait_s <= 20 else "0%")  # billing: SL 20 s
+    await expect(board.locator("#today-note")).to_contain_text("Today's figures")
+    if screenshot_dir():
+        await board.screenshot(path=str(screenshot_dir() / "web-wallboard-today.png"), full_page=True)
 
     hostile = '<img src=x onerror="document.title=1">'  # caller-controlled text is shown, never parsed
     hotline.engine.acd.notifier.relay("preview", {"agent": "1001", "campaign": "demo", "lead": "L1",

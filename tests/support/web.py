@@ -20,7 +20,8 @@ USERS = {"1001": ("agent", ()), "1002": ("agent", ()), "1003": ("agent", ()),
 
 
 class WebDesk:
-    def __init__(self, tmp_path: Path, *, metrics=None, alerts=None, admin_token: str | None = None) -> None:
+    def __init__(self, tmp_path: Path, *, metrics=None, alerts=None, admin_token: str | None = None,
+                 today=None) -> None:
         self.clock = FakeClock()
         queues = {"billing": QueueSpec("billing", {"billing": 1}, wrapup_s=10),
                   "faults": QueueSpec("faults", {"faults": 1}, wrapup_s=10)}
@@ -33,7 +34,7 @@ class WebDesk:
             users_file=tmp_path / "users.json", commands=self.commands, agents=self.commands.agents,
             queues=self.commands.queues, queue_names=self.acd.queue_names,
             agents_of=lambda q: [a.id for a in self.acd.agents_of(q)], clock=self.clock, alerts=alerts,
-            metrics=metrics, admin_token=admin_token, board_interval=0.2)
+            metrics=metrics, admin_token=admin_token, board_interval=0.2, today=today)
         for user_id, (role, scope) in USERS.items():
             self.context.users.set(user_id, role, PASSWORD, queues=scope)
         self.acd.notifier.listeners.append(self.context.hub.listener)

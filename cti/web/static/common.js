@@ -63,7 +63,9 @@ const LABELS = {
     "live": "实时", "offline": "离线", "Wrong user or password": "用户名或密码错误",
     "Too many attempts": "尝试次数过多", "Target": "目标", "Ringing": "振铃", "On call": "通话中",
     "Wrap-up": "话后处理", "Paused": "小休", "consulted by": "咨询发起人", "case": "工单",
-    "Priority": "优先级", "Name": "姓名",
+    "Priority": "优先级", "Name": "姓名", "Answered today": "今日接通/来电", "SL today": "今日服务水平",
+    "ASA today": "今日平均应答", "Abandoned today": "今日放弃率", "Today's figures": "今日数据", "since": "自",
+    "as of": "更新于", "old": "前的数据", "database unreachable": "数据库不可用",
   },
 };
 let lang = localStorage.getItem("hotline.lang") || (navigator.language.startsWith("zh") ? "zh" : "en");

@@ -1,5 +1,7 @@
 // The supervisor wallboard: queues, agents with time in state, waiting callers and alerts, of the
 // supervisor's scope. A `board` snapshot arrives on /api/events every second; alerts also live.
+// Each queue shows the last 60 minutes (the ACD's live window) beside today's figures (read from
+// the database every ~30 s; old ones are marked with their age when the database lags).
 "use strict";
 import { api, applyLabels, duration, el, fill, language, languageToggle, percent, setCsrf, t } from "/static/common.js";
 
@@ -70,9 +72,11 @@ function render() {
   fill($("alerts"), alerts.length ? alerts.map(a => el("li", { class: `alert ${a.severity || "warn"}` },
       ...alertLabel(a), alertText(a)))
     : el("li", { class: "empty" }, t("No alerts")));
-  const head = el("tr", {}, ["Queue", "Waiting", "Longest", "SL 60 min", "ASA", "Abandoned", "EWT",
-                             ...STATES.map(s => STATE_HEAD[s])].map(h => el("th", {}, t(h))));
+  const head = el("tr", {}, ["Queue", "Waiting", "Longest", "SL 60 min", "ASA", "Abandoned",
+                             "Answered today", "SL today", "ASA today", "Abandoned today", "EWT",
+                             ...STATES.map(s => STATE_HEAD[s])].map(h => el("th", { class: h.endsWith("today") ? "today" : "" }, t(h))));
   fill($("queues"), el("thead", {}, head), el("tbody", {}, d.queues.map(q => queueRow(q, th))));
+  todayNote(d.queues.find(q => q.today)?.today, th, age);
   const agents = [...d.agents].sort((a, b) => STATES.concat("logged_out").indexOf(a.state) - STATES.concat("logged_out").indexOf(b.state) || a.id.localeCompare(b.id));
   fill($("agents"), agents.map(a => agentCard(a, th, age)));
   const callers = d.queues.flatMap(q => q.callers || []).sort((a, b) => b.wait_s - a.wait_s);
@@ -82,19 +86,39 @@ function render() {
          el("td", {}, c.tier || ""), el("td", { class: "num" }, c.priority), el("td", { class: "num" }, duration(c.wait_s + age))))));
 }
 
+function slClass(sl, target, th) {
+  return sl === null || sl === undefined ? "" : sl >= target ? "good" : sl >= target - th.sl_warn_margin ? "warn" : "alarm";
+}
+
+// Under the table: since when "today" counts, and how old the figures are when the database lags.
+function todayNote(today, th, age) {
+  const note = $("today-note");
+  if (!today || !today.as_of) { note.textContent = today && today.error ? `${t("Today's figures")}: ${t("database unreachable")}` : ""; note.className = "note"; return; }
+  const old = (today.age_s || 0) + age, stale = Boolean(today.error) || old > th.today_stale_s;
+  const locale = language() === "zh" ? "zh-CN" : undefined, clock = (iso, opts) => new Date(iso).toLocaleTimeString(locale, opts);
+  const since = today.since ? clock(today.since, { hour: "2-digit", minute: "2-digit" }) : "00:00";
+  note.className = `note ${stale ? "warn" : ""}`;
+  note.textContent = `${t("Today's figures")}: ${t("since")} ${since}, ${t("as of")} ${clock(today.as_of)}` +
+    (stale ? ` (${duration(old)} ${t("old")}${today.error ? `; ${t("database unreachable")}` : ""})` : "");
+}
+
 function queueRow(q, th) {
   const w = (q.windows || {})["60"] || {};
   const sl = w.service_level, target = q.sl_target_percent;
-  const slClass = sl === null || sl === undefined ? "" : sl >= target ? "good" : sl >= target - th.sl_warn_margin ? "warn" : "alarm";
+  const d = q.today || {}, known = d.offered !== undefined;
   const longest = q.waiting || q.reserved ? q.longest_wait_s : null;
   const agents = q.agents || {};
   return el("tr", { "data-queue": q.queue },
     el("th", {}, q.queue),
     el("td", { class: `num waiting ${q.waiting ? "warn" : ""}`, "data-field": "waiting" }, q.waiting),
     el("td", { class: `num ${longest === null ? "" : level(longest, th.wait_warn_s, th.wait_alarm_s)}` }, duration(longest)),
-    el("td", { class: `num ${slClass}` }, `${percent(sl)} / ${percent(target)}`),
+    el("td", { class: `num ${slClass(sl, target, th)}` }, `${percent(sl)} / ${percent(target)}`),
     el("td", { class: "num" }, duration(w.asa_s)),
     el("td", { class: "num" }, percent(w.abandonment_rate)),
+    el("td", { class: "num today", "data-field": "answered-today" }, known ? `${d.answered} / ${d.offered}` : "-"),
+    el("td", { class: `num today ${slClass(d.service_level, target, th)}`, "data-field": "sl-today" }, percent(d.service_level)),
+    el("td", { class: "num today", "data-field": "asa-today" }, duration(d.asa_s)),
+    el("td", { class: "num today", "data-field": "abandoned-today" }, percent(d.abandonment_rate)),
     el("td", { class: "num" }, duration(q.ewt_s)),
     STATES.map(s => el("td", { class: `num s-${s}-text` }, agents[s] || 0)));
 }
