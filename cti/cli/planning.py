@@ -1,6 +1,7 @@
 """`hotline forecast` and `hotline staffing`: next days' calls and the agents they need.
 
-Both read the history through `cti.reports.history.interval_history`, forecast with
+Both read the history through `cti.reports.history.interval_history` (the interval rollups when
+they can answer, else raw rows; `--raw` forces raw rows), forecast with
 `acd.forecast` (docs/forecasting.md); `staffing` then applies each queue's service-level target
 from acd.yaml through `acd.staffing`, and compares with a shift file when given one.
 """
@@ -52,6 +53,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", choices=("holt_winters", "seasonal_average"), default="holt_winters")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("-o", "--out", type=Path, help="write to FILE (required for png)")
+    p.add_argument("--raw", action="store_true", help="read the history from the raw rows, not the interval "
+                   "rollups (slower; wrap-up goes to its call's interval, docs/forecasting.md)")
 
 
 class Refused(Exception):
@@ -103,14 +106,14 @@ def _plans(args: argparse.Namespace, need_holdout: bool):
     from cti.reports.planning import plan
 
     first, end, tz = _window(args)
-    histories = asyncio.run(_load(_url(args), first, end, tz, args.queue))
+    histories = asyncio.run(_load(_url(args), first, end, tz, args.queue, "raw" if args.raw else "auto"))
     if not histories:
         where = f"queue {args.queue}" if args.queue else "any queue"
         raise Refused(f"no queued calls for {where} between {first} and {end}; check --db, --queue and --from/--to")
     return [plan(h, args.days, args.method, need_holdout) for h in histories]
 
 
-async def _load(url: str, first: date, end: date, tz: ZoneInfo, queue: str | None):
+async def _load(url: str, first: date, end: date, tz: ZoneInfo, queue: str | None, source: str):
     from cti.reports.indexes import ensure_report_indexes, has_store_tables
     from cti.reports.planning import load_histories
     from cti.store import make_engine
@@ -120,7 +123,7 @@ async def _load(url: str, first: date, end: date, tz: ZoneInfo, queue: str | Non
         if not await has_store_tables(engine):
             raise Refused(f"{url} has no cdr/queue_log/agent_state_log tables; point --db at the engine's database")
         await ensure_report_indexes(engine)
-        return await load_histories(engine, first, end, tz, queue)
+        return await load_histories(engine, first, end, tz, queue, source)
     finally:
         await engine.dispose()
 

@@ -142,10 +142,12 @@ class RollupReads:
 
 async def queue_intervals(conn: AsyncConnection, start: datetime, end: datetime, *, queue: str | None = None,
                           interval_min: int = 15) -> list[dict[str, Any]]:
-    """Per queue per interval of [start, end) (quarter-hour grid), sparse, by queue then start: offered,
-    answered, abandoned, the summed waits of answered and abandoned visits, talk, and the wrap-up time
-    spent in the interval after answers of the queue (note: by when it happened, not by the interval of
-    the visit it followed). For planning (`interval_history`); the caller checks `plan` first."""
+    """Per queue per interval of [start, end) (quarter-hour grid; `interval_min` a multiple of 15), by
+    queue then start: offered, answered, abandoned, the summed waits of answered and abandoned visits,
+    talk, and the wrap-up time spent in the interval after answers of the queue (by when it happened,
+    not by the interval of the visit it followed). Sparse, but an interval with wrap-up and no visit
+    is kept (offered 0) so that no handle time is lost. For planning (`interval_history`); the caller
+    checks `plan` first."""
     t, a, step = rollup_queue.c, rollup_agent.c, interval_min * 60
     lo, hi = int(start.timestamp()), int(end.timestamp())
     first = (t.bucket - t.bucket % step).label("start")
@@ -154,11 +156,21 @@ async def queue_intervals(conn: AsyncConnection, start: datetime, end: datetime,
     period = [t.span == QUARTER, t.bucket >= lo, t.bucket < hi] + ([] if queue is None else [t.queue == queue])
     stmt = select(t.queue, first, *sums).where(*period).group_by(t.queue, first).having(func.sum(t.offered) > 0)
     wrap_start = (a.bucket - a.bucket % step).label("start")
+    mine = [a.queue != ""] if queue is None else [a.queue == queue]  # "": wrap-up after no answer
     wraps = (select(a.queue, wrap_start, func.sum(a.us)).where(a.span == QUARTER, a.bucket >= lo, a.bucket < hi,
-                                                               a.state == "wrap_up").group_by(a.queue, wrap_start))
-    wrap = {(q, int(s)): int(us or 0) / US for q, s, us in await conn.execute(wraps)}
-    rows = [{"queue": r.queue, "start": int(r.start), "offered": int(r.offered), "answered": int(r.answered),
-             "abandoned": int(r.abandoned), "answered_wait_s": int(r.wait_us) / US,
-             "abandoned_wait_s": int(r.abandon_wait_us) / US, "talk_s": int(r.talk_us) / US,
-             "wrapup_s": wrap.get((r.queue, int(r.start)), 0.0)} for r in await conn.execute(stmt)]
-    return sorted(rows, key=lambda r: (r["queue"], r["start"]))
+                                                               a.state == "wrap_up", a.queue.is_not(None), *mine)
+             .group_by(a.queue, wrap_start).having(func.sum(a.us) > 0))
+    wrap = {(q, int(s)): int(us) / US for q, s, us in await conn.execute(wraps)}
+    rows = {(r.queue, int(r.start)): _interval(r.queue, int(r.start), r) for r in await conn.execute(stmt)}
+    for key, seconds in wrap.items():
+        rows.setdefault(key, _interval(*key, None))["wrapup_s"] = seconds
+    return [rows[key] for key in sorted(rows)]
+
+
+def _interval(queue: str, start: int, r: Any) -> dict[str, Any]:
+    """One interval's figures from a row of summed rollup_queue columns (None: no visit)."""
+    def n(name: str) -> int:
+        return 0 if r is None else int(getattr(r, name) or 0)
+    return {"queue": queue, "start": start, "offered": n("offered"), "answered": n("answered"),
+            "abandoned": n("abandoned"), "answered_wait_s": n("wait_us") / US,
+            "abandoned_wait_s": n("abandon_wait_us") / US, "talk_s": n("talk_us") / US, "wrapup_s": 0.0}

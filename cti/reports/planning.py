@@ -21,6 +21,7 @@ from acd.forecast_accuracy import MIN_DAYS, Accuracy, holdout
 from acd.shifts import Shift, scheduled
 from acd.staffing import Requirement, Target, measured_patience, requirement
 from cti.reports.history import IntervalTraffic, interval_history
+from cti.reports.plan import Source
 
 SLOT_MIN = 15
 
@@ -42,10 +43,10 @@ class QueuePlan:
 
 
 async def load_histories(engine: AsyncEngine, first: date, end: date, tz: ZoneInfo,
-                         queue: str | None = None) -> list[QueueHistory]:
+                         queue: str | None = None, source: Source = "auto") -> list[QueueHistory]:
     """Whole local days [first, end) per queue, from each queue's first day with a call."""
     start_utc, end_utc = _midnight(first, tz), _midnight(end, tz)
-    rows = await interval_history(engine, start_utc, end_utc, queue=queue, interval_min=SLOT_MIN)
+    rows = await interval_history(engine, start_utc, end_utc, queue=queue, interval_min=SLOT_MIN, source=source)
     by_queue: dict[str, list[IntervalTraffic]] = defaultdict(list)
     for row in rows:
         by_queue[row.queue].append(row)

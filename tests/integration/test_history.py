@@ -50,7 +50,7 @@ def as_tuple(row: IntervalTraffic) -> tuple:
 
 
 async def test_interval_history_gives_the_hand_computed_figures(db):
-    rows = await interval_history(db, T0, T_END)
+    rows = await interval_history(db, T0, T_END, source="raw")
     assert [as_tuple(r) for r in rows] == EXPECTED  # X0 (08:50) and X1 (11:05) are outside
     assert all(r.start.tzinfo is not None for r in rows)
 

@@ -95,3 +95,12 @@ def test_unknown_queue_and_time_zone_are_explained(url, capsys):
     assert "no queued calls for queue nope" in capsys.readouterr().err
     assert run(url, "forecast", "--tz", "Mars/Olympus") == 2
     assert "unknown time zone" in capsys.readouterr().err
+
+
+def test_raw_flag_reads_the_raw_rows_here_as_auto_does(url, capsys):
+    # this history is written without rollups, so auto falls back to raw rows (test_history_rollups.py
+    # compares the two doors where the rollups are complete)
+    assert run(url, "staffing", "--format", "json") == 0
+    auto = capsys.readouterr().out
+    assert run(url, "staffing", "--format", "json", "--raw") == 0
+    assert capsys.readouterr().out == auto
