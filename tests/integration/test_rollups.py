@@ -14,12 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti.reports import ReportOptions, build_report
 from cti.reports.from_rollups import queue_intervals
 from cti.store import AgentStateRecord, CdrRecord, QueueEvent, QueueLogRecord, RecordWriter, Spool, create_schema
+from cti.store.rollup.apply import LOCK_CLASS, lock
 from cti.store.rollup.marks import FORMAT
 from cti.store.rollup.rebuild import rebuild, rebuild_day
 from cti.store.rollup.tables import rollup_mark
@@ -227,3 +228,14 @@ async def test_agent_time_of_random_logs_written_in_any_order_equals_raw_rows_an
         assert (rolled["agents"], rolled["queues"]) == (raw["agents"], raw["queues"]), opts
     await rebuild(engine)
     assert await rollup_rows(engine) == booked
+
+
+async def test_the_rollup_lock_of_one_postgresql_schema_leaves_other_schemas_free(tmp_path):
+    """Advisory locks are per database: tests and benchmarks in other schemas must not wait on ours."""
+    try_lock = text("SELECT pg_try_advisory_xact_lock(:cls, hashtext(current_schema()))")
+    async with database("postgresql", tmp_path) as mine, database("postgresql", tmp_path) as theirs:
+        async with mine.begin() as holder:
+            await lock(holder)
+            async with theirs.begin() as other_schema, mine.begin() as same_schema:
+                assert (await other_schema.execute(try_lock, {"cls": LOCK_CLASS})).scalar() is True
+                assert (await same_schema.execute(try_lock, {"cls": LOCK_CLASS})).scalar() is False

@@ -5,9 +5,9 @@ statements, with only the rows the database reported as inserted (`RETURNING`): 
 present (a spool replay, a batch written twice) returns nothing and so adds nothing. That is the
 whole of "exactly once": the rows and their deltas commit together or not at all.
 
-On PostgreSQL a transaction-scoped advisory lock serialises rollup maintenance (the writer and
-`hotline rollup rebuild`): each reads its windows after the previous one committed. SQLite has
-one writer at a time anyway.
+On PostgreSQL a transaction-scoped advisory lock, keyed by the schema, serialises rollup
+maintenance (the writer and `hotline rollup rebuild`): each reads its windows after the previous
+one committed. SQLite has one writer at a time anyway.
 """
 
 from __future__ import annotations
@@ -24,15 +24,17 @@ from cti.store.rollup import callers, counts, fetch, marks, timeline, upsert, vi
 from cti.store.rollup.buckets import to_us
 from cti.store.rollup.deltas import Deltas
 
-LOCK_ID = 0x686F746C696E65  # "hotline": the rollups' advisory lock on PostgreSQL
+LOCK_CLASS = 0x686C6E  # the rollups' advisory locks on PostgreSQL: (LOCK_CLASS, hash of the schema)
 REACH = timedelta(microseconds=callers.REACH_US)
 
 NewRows = Mapping[str, Sequence[Mapping[str, Any]]]  # raw table name -> inserted rows, each with its id
 
 
 async def lock(conn: AsyncConnection) -> None:
+    """Serialise rollup maintenance of this schema's tables (advisory locks are per database: the
+    schema in the key keeps apart the schemas of one database, e.g. tests and benchmarks)."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOCK_ID})
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:cls, hashtext(current_schema()))"), {"cls": LOCK_CLASS})
 
 
 async def apply(conn: AsyncConnection, new: NewRows) -> None:
