@@ -96,9 +96,11 @@ async def test_garbage_on_the_fastagi_port_is_survived(engine, tmp_path):
 async def test_call_record_lands_in_postgresql(engine_factory, tmp_path):
     import random
 
-    from tests.support.pg import PG_URL
+    from tests.support.pg import PG_URL, fresh_tables, require_postgres
 
-    caller = f"77{random.randrange(10**8):08d}"  # unique: the PG database outlives test runs
+    await require_postgres()
+    await fresh_tables(PG_URL)  # the default schema holds what earlier tests and runs left there
+    caller = f"77{random.randrange(10**8):08d}"
     hotline = await engine_factory(url=PG_URL)
     result = await sipp.call(tmp_path, [Pause(1500), Dtmf("2"), AwaitHangup(30000)], caller=caller)
     assert result.ok, result.stderr

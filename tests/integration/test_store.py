@@ -17,13 +17,13 @@ import pytest
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cti.store import CdrRecord, CdrWriter, cdr, create_schema, fetch_cdrs, make_engine, metadata
+from cti.store import CdrRecord, CdrWriter, cdr, fetch_cdrs, make_engine
 from tests.support.tcpproxy import TcpProxy
 from tests.support.until import until
 
 pytestmark = pytest.mark.integration
 
-from tests.support.pg import PG_HOST, PG_PORT, PG_URL, pg_url_via, require_postgres
+from tests.support.pg import PG_HOST, PG_PORT, PG_URL, fresh_tables, pg_url_via, require_postgres
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
 
@@ -42,13 +42,7 @@ def make_records(start: int, stop: int) -> list[CdrRecord]:
 
 
 async def fresh_schema(url: str) -> None:
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.drop_all)
-        await create_schema(engine)
-    finally:
-        await engine.dispose()
+    await fresh_tables(url)
 
 
 @pytest.fixture

@@ -31,3 +31,18 @@ async def require_postgres() -> None:
         pytest.fail(f"PostgreSQL at {PG_HOST}:{PG_PORT} unreachable ({exc}); "
                     "run scripts/ensure-system.sh test (or set HOTLINE_SKIP_PG=1)")
     await conn.close()
+
+
+async def fresh_tables(url: str = PG_URL) -> None:
+    """Drop and recreate the engine's tables at `url`. Tests that use the database's default schema
+    call it first: rows another test or run left there (e.g. an agent's state from 2024) must not
+    change what this test sees or how long its record writes take."""
+    from cti.store import create_schema, make_engine, metadata
+
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.drop_all)
+        await create_schema(engine)
+    finally:
+        await engine.dispose()
