@@ -4,11 +4,12 @@ A period's callers are its calls whose number's previous call (inbound, known nu
 (started_at, id); with --queue, the previous call to that queue) lies before the period, or does
 not exist. Cut the period [start, end) at midnights into P = [start, D0), whole days W = [D0, D1)
 and Q = [D1, end):
-- P's callers: COUNT(DISTINCT caller) of P's calls (raw rows, less than a day);
+- P's callers: the numbers calling in P (raw rows, less than a day);
 - W's: the calls of W whose previous call is before D0, from `rollup_caller_gap` (per day, the
-  calls by how many days back their previous call is), minus those whose previous call is in P
-  (the calls of P whose next call falls in W: raw rows of P, one index seek each);
-- Q's: the calls of Q whose previous call is before `start` (raw rows, less than a day).
+  calls by how many days back their previous call is), less those whose previous call is in P:
+  a number's first call in W follows one in P exactly when the number also called in P;
+- Q's: a number's first call in Q has its previous call before `start` exactly when the number
+  did not call in [start, D1): Q's numbers less those (raw rows of Q, one index seek each).
 So the cost is two days of calls at most, whatever the period's length. Open periods, periods
 with no midnight inside, and more than GAP_DAYS whole days are counted from the raw rows.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement
 
@@ -48,11 +49,12 @@ async def distinct_callers(conn: AsyncConnection, opts: ReportOptions) -> int:
     d1 = _midnight(end)
     if d1 <= d0 or (d1 - d0).days > GAP_DAYS:
         return await raw_distinct(conn, opts, start, end)
-    first = await raw_distinct(conn, opts, start, d0) if start < d0 else 0
     whole = await _whole_days(conn, opts, d0, d1)
-    linked = await _next_within(conn, opts, (start, d0), (d0, d1)) if start < d0 else 0
-    last = await _first_since(conn, opts, (d1, end), start) if d1 < end else 0
-    return first + whole - linked + last
+    if start < d0:  # P's numbers, less those whose next call is W's first of theirs (counted in W)
+        whole += await raw_distinct(conn, opts, start, d0) - await _numbers_also_in(conn, opts, (start, d0), (d0, d1))
+    if d1 < end:  # Q's numbers that did not call earlier in the period
+        whole += await raw_distinct(conn, opts, d1, end) - await _numbers_also_in(conn, opts, (d1, end), (start, d1))
+    return whole
 
 
 async def raw_distinct(conn: AsyncConnection, opts: ReportOptions, lo: datetime | None, hi: datetime | None) -> int:
@@ -73,30 +75,13 @@ async def _whole_days(conn: AsyncConnection, opts: ReportOptions, d0: datetime, 
     return sum(int(count or 0) for bucket, gap, count in await conn.execute(stmt) if gap > (bucket - first) // DAY)
 
 
-def _same_number(call: Any, other: Any, opts: ReportOptions) -> list[ColumnElement[bool]]:
-    same = [other.c.caller == call.c.caller, other.c.direction == "inbound"]
-    return same if opts.queue is None else [*same, other.c.queue == opts.queue]
-
-
-async def _next_within(conn: AsyncConnection, opts: ReportOptions, calls: tuple[datetime, datetime],
-                       window: tuple[datetime, datetime]) -> int:
-    """Calls in `calls` whose number's next call starts in `window`."""
-    p, n = cdr.alias("p"), cdr.alias("n")
-    later = and_(n.c.started_at >= p.c.started_at, or_(n.c.started_at > p.c.started_at, n.c.id > p.c.id))
-    following = select(func.min(n.c.started_at)).where(*_same_number(p, n, opts), later).scalar_subquery()
-    stmt = select(func.count()).select_from(p).where(
-        *_known(p, opts), p.c.started_at >= calls[0], p.c.started_at < calls[1],
-        following >= window[0], following < window[1])
-    return int((await conn.execute(stmt)).scalar() or 0)
-
-
-async def _first_since(conn: AsyncConnection, opts: ReportOptions, calls: tuple[datetime, datetime],
-                       since: datetime) -> int:
-    """Calls in `calls` whose number's previous call is before `since`, or none."""
+async def _numbers_also_in(conn: AsyncConnection, opts: ReportOptions, calls: tuple[datetime, datetime],
+                          other: tuple[datetime, datetime]) -> int:
+    """How many numbers calling in `calls` also call in `other` (one index seek per number)."""
     c, n = cdr.alias("c"), cdr.alias("n")
-    earlier = and_(n.c.started_at <= c.c.started_at, or_(n.c.started_at < c.c.started_at, n.c.id < c.c.id))
-    previous = select(func.max(n.c.started_at)).where(*_same_number(c, n, opts), earlier).scalar_subquery()
-    stmt = select(func.count()).select_from(c).where(
-        *_known(c, opts), c.c.started_at >= calls[0], c.c.started_at < calls[1],
-        or_(previous.is_(None), previous < since))
+    numbers = select(c.c.caller).where(*_known(c, opts), c.c.started_at >= calls[0],
+                                       c.c.started_at < calls[1]).distinct().subquery("number")
+    also = select(n.c.id).where(n.c.caller == numbers.c.caller, *_known(n, opts), n.c.started_at >= other[0],
+                                n.c.started_at < other[1])
+    stmt = select(func.count()).select_from(numbers).where(also.exists())
     return int((await conn.execute(stmt)).scalar() or 0)
