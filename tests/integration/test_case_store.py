@@ -9,49 +9,30 @@ test). Three cases are worked by the real CaseService with a clock the test move
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from cti.reports import ReportOptions, build_report
 from cti.reports.cases import cases_section
 from cti.reports.render import to_csv, to_table
 from cti.services.cases import CaseService
-from cti.store import create_schema, make_engine
+from cti.store import create_schema
 from cti.store.cases import fetch_case_log, fetch_cases
 from tests.support.cases import policy, sh
-from tests.support.pg import PG_URL, require_postgres
+from tests.support.rollup_db import database
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/cases.db")
+    async with database(request.param, tmp_path) as engine:
         await create_schema(engine)
         yield engine
-        await engine.dispose()
-        return
-    await require_postgres()
-    schema = f"case_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = create_async_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        await create_schema(engine)
-        yield engine
-    finally:
-        await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        await admin.dispose()
 
 
 async def work_three_cases(db) -> tuple[CaseService, dict[str, str]]:

@@ -5,18 +5,17 @@ booking is cancelled in the table (only its leads that could still call) and nev
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cti.store import create_schema, make_engine
+from cti.store import create_schema
 from cti.store.leads import cancel_booked, fetch_leads, import_leads, load_dialable, save_lead
 from dialer.leads import Lead, LeadStatus
-from tests.support.pg import PG_URL, require_postgres
+from tests.support.rollup_db import database
 
 pytestmark = pytest.mark.integration
 
@@ -24,24 +23,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     """An EMPTY database (the test creates its schema)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/leads.db")
+    async with database(request.param, tmp_path) as engine:
         yield engine
-        await engine.dispose()
-        return
-    await require_postgres()
-    schema = f"lead_test_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = create_async_engine(PG_URL, connect_args={"server_settings": {"search_path": schema}})
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        await admin.dispose()
 
 
 def booked(lead_id: str, booking: str) -> Lead:
