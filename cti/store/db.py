@@ -27,6 +27,7 @@ from cti.store.rollup import marks as rollup_marks
 from cti.store.rollup.tables import rollup_mark  # (importing it adds the rollup tables to metadata)
 from cti.store.schema import metadata
 import cti.store.case_schema  # noqa: F401,E402  (registers the case tables on the same metadata)
+import cti.store.quality_schema  # noqa: F401,E402  (recordings, survey answers, monitoring, QA)
 
 DEFAULT_CONNECT_TIMEOUT = 2.0
 DEFAULT_COMMAND_TIMEOUT = 10.0

@@ -19,6 +19,7 @@ from uuid import uuid4
 
 from acd.events import QueueEvent  # the queue log's vocabulary is the ACD's
 from cti.store.codec import Record, SpoolFormatError, load_spool_object
+from cti.store.quality_models import QUALITY_RECORDS
 from cti.store.schema import UtcDateTime, agent_state_log, cdr, dial_attempt, ivr_visit, metadata, queue_log
 
 __all__ = [
@@ -215,7 +216,8 @@ class IvrVisitRecord(Record):
 
 
 RECORD_TYPES: Final[dict[str, type[Record]]] = {
-    cls.KIND: cls for cls in (CdrRecord, AgentStateRecord, QueueLogRecord, DialAttemptRecord, IvrVisitRecord)
+    cls.KIND: cls for cls in (CdrRecord, AgentStateRecord, QueueLogRecord, DialAttemptRecord, IvrVisitRecord,
+                             *QUALITY_RECORDS)
 }
 
 

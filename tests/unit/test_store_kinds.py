@@ -25,6 +25,7 @@ from cti.store import (
     record_from_json,
 )
 from cti.store.spool import Spool
+from cti.store.quality_schema import monitor_session, qa_evaluation, recording, survey_answer
 from cti.store.schema import dial_attempt, ivr_visit
 
 aware_datetimes = st.datetimes(
@@ -76,9 +77,15 @@ def test_each_kind_is_bound_to_its_table_and_unique_key() -> None:
         "queue_log": (queue_log, "event_id"),
         "dial_attempt": (dial_attempt, "attempt_id"),
         "ivr_visit": (ivr_visit, "visit_id"),
+        "recording": (recording, "recording_id"),
+        "survey_answer": (survey_answer, "answer_id"),
+        "monitor_session": (monitor_session, "session_id"),
+        "qa_evaluation": (qa_evaluation, "evaluation_id"),
     }
     for table, key in [(cdr, "call_id"), (agent_state_log, "event_id"), (queue_log, "event_id"),
-                       (dial_attempt, "attempt_id"), (ivr_visit, "visit_id")]:
+                       (dial_attempt, "attempt_id"), (ivr_visit, "visit_id"), (recording, "recording_id"),
+                       (survey_answer, "answer_id"), (monitor_session, "session_id"),
+                       (qa_evaluation, "evaluation_id")]:
         assert table.c[key].unique and not table.c[key].nullable
 
 
