@@ -12,11 +12,14 @@ When a system Asterisk is already installed and running, it is used instead and 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +84,10 @@ class Sandbox:
     def up(self, timeout: float = 60.0) -> Status:
         if _system_asterisk_version():
             return self.status()
+        with self._lock():  # two `up`s at once (make run beside make test) take turns: one builds
+            return self._up(timeout)
+
+    def _up(self, timeout: float) -> Status:
         if not self.built:
             self._build()
         changed = self._write_configs()
@@ -105,10 +112,21 @@ class Sandbox:
         return self._cli(command)
 
     # -- steps ---------------------------------------------------------------------------
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        path = self.root.with_name(self.root.name + ".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def _build(self) -> None:
         _ensure_tool("mmdebstrap", "mmdebstrap")
         tmp = self.root.with_name(self.root.name + ".building")
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_unmounted(tmp)
         tmp.parent.mkdir(parents=True, exist_ok=True)
         print(f"building Asterisk sandbox in {self.root} (Debian sid chroot, about 20 s)...", flush=True)
         cmd = ["mmdebstrap", "--variant=apt", "--aptopt=Acquire::Check-Valid-Until \"false\"",
@@ -180,6 +198,35 @@ class Sandbox:
                 raise SandboxError(f"asterisk -rx {command!r} failed: {result.stdout}{result.stderr}")
             return ""
         return result.stdout
+
+
+def mounts_under(mountinfo: str, path: Path) -> list[str]:
+    """Mount points at or below `path` in /proc/self/mountinfo text, deepest first."""
+    base = str(path).rstrip("/")
+    found = []
+    for line in mountinfo.splitlines():
+        fields = line.split()
+        if len(fields) < 5:
+            continue
+        point = fields[4].encode().decode("unicode_escape")  # \040 for a space, as the kernel writes it
+        if point == base or point.startswith(base + "/"):
+            found.append(point)
+    return sorted(found, key=lambda p: p.count("/"), reverse=True)
+
+
+def _remove_unmounted(tmp: Path) -> None:
+    """Remove a half-built chroot. A build that died can leave /dev, /proc or /dev/shm mounted
+    inside it, and removing the tree would then delete the HOST's files (a PostgreSQL server
+    loses its shared memory that way): unmount first, and refuse if anything stays mounted."""
+    if not tmp.exists():
+        return
+    for point in mounts_under(Path("/proc/self/mountinfo").read_text(), tmp):
+        subprocess.run(["umount", "-l", point], check=False, capture_output=True)
+    left = mounts_under(Path("/proc/self/mountinfo").read_text(), tmp)
+    if left:
+        raise SandboxError(f"{tmp} still has mounts inside ({', '.join(left)}); unmount them "
+                           "(`umount -l PATH`) and run `hotline sandbox up` again")
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _system_asterisk_version() -> str:
