@@ -99,7 +99,7 @@ class Pick:
     started_at: datetime
     talk_s: float | None
     reasons: tuple[str, ...]
-    recording: str | None = None
+    recordings: tuple[str, ...] = ()  # paths of the call's recording files found ok, part order
     evaluated: bool = False
     survey_score: int | None = None
 
