@@ -4,17 +4,17 @@ calls to review (acd.qa_sample), and the evaluations a report reads.
 The CLI writes an evaluation directly (one row, its own transaction), not through the record
 writer: the reviewer must know it is stored before the command returns. Reads touch one ISO week
 (or the report's period) through the indexes on `cdr.started_at` and the linked tables' call ids;
-the week's answered calls are streamed, never loaded whole (see acd.qa_sample for the draw).
+the week's answered calls are read a day at a time, never loaded whole (see acd.qa_sample for the draw).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, inspect, select
+from sqlalchemy import and_, inspect, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from acd.qa_report import Evaluated
@@ -27,7 +27,6 @@ from cti.store.schema import cdr, queue_log
 
 C, QA = cdr.c, qa_evaluation.c
 CHUNK = 500  # ids per IN (...) list
-STREAM_ROWS = 5000
 
 
 async def tables(conn: AsyncConnection) -> set[str]:
@@ -58,9 +57,12 @@ async def sample(engine: AsyncEngine, start: datetime, end: datetime, *, seed: s
         present = await tables(conn)
         reasons: dict[str, set[str]] = {}
         draw = RandomSample(seed, per_agent)
-        result = await conn.stream(select(C.agent, C.call_id).where(week).execution_options(yield_per=STREAM_ROWS))
-        async for agent, call_id in result:
-            draw.feed(agent, call_id)
+        for day in range((end - start).days or 1):  # a day at a time: memory bounded by a day's calls
+            since = start + timedelta(days=day)
+            until = min(end, since + timedelta(days=1))
+            for agent, call_id in await conn.execute(select(C.agent, C.call_id).where(
+                    C.started_at >= since, C.started_at < until, C.agent.is_not(None))):
+                draw.feed(agent, call_id)
         merge_reasons(reasons, RANDOM, [c for calls in draw.picked().values() for c in calls])
         merge_reasons(reasons, COMPLAINT, await _complaints(conn, week, present, list(complaint_codes)))
         low = await _low_surveys(conn, week, present, low_score)
@@ -84,10 +86,13 @@ async def _complaints(conn: AsyncConnection, week, present: set[str], codes: lis
 async def _low_surveys(conn: AsyncConnection, week, present: set[str], low_score: int) -> dict[str, int]:
     if survey_answer.name not in present:
         return {}
-    s = survey_answer.c
-    query = select(s.call_id, func.min(s.score)).select_from(cdr.join(survey_answer, s.call_id == C.call_id)) \
-        .where(week, s.status == "answered", s.score <= low_score).group_by(s.call_id)
-    return {call_id: score for call_id, score in await conn.execute(query)}
+    s = survey_answer.c  # no GROUP BY: it would make the planner walk all answers in call id order
+    query = select(s.call_id, s.score).select_from(cdr.join(survey_answer, s.call_id == C.call_id)) \
+        .where(week, s.status == "answered", s.score <= low_score)
+    lowest: dict[str, int] = {}
+    for call_id, score in await conn.execute(query):
+        lowest[call_id] = min(score, lowest.get(call_id, score))
+    return lowest
 
 
 async def _picks(conn: AsyncConnection, reasons: dict[str, set[str]], low: dict[str, int],

@@ -173,3 +173,18 @@ def test_answers_file_takes_yaml_booleans_and_words_override_it(tmp_path: Path) 
     from_file = qa_answers.from_file(form, path)
     assert from_file == {"greeting": "yes", "tone": 3, "verified": "no"}
     assert qa_answers.from_words(form, ["verified=yes"], from_file)["verified"] == "yes"
+
+
+def test_qa_validate_prints_like_the_other_validators(tmp_path: Path, capsys) -> None:
+    from cti.cli.main import main
+
+    good = write(tmp_path, GOOD)
+    bad = write(tmp_path, GOOD.replace("auto_fail: true", "autofail: true"), "broken.yaml")
+    assert main(["qa", "validate", str(good), str(REPO / "config/qa")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{good}: ok (form 'mini' version {load_form(good).version}, 2 sections, 3 questions)"
+    assert out[1].startswith(f"{REPO}/config/qa/standard.yaml: ok (form 'standard' version ")
+    assert main(["qa", "validate", str(tmp_path)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        f"{bad}:19:9: unknown key 'autofail' in 'sections[1].questions[0]'; did you mean 'auto_fail'?",
+        f"{good}: ok (form 'mini' version {load_form(good).version}, 2 sections, 3 questions)"]
