@@ -132,16 +132,20 @@ async def _rows(conn: AsyncConnection, ids: Sequence[str], query_of) -> list[Any
 
 async def evaluations(engine: AsyncEngine, start: datetime | None, end: datetime | None) -> list[Evaluated]:
     """Every evaluation of a call started in [start, end) (None: unbounded), with the call's start."""
+    async with engine.connect() as conn:
+        return await evaluation_rows(conn, start, end)
+
+
+async def evaluation_rows(conn: AsyncConnection, start: datetime | None, end: datetime | None) -> list[Evaluated]:
+    if qa_evaluation.name not in await tables(conn):
+        return []
     query = select(QA.id, QA.call_id, QA.reviewer, QA.agent, QA.queue, QA.at, QA.score, QA.auto_failed,
                    QA.sections, C.started_at).select_from(qa_evaluation.join(cdr, C.call_id == QA.call_id))
     if start is not None:
         query = query.where(C.started_at >= start)
     if end is not None:
         query = query.where(C.started_at < end)
-    async with engine.connect() as conn:
-        if qa_evaluation.name not in await tables(conn):
-            return []
-        return [_evaluated(row) for row in await conn.execute(query)]
+    return [_evaluated(row) for row in await conn.execute(query)]
 
 
 def _evaluated(row: Any) -> Evaluated:

@@ -6,6 +6,7 @@ row), and the report's figures, computed by hand."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,8 @@ from acd.qa_sample import rank
 from acd.qa_score import Form, Question, Section, score
 from cti.cli.main import main
 from cti.cli.qa import store_evaluation
+from cti.reports import ReportOptions, build_report
+from cti.reports.render import to_csv, to_table
 from cti.store import CdrRecord, QueueLogRecord, create_schema
 from cti.store.case_schema import case_call
 from cti.store.qa import evaluations, sample
@@ -188,6 +191,23 @@ async def test_report_figures_by_agent_queue_and_week(kind: str, tmp_path: Path)
     by_week, _ = summarize(everything, "week")
     assert [(r["key"], r["evaluations"], r["mean_score"]) for r in by_week] == [
         ("2026-W48", 4, 54.7), ("2026-W49", 1, 100.0), ("ALL", 5, 63.8)]  # 318.75/5 = 63.75
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_hotline_report_gains_a_qa_section_with_the_same_figures(kind: str, tmp_path: Path) -> None:
+    async with database(kind, tmp_path) as engine:
+        await seed(engine)
+        week = ReportOptions(start=MON.replace(hour=0), end=MON.replace(hour=0) + timedelta(days=7))
+        assert (await build_report(engine, week))["qa"] is None  # nothing evaluated yet: no section
+        await seed_evaluations(engine)
+        report = await build_report(engine, week)
+        only_a2 = await build_report(engine, dataclasses.replace(week, agent="a2"))
+    assert [(r["key"], r["evaluations"], r["mean_score"], r["auto_fail_pct"]) for r in report["qa"]["by_agent"]] == [
+        ("a1", 2, 96.9, 0.0), ("a2", 2, 12.5, 50.0), ("ALL", 4, 54.7, 25.0)]
+    assert [(r["key"], r["mean_score"]) for r in report["qa"]["by_queue"]] == [
+        ("billing", 64.6), ("sales", 25.0), ("ALL", 54.7)]
+    assert [r["key"] for r in only_a2["qa"]["by_agent"]] == ["a2", "ALL"]
+    assert "QA scores by agent" in to_table(report) and "# qa_by_queue" in to_csv(report)
 
 
 def test_the_cli_scores_samples_and_reports_on_a_sqlite_file(tmp_path: Path, capsys) -> None:
