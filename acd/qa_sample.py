@@ -7,8 +7,8 @@ Theory of operation. Three reasons pick a call (a call can have several):
   picked. The same seed gives the same list on any machine, SQLite or PostgreSQL, whatever order
   the rows arrive in, and a late CDR can only take a place if it out-ranks one already picked. The
   default seed is the week itself (``2026-W48``), so two supervisors get the same list; a
-  ``--seed`` gives another draw. The rows are streamed and only N ranks per agent are kept
-  (memory: agents x N, whatever the number of calls).
+  ``--seed`` gives another draw. Only N ranks per agent are kept, so the calls can be fed a day
+  at a time (memory: agents x N plus one day's ids, whatever the number of calls).
 - ``complaint``: the call's disposition is a complaint (the CDR's, or the agent's disposition code
   in the queue log), or a case was opened on it (case_call role ``opened_on``).
 - ``low_survey``: the caller gave a post-call survey answer at or below the threshold (<= 2 of 5

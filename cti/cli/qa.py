@@ -81,9 +81,11 @@ def _sample(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return _fail("sample", str(exc))
     seed = args.seed if args.seed is not None else args.week.strip()
-    picks = _with_engine(_url(args), lambda engine: sample(
+    picks = _db_work("sample", _url(args), lambda engine: sample(
         engine, start, end, seed=seed, per_agent=args.per_agent, complaint_codes=args.codes or ["complaint"],
         low_score=args.low_score))
+    if picks is _FAILED:
+        return 2
     for line in (qa_print.sample_json(picks) if args.json else qa_print.sample_table(picks, args.week, seed)):
         print(line)
     return 0
@@ -100,8 +102,10 @@ def _score(args: argparse.Namespace) -> int:
         card = score(form, qa_answers.from_words(form, args.answer, answers))
     except (qa_answers.AnswerError, ScoreError) as exc:
         return _fail("score", str(exc))
-    outcome = _with_engine(_url(args), lambda engine: store_evaluation(engine, args.call_id, card, args.reviewer,
+    outcome = _db_work("score", _url(args), lambda engine: store_evaluation(engine, args.call_id, card, args.reviewer,
                                                                         args.comment))
+    if outcome is _FAILED:
+        return 2
     if isinstance(outcome, str):
         return _fail("score", outcome)
     print(json.dumps(qa_print.card_json(outcome, card), ensure_ascii=False) if args.json
@@ -113,12 +117,9 @@ async def store_evaluation(engine, call_id: str, card, reviewer: str, comment: s
                            now: datetime | None = None):
     """Store ``card`` for the call: the QaEvaluationRecord written, or why not (a sentence)."""
     from cti.store.db import create_schema
-    from cti.store.qa import call_of, save_evaluation, tables
+    from cti.store.qa import call_of, save_evaluation
     from cti.store.quality_models import QaEvaluationRecord
 
-    async with engine.connect() as conn:
-        if "cdr" not in await tables(conn):
-            return "this database has no cdr table; point --db at the engine's database"
     call = await call_of(engine, call_id)
     if call is None:
         return f"no CDR for call {call_id!r}: only a finished call with a CDR can be scored"
@@ -144,23 +145,47 @@ def _report(args: argparse.Namespace) -> int:
         end = parse_time(args.end) if args.end else None
     except ValueError as exc:
         return _fail("report", str(exc))
-    rows = _with_engine(_url(args), lambda engine: evaluations(engine, start, end))
+    rows = _db_work("report", _url(args), lambda engine: evaluations(engine, start, end))
+    if rows is _FAILED:
+        return 2
     table, sections = summarize(rows, args.by)
     print(qa_print.report_text(table, sections, args.by, args.format), end="")
     return 0
 
 
+class _NoStore(Exception):
+    pass
+
+
 def _with_engine(url: str, work: Callable):
+    """``work(engine)`` on the database at ``url``; _NoStore when it is not an engine's database."""
     from cti.store import make_engine
+    from cti.store.qa import tables
 
     async def run():
         engine = make_engine(url, command_timeout=600.0)
         try:
+            async with engine.connect() as conn:
+                if "cdr" not in await tables(conn):
+                    raise _NoStore(f"{url} has no cdr table; point --db at the engine's database "
+                                   "(or run the engine once to create it)")
             return await work(engine)
         finally:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+_FAILED = object()
+
+
+def _db_work(action: str, url: str, work: Callable):
+    """``work``'s result, or _FAILED (said on stderr) when ``url`` is not an engine's database."""
+    try:
+        return _with_engine(url, work)
+    except _NoStore as exc:
+        _fail(action, str(exc))
+        return _FAILED
 
 
 def _url(args: argparse.Namespace) -> str:

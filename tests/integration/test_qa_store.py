@@ -238,3 +238,6 @@ def test_the_cli_scores_samples_and_reports_on_a_sqlite_file(tmp_path: Path, cap
     assert main(["qa", "report", "--from", "2026-11-23", "--to", "2026-11-30", "--db", url, "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == ["a2,1,1,100.0,0.0,100.0,100.0,100.0,100.0",
                                                         "ALL,1,1,100.0,0.0,100.0,100.0,100.0,100.0"]
+    empty = f"sqlite+aiosqlite:///{tmp_path}/empty.db"
+    assert main(["qa", "report", "--db", empty]) == 2
+    assert "has no cdr table; point --db at the engine's database" in capsys.readouterr().err
