@@ -197,7 +197,8 @@ def _url(args: argparse.Namespace) -> str:
 
 
 def _fail(action: str, message: str) -> int:
-    print(f"hotline qa {action}: {message}", file=sys.stderr)
+    for line in message.splitlines():
+        print(f"hotline qa {action}: {line}", file=sys.stderr)
     return 2
 
 
