@@ -21,6 +21,7 @@ from cti.reports.dialer import dialer_rows
 from cti.reports.from_rollups import RollupReads
 from cti.reports.options import ReportOptions
 from cti.reports.plan import Plan, Source, plan
+from cti.reports.qa import qa_section
 from cti.reports.raw import RawReads
 from cti.reports.reads import Reads
 
@@ -51,6 +52,7 @@ async def sections(conn: AsyncConnection, opts: ReportOptions, chosen: Plan) -> 
         "ivr": await _ivr(conn, opts, reads_for(chosen, "ivr")),
         "dialer": _dialer(await reads_for(chosen, "dialer").dialer(conn, opts)),
         "cases": await cases_section(conn, opts),
+        "qa": await qa_section(conn, opts),
         "source": chosen.by_report_section(),
     }
 

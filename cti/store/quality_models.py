@@ -131,6 +131,7 @@ class QaEvaluationRecord(Record):
     queue: str | None = None
     comment: str | None = None
     at: datetime = field(default_factory=_now)
+    sections: str | None = None  # JSON {section id: 0..100 or null}, as scored (added by the qa part)
     id: int | None = None
 
     def _validate(self) -> None:
@@ -139,6 +140,8 @@ class QaEvaluationRecord(Record):
         if not 0 <= self.score <= 100:
             raise ValueError(f"QaEvaluationRecord.score must be 0..100, got {self.score}")
         json.loads(self.answers)
+        if self.sections is not None:
+            json.loads(self.sections)
 
 
 QUALITY_RECORDS: Final = (RecordingRecord, SurveyAnswerRecord, MonitorSessionRecord, QaEvaluationRecord)

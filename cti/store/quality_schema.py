@@ -92,6 +92,7 @@ qa_evaluation = Table(
     Column("auto_failed", Integer, nullable=False),  # 0/1
     Column("comment", Text),
     Column("at", UtcDateTime, nullable=False),
+    Column("sections", Text),                        # JSON {section id: 0..100 or null when all na} (qa)
     Index("ix_qa_evaluation_agent_at", "agent", "at"),
     Index("ix_qa_evaluation_call", "call_id"),
 )
