@@ -1,0 +1,139 @@
+"""Call recording with real calls: a SIPp caller (7 s of A-law speech from sip-tester's g711a.pcap)
+presses 0 for billing (record: always); the agents are Local channels into agent-voice, which
+answers and plays a steady tone (Alice 1001: 600 Hz, Carol 1003: 1000 Hz) for 10 s. Asterisk's
+MixMonitor writes the bridged call; the engine turns it into a stereo WAV (channel 1: the
+caller, channel 2: what the caller heard) and records it. Figures are measured with sox.
+
+Tolerances: a recording's length is the bridged time, from the agent's answer to his hang-up:
+10 s of tone, so 10 s +- 1 s (the bridge forms a few hundred ms after the answer). The CDR's
+talk_s (Dial's ANSWEREDTIME, whole seconds, counted until Dial returns) reads up to ~2 s more
+(measured: 12 s for a 10.0 s recording): the recording lies within [talk_s - 2.5 s, talk_s]. Audible: RMS amplitude (sox, full
+scale = 1) above 0.01 (-40 dBFS); silent: below 0.001 (-60 dBFS; MixMonitor's muted frames are
+exact zeros).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cti.store.recordings import fetch_recordings
+from tests.integration.conftest import engine_config, start_engine, stop_engine
+from tests.support import sipp
+from tests.support.sipp import AwaitHangup, Dtmf, Pause, PlayAudio
+from tests.support.until import until
+
+pytestmark = pytest.mark.integration
+ACD_YAML = Path(__file__).parent / "data/acd_recording.yaml"
+AUDIBLE, SILENT = 0.01, 0.001
+TALK_S = 10.0  # agent-voice's tone
+CALLER_TALKS = [Pause(1500), Dtmf("0", via="info"), Pause(1500), PlayAudio(), AwaitHangup(60000)]
+
+
+@pytest.fixture
+async def hotline(sandbox, tmp_path):
+    """An engine whose recordings go to a directory of this test's own inside the sandbox chroot."""
+    path = engine_config(tmp_path, acd=str(ACD_YAML))
+    config = json.loads(path.read_text())
+    asterisk_dir = f"/var/spool/asterisk/monitor/hotline-test-{uuid.uuid4().hex[:8]}"
+    config["recordings"] = {"asterisk_root": str(sandbox.root), "asterisk_dir": asterisk_dir}
+    path.write_text(json.dumps(config, indent=2))
+    running = await start_engine(path)
+    running.recordings_dir = sandbox.root / asterisk_dir.lstrip("/")
+    yield running
+    await stop_engine(running)
+    shutil.rmtree(running.recordings_dir, ignore_errors=True)  # this test's own folder only
+
+
+def command(hotline, cmd: str, agent_id: str, **fields) -> dict:
+    return hotline.engine.commands.execute({"cmd": f"agent.{cmd}", "agent": agent_id, **fields})
+
+
+async def desk(hotline, cmd: str, agent_id: str) -> dict:
+    """A recording command as the control socket / MQTT / web desk run it (they await Asterisk)."""
+    return await hotline.engine.commands.execute_async({"cmd": f"agent.{cmd}", "agent": agent_id})
+
+
+def ready(hotline, *agents: str) -> None:
+    for agent_id in agents:
+        assert command(hotline, "login", agent_id)["ok"]
+
+
+def state(hotline, agent_id: str) -> str:
+    return str(hotline.engine.acd.router.agent(agent_id).state)
+
+
+async def recording_of(hotline, call_id: str):
+    rows: list = []
+
+    async def stored() -> bool:
+        await hotline.engine.cdrs.flush(5)
+        rows[:] = await fetch_recordings(hotline.engine.db, call_id=call_id)
+        return len(rows) == 1
+
+    await until(stored, 20, 0.2, f"one recording row for call {call_id}")
+    return rows[0]
+
+
+def sox_stat(path: Path, channel: int, start: float | None = None, length: float | None = None) -> dict[str, float]:
+    """sox's `stat` of one channel (optionally of a window): RMS amplitude, rough frequency, length."""
+    args = ["sox", str(path), "-n", "remix", str(channel)]
+    if start is not None:
+        args += ["trim", f"{start:.3f}", f"{length:.3f}"]
+    out = subprocess.run(args + ["stat"], capture_output=True, text=True, check=True).stderr
+    figures = dict(re.findall(r"^([A-Za-z ()]+?):\s+(-?[0-9.]+)\s*$", out, re.M))
+    return {"rms": float(figures["RMS     amplitude"]), "freq": float(figures["Rough   frequency"]),
+            "length": float(figures["Length (seconds)"])}
+
+
+def silent_stretches(path: Path, channel: int, step: float = 0.1) -> list[tuple[float, float]]:
+    """(start, length) of each run of silent 100 ms windows of one channel, measured with sox."""
+    total = sox_stat(path, channel)["length"]
+    runs: list[tuple[float, float]] = []
+    start = None
+    t = 0.0
+    while t + step <= total + 1e-9:
+        silent = sox_stat(path, channel, t, step)["rms"] < SILENT
+        if silent and start is None:
+            start = t
+        if not silent and start is not None:
+            runs.append((round(start, 1), round(t - start, 1)))
+            start = None
+        t += step
+    if start is not None:
+        runs.append((round(start, 1), round(t - start, 1)))
+    return runs
+
+
+async def test_recorded_call_leaves_a_file_of_the_talk_time_with_both_parties_audible(hotline, tmp_path):
+    ready(hotline, "1001")
+    result = await sipp.call(tmp_path, CALLER_TALKS, caller="5551201", codec="PCMA")
+    assert result.ok, result.stderr
+
+    cdr = await hotline.cdr(caller="5551201")
+    assert (cdr.queue, cdr.agent, cdr.disposition) == ("billing", "1001", "completed")
+    row = await recording_of(hotline, cdr.call_id)
+    day = row.started_at
+    assert row.path == f"{day:%Y/%m/%d}/{cdr.call_id}.wav"
+    assert (row.status, row.agent, row.queue, row.format, row.paused_s) == ("ok", "1001", "billing", "wav", 0.0)
+    wav = hotline.recordings_dir / row.path
+    assert wav.stat().st_size == row.size_bytes > 0
+    assert not wav.with_suffix(".raw").exists()
+
+    caller, agent = sox_stat(wav, 1), sox_stat(wav, 2)
+    print(f"\nrecording {row.path}: {row.duration_s} s (CDR talk {cdr.talk_s} s), "
+          f"caller RMS {caller['rms']}, agent RMS {agent['rms']} at ~{agent['freq']:.0f} Hz")
+    assert abs(row.duration_s - TALK_S) <= 1.0
+    assert cdr.talk_s - 2.5 <= row.duration_s <= cdr.talk_s  # talk_s: Dial's whole-second ANSWEREDTIME
+    assert abs(caller["length"] - row.duration_s) < 0.01
+    assert caller["rms"] > AUDIBLE, "the caller's side is missing from the recording"
+    assert agent["rms"] > AUDIBLE, "the agent's side is missing from the recording"
+    assert 550 <= agent["freq"] <= 650  # Alice's 600 Hz tone is what the caller heard
