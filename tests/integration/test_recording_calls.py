@@ -137,3 +137,42 @@ async def test_recorded_call_leaves_a_file_of_the_talk_time_with_both_parties_au
     assert caller["rms"] > AUDIBLE, "the caller's side is missing from the recording"
     assert agent["rms"] > AUDIBLE, "the agent's side is missing from the recording"
     assert 550 <= agent["freq"] <= 650  # Alice's 600 Hz tone is what the caller heard
+
+
+async def test_pause_for_a_card_number_leaves_silence_of_that_length_and_keeps_the_timeline(hotline, tmp_path):
+    from cti.app.control import request
+
+    ready(hotline, "1001")
+    caller = asyncio.create_task(sipp.call(tmp_path, CALLER_TALKS, caller="5551202", codec="PCMA"))
+    await until(lambda: state(hotline, "1001") == "on_call" or caller.done(), 20, message="Alice talking")
+    assert not caller.done(), caller.result()
+    assert command(hotline, "record_pause", "1001")["error_id"] == "async-only"  # it waits for Asterisk
+    socket = Path(hotline.engine.config.control.socket)
+
+    await asyncio.sleep(2.0)  # the caller and Alice talk 2 s (call time, not a wait for anything)
+    paused = await request(socket, {"cmd": "agent.record_pause", "agent": "1001"})  # the control socket
+    paused_at = time.monotonic()
+    assert paused["ok"] and paused["recording"] == "paused", paused
+    assert (await desk(hotline, "record_pause", "1001"))["error_id"] == "recording_invalid_transition"
+    await asyncio.sleep(3.0)  # "my card number is ..." (3 s of call time)
+    resumed = await desk(hotline, "record_resume", "1001")
+    pause_s = time.monotonic() - paused_at
+    assert resumed["ok"] and resumed["recording"] == "recording", resumed
+    assert (await caller).ok
+
+    cdr = await hotline.cdr(caller="5551202")
+    row = await recording_of(hotline, cdr.call_id)
+    wav = hotline.recordings_dir / row.path
+    stretches = silent_stretches(wav, 2)  # Alice's tone never stops: silence there is the mute
+    print(f"\npaused {pause_s:.2f} s by the engine's clock; row paused_s {row.paused_s}; recording "
+          f"{row.duration_s} s; silent stretches of the agent channel (start, length): {stretches}")
+    assert row.status == "ok" and abs(row.duration_s - TALK_S) <= 1.0  # the timeline is kept: no cut
+    assert abs(row.paused_s - pause_s) <= 0.2
+    [(start, length)] = [s for s in stretches if s[1] >= 1.0]
+    assert abs(length - pause_s) <= 0.3
+    assert 1.5 <= start <= 3.0  # 2 s of talk, plus the bridge forming after Alice's on_call
+    inside = start + 0.2, length - 0.4
+    assert sox_stat(wav, 1, *inside)["rms"] < SILENT and sox_stat(wav, 2, *inside)["rms"] < SILENT
+    assert sox_stat(wav, 2, 0.2, start - 0.4)["rms"] > AUDIBLE  # before and after: Alice audible
+    assert sox_stat(wav, 2, start + length + 0.2, 2.0)["rms"] > AUDIBLE
+    assert sox_stat(wav, 1, start + length + 0.2, 2.5)["rms"] > AUDIBLE  # the caller heard again after it
