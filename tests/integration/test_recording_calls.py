@@ -176,3 +176,30 @@ async def test_pause_for_a_card_number_leaves_silence_of_that_length_and_keeps_t
     assert sox_stat(wav, 2, 0.2, start - 0.4)["rms"] > AUDIBLE  # before and after: Alice audible
     assert sox_stat(wav, 2, start + length + 0.2, 2.0)["rms"] > AUDIBLE
     assert sox_stat(wav, 1, start + length + 0.2, 2.5)["rms"] > AUDIBLE  # the caller heard again after it
+
+
+async def test_blind_transfer_keeps_one_recording_with_both_agents_and_the_caller(hotline, tmp_path):
+    ready(hotline, "1001", "1003")
+    caller = asyncio.create_task(sipp.call(tmp_path, CALLER_TALKS, caller="5551203", codec="PCMA"))
+    await until(lambda: state(hotline, "1001") == "on_call" or caller.done(), 20, message="Alice talking")
+    assert not caller.done(), caller.result()
+    await asyncio.sleep(3.0)  # Alice talks 3 s, then passes the caller to faults (call time)
+    moved = await hotline.engine.commands.execute_async({"cmd": "agent.transfer", "agent": "1001",
+                                                         "target": "faults"})
+    assert moved["ok"], moved
+    await until(lambda: state(hotline, "1003") == "on_call" or caller.done(), 20, message="Carol talking")
+    assert (await caller).ok
+
+    cdr = await hotline.cdr(caller="5551203")
+    assert (cdr.queue, cdr.agent) == ("faults", "1003")
+    row = await recording_of(hotline, cdr.call_id)  # exactly one file for the whole call
+    wav = hotline.recordings_dir / row.path
+    alice, carol = sox_stat(wav, 2, 0.5, 2.0), sox_stat(wav, 2, row.duration_s - 3.0, 2.0)
+    caller_side = sox_stat(wav, 1)
+    print(f"\ntransferred call {row.path}: {row.duration_s} s; agent channel at start {alice}, at end {carol}; "
+          f"caller {caller_side['rms']}")
+    assert (row.status, row.part, row.agent, row.queue) == ("ok", 1, "1003", "faults")
+    assert 3.0 + TALK_S - 1.0 <= row.duration_s <= 3.0 + TALK_S + 1.5  # Alice's ~3 s, then Carol's 10 s
+    assert alice["rms"] > AUDIBLE and 550 <= alice["freq"] <= 650  # Alice's 600 Hz ...
+    assert carol["rms"] > AUDIBLE and 950 <= carol["freq"] <= 1050  # ... then Carol's 1000 Hz, same file
+    assert caller_side["rms"] > AUDIBLE
