@@ -203,3 +203,35 @@ async def test_blind_transfer_keeps_one_recording_with_both_agents_and_the_calle
     assert alice["rms"] > AUDIBLE and 550 <= alice["freq"] <= 650  # Alice's 600 Hz ...
     assert carol["rms"] > AUDIBLE and 950 <= carol["freq"] <= 1050  # ... then Carol's 1000 Hz, same file
     assert caller_side["rms"] > AUDIBLE
+
+
+async def test_consult_transfer_keeps_one_recording_and_only_the_agent_holding_the_call_controls_it(
+        hotline, tmp_path):
+    ready(hotline, "1001", "1003")
+    caller = asyncio.create_task(sipp.call(tmp_path, CALLER_TALKS, caller="5551204", codec="PCMA"))
+    await until(lambda: state(hotline, "1001") == "on_call" or caller.done(), 20, message="Alice talking")
+    assert not caller.done(), caller.result()
+    call_id = hotline.engine.acd.last_call["1001"].id
+    await asyncio.sleep(2.0)  # Alice talks 2 s, then asks faults (call time)
+    assert command(hotline, "consult", "1001", target="faults")["ok"]
+    await until(lambda: getattr(hotline.engine.consults.of_agent("1001"), "state", "") == "talking", 20,
+                message="Carol answered Alice's consult")
+    assert command(hotline, "consult_complete", "1001")["ok"]
+    await until(lambda: state(hotline, "1001") in ("wrap_up", "ready"), 10, message="Alice leaves the call")
+    assert (await desk(hotline, "record_pause", "1001"))["error_id"] == "nothing-to-do"  # not hers any more
+    carol = await desk(hotline, "record_pause", "1003")  # Carol holds the call: she may pause its recording
+    assert carol["ok"] and carol["call"] == call_id, carol
+    assert (await desk(hotline, "record_resume", "1003"))["ok"]
+    assert (await caller).ok
+
+    cdr = await hotline.cdr(caller="5551204")
+    assert (cdr.call_id, cdr.queue, cdr.agent) == (call_id, "faults", "1003")
+    row = await recording_of(hotline, call_id)  # one file for the whole call
+    wav = hotline.recordings_dir / row.path
+    alice, end = sox_stat(wav, 2, 0.3, 1.2), sox_stat(wav, 2, row.duration_s - 2.5, 2.0)
+    print(f"\nconsult-transferred call {row.path}: {row.duration_s} s, paused {row.paused_s} s; agent channel "
+          f"at start {alice}, at end {end}; caller {sox_stat(wav, 1)['rms']}")
+    assert (row.status, row.part, row.agent, row.queue) == ("ok", 1, "1003", "faults")
+    assert alice["rms"] > AUDIBLE and 550 <= alice["freq"] <= 650  # Alice's 600 Hz ...
+    assert end["rms"] > AUDIBLE and 950 <= end["freq"] <= 1050  # ... and Carol's 1000 Hz, same file
+    assert sox_stat(wav, 1)["rms"] > AUDIBLE
