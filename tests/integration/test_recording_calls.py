@@ -28,6 +28,7 @@ import pytest
 from cti.store.recordings import fetch_recordings
 from tests.integration.conftest import engine_config, start_engine, stop_engine
 from tests.support import sipp
+from tests.support.mosquitto import Mosquitto, Observer, anonymous_config, free_port
 from tests.support.sipp import AwaitHangup, Dtmf, Pause, PlayAudio
 from tests.support.until import until
 
@@ -38,19 +39,48 @@ TALK_S = 10.0  # agent-voice's tone
 CALLER_TALKS = [Pause(1500), Dtmf("0", via="info"), Pause(1500), PlayAudio(), AwaitHangup(60000)]
 
 
-@pytest.fixture
-async def hotline(sandbox, tmp_path):
+async def start_recording_engine(sandbox, tmp_path: Path, acd: Path = ACD_YAML, mqtt_port: int | None = None):
     """An engine whose recordings go to a directory of this test's own inside the sandbox chroot."""
-    path = engine_config(tmp_path, acd=str(ACD_YAML))
+    path = engine_config(tmp_path, acd=str(acd), mqtt_port=mqtt_port)
     config = json.loads(path.read_text())
     asterisk_dir = f"/var/spool/asterisk/monitor/hotline-test-{uuid.uuid4().hex[:8]}"
     config["recordings"] = {"asterisk_root": str(sandbox.root), "asterisk_dir": asterisk_dir}
     path.write_text(json.dumps(config, indent=2))
     running = await start_engine(path)
     running.recordings_dir = sandbox.root / asterisk_dir.lstrip("/")
-    yield running
+    return running
+
+
+async def stop_recording_engine(running) -> None:
     await stop_engine(running)
     shutil.rmtree(running.recordings_dir, ignore_errors=True)  # this test's own folder only
+
+
+@pytest.fixture
+async def hotline(sandbox, tmp_path):
+    running = await start_recording_engine(sandbox, tmp_path)
+    yield running
+    await stop_recording_engine(running)
+
+
+@pytest.fixture
+async def broker(tmp_path):
+    port = free_port()
+    mosquitto = Mosquitto(tmp_path, port, anonymous_config(tmp_path, port))
+    await mosquitto.start()
+    yield mosquitto
+    await mosquitto.stop()
+
+
+@pytest.fixture
+async def on_demand(sandbox, tmp_path, broker):
+    """billing records on_demand; the agent's desktop talks MQTT to the engine."""
+    acd = tmp_path / "acd_on_demand.yaml"
+    acd.write_text(ACD_YAML.read_text().replace("record: always", "record: on_demand"))
+    running = await start_recording_engine(sandbox, tmp_path, acd, mqtt_port=broker.port)
+    await until(lambda: running.engine.mqtt.connected.is_set(), 10, message="engine connected to the broker")
+    yield running
+    await stop_recording_engine(running)
 
 
 def command(hotline, cmd: str, agent_id: str, **fields) -> dict:
@@ -235,3 +265,36 @@ async def test_consult_transfer_keeps_one_recording_and_only_the_agent_holding_t
     assert alice["rms"] > AUDIBLE and 550 <= alice["freq"] <= 650  # Alice's 600 Hz ...
     assert end["rms"] > AUDIBLE and 950 <= end["freq"] <= 1050  # ... and Carol's 1000 Hz, same file
     assert sox_stat(wav, 1)["rms"] > AUDIBLE
+
+
+async def test_on_demand_records_only_once_the_agent_starts_it_from_the_mqtt_desk(on_demand, broker, tmp_path):
+    hotline = on_demand
+    ready(hotline, "1001")
+    async with Observer(broker.port, None, None, ["hotline/agents/1001/reply"]) as alice:
+        # a call Alice never asks to record leaves no file and no row
+        assert (await sipp.call(tmp_path, CALLER_TALKS, caller="5551205", codec="PCMA")).ok
+        unrecorded = await hotline.cdr(caller="5551205")
+        await until(lambda: state(hotline, "1001") == "ready", 10, message="Alice ready again")
+
+        caller = asyncio.create_task(sipp.call(tmp_path, CALLER_TALKS, caller="5551206", codec="PCMA"))
+        await until(lambda: state(hotline, "1001") == "on_call" or caller.done(), 20, message="Alice talking")
+        assert not caller.done(), caller.result()
+        await asyncio.sleep(2.0)  # Alice decides after 2 s of the call to record it (call time)
+        await alice.publish("hotline/agents/1001/cmd", {"cmd": "record_start", "request_id": "rec1"})
+        await until(lambda: alice.on("hotline/agents/1001/reply"), 10, message="reply to record_start")
+        reply = alice.on("hotline/agents/1001/reply")[0]
+        assert (reply["request_id"], reply["ok"], reply["recording"]) == ("rec1", True, "recording"), reply
+        assert (await caller).ok
+
+    cdr = await hotline.cdr(caller="5551206")
+    row = await recording_of(hotline, cdr.call_id)
+    wav = hotline.recordings_dir / row.path
+    stretches = silent_stretches(wav, 2)
+    print(f"\non-demand recording {row.path}: {row.duration_s} s; silent stretches of the agent channel: {stretches}")
+    assert (row.status, row.paused_s) == ("ok", 0.0) and abs(row.duration_s - TALK_S) <= 1.0  # the whole timeline
+    [(start, length)] = [s for s in stretches if s[1] >= 1.0]
+    assert start == 0.0 and 1.3 <= length <= 2.8  # nothing audible before Alice started it ...
+    assert sox_stat(wav, 2, length + 0.2, 3.0)["rms"] > AUDIBLE  # ... her tone from then on
+    await hotline.engine.cdrs.flush(5)
+    assert await fetch_recordings(hotline.engine.db, call_id=unrecorded.call_id) == []
+    assert not list(hotline.recordings_dir.rglob(f"{unrecorded.call_id}.*"))
