@@ -167,6 +167,9 @@ async def test_recorded_call_leaves_a_file_of_the_talk_time_with_both_parties_au
     assert caller["rms"] > AUDIBLE, "the caller's side is missing from the recording"
     assert agent["rms"] > AUDIBLE, "the agent's side is missing from the recording"
     assert 550 <= agent["freq"] <= 650  # Alice's 600 Hz tone is what the caller heard
+    from cti.cli.cdr import show_latest
+    [header, line] = await show_latest(hotline.engine.config.database.url, 1)
+    assert header.split()[-1] == "recording" and line.split()[-1] == "ok"  # `hotline cdr` links it
 
 
 async def test_pause_for_a_card_number_leaves_silence_of_that_length_and_keeps_the_timeline(hotline, tmp_path):
@@ -196,12 +199,15 @@ async def test_pause_for_a_card_number_leaves_silence_of_that_length_and_keeps_t
     stretches = silent_stretches(wav, 2)  # Alice's tone never stops: silence there is the mute
     print(f"\npaused {pause_s:.2f} s by the engine's clock; row paused_s {row.paused_s}; recording "
           f"{row.duration_s} s; silent stretches of the agent channel (start, length): {stretches}")
+    [(start, length)] = [s for s in stretches if s[1] >= 1.0]
+    inside = start + 0.2, length - 0.4
+    print(f"RMS inside the pause: caller {sox_stat(wav, 1, *inside)['rms']}, agent {sox_stat(wav, 2, *inside)['rms']}; "
+          f"agent before {sox_stat(wav, 2, 0.2, start - 0.4)['rms']}, caller after "
+          f"{sox_stat(wav, 1, start + length + 0.2, 2.5)['rms']}")
     assert row.status == "ok" and abs(row.duration_s - TALK_S) <= 1.0  # the timeline is kept: no cut
     assert abs(row.paused_s - pause_s) <= 0.2
-    [(start, length)] = [s for s in stretches if s[1] >= 1.0]
-    assert abs(length - pause_s) <= 0.3
+    assert abs(length - pause_s) <= 0.3  # 100 ms windows: a window half in the pause is not silent
     assert 1.5 <= start <= 3.0  # 2 s of talk, plus the bridge forming after Alice's on_call
-    inside = start + 0.2, length - 0.4
     assert sox_stat(wav, 1, *inside)["rms"] < SILENT and sox_stat(wav, 2, *inside)["rms"] < SILENT
     assert sox_stat(wav, 2, 0.2, start - 0.4)["rms"] > AUDIBLE  # before and after: Alice audible
     assert sox_stat(wav, 2, start + length + 0.2, 2.0)["rms"] > AUDIBLE
