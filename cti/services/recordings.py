@@ -154,11 +154,16 @@ class Recorder:
     # -- after the call -------------------------------------------------------------------
     async def finish(self, call_id: str, *, agent: str | None = None, queue: str | None = None,
                      ended_at: datetime | None = None) -> RecordingRecord | None:
-        """The call is over: check the file and record it (None: the call was not recorded)."""
+        """The call is over: check the file and record it (None: the call was not recorded, never
+        reached an agent, or was on_demand and never started). `agent`: who had the call last."""
         rec = self.live.pop(call_id, None)
         if rec is None:
             return None
         rec.timeline.apply(RecordingEvent.END, self._clock())
+        if agent is None:  # never bridged to an agent (hung up while ringing): option b wrote nothing
+            await asyncio.to_thread(_discard, rec)
+            log.info("call %s never reached an agent; no recording expected, none kept", call_id)
+            return None
         await recording_files.settled(rec.raw if not rec.wav.exists() else rec.wav, self.settle_timeout_s)
         if rec.mode == "on_demand" and not rec.timeline.started:
             await asyncio.to_thread(_discard, rec)

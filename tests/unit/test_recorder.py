@@ -84,7 +84,7 @@ async def test_an_empty_stream_is_recorded_as_empty(tmp_path: Path) -> None:
     rec, sink = recorder(tmp_path)
     r = await rec.arm(FakeCall(uniqueid="1733065399.44"), "always")
     r.raw.write_bytes(b"")
-    record = await rec.finish("1733065399.44")
+    record = await rec.finish("1733065399.44", agent="1001")
     assert (record.status, record.duration_s) == ("empty", 0.0) and rec.counts["empty"] == 1
 
 
@@ -114,7 +114,7 @@ async def test_pause_and_resume_mute_the_callers_channel_and_count_the_paused_se
     assert [(a["Channel"], a["Direction"], a["State"]) for a in ami.sent] == [
         ("PJSIP/caller-1733065399.46", "both", "1"), ("PJSIP/caller-1733065399.46", "both", "0")]
     write_raw(r.raw, 1.0)
-    assert (await rec.finish("1733065399.46")).paused_s == 4.5
+    assert (await rec.finish("1733065399.46", agent="1001")).paused_s == 4.5
 
 
 async def test_a_pause_asterisk_refused_is_an_error_and_the_recording_goes_on(tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ async def test_on_demand_is_muted_at_once_and_discarded_if_never_started(tmp_pat
     r = await rec.arm(FakeCall(uniqueid="1733065399.48"), "on_demand")
     assert rec.state_of("1733065399.48") == "armed" and ami.sent[0]["State"] == "1"
     write_raw(r.raw, 1.0)
-    assert await rec.finish("1733065399.48") is None and sink == [] and not r.raw.exists()
+    assert await rec.finish("1733065399.48", agent="1001") is None and sink == [] and not r.raw.exists()
 
 
 async def test_on_demand_started_by_the_agent_is_kept(tmp_path: Path) -> None:
@@ -145,7 +145,7 @@ async def test_on_demand_started_by_the_agent_is_kept(tmp_path: Path) -> None:
     assert (await rec.command("1733065399.49", E.START))["recording"] == "recording"
     assert ami.sent[-1]["State"] == "0"
     write_raw(r.raw, 1.0)
-    assert (await rec.finish("1733065399.49")).status == "ok"
+    assert (await rec.finish("1733065399.49", agent="1001")).status == "ok"
 
 
 async def test_on_demand_that_cannot_be_muted_is_stopped_not_left_recording(tmp_path: Path, caplog) -> None:
@@ -160,3 +160,11 @@ def test_a_raw_stream_of_odd_length_converts_without_its_torn_frame(tmp_path: Pa
     write_raw(raw, 0.5)
     assert recording_files.finalize(raw, wav) == recording_files.FileCheck("ok", 44 + 4000 * 4, 0.5)
     assert recording_files.check(tmp_path / "none.wav").status == "missing"
+
+
+async def test_a_caller_who_never_reached_an_agent_leaves_no_row_and_no_warning(tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="hotline.recording")
+    rec, sink = recorder(tmp_path)
+    await rec.arm(FakeCall(uniqueid="1733065399.51"), "always")  # armed before the ring; hung up ringing
+    assert await rec.finish("1733065399.51", agent=None) is None
+    assert sink == [] and not rec.live and caplog.text == "" and sum(rec.counts.values()) == 0
