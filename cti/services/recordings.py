@@ -89,7 +89,13 @@ class Recorder:
             self.counts["refused"] += 1
             log.error("call %s not recorded: %s", call.uniqueid[:80], exc)
             return None
-        rec.raw.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            rec.raw.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # the call goes on unrecorded rather than fail
+            self.counts["start_failed"] += 1
+            log.error("call %s NOT recorded: cannot create %s (%s); see docs/recordings.md for permissions",
+                      rec.call_id, rec.raw.parent, exc.strerror)
+            return None
         try:
             await call.exec("MixMonitor", f"{self.asterisk_dir}/{Path(rec.relative).with_suffix('.raw')}", OPTIONS)
         except AgiCommandError as exc:
@@ -169,7 +175,12 @@ class Recorder:
             await asyncio.to_thread(_discard, rec)
             log.info("call %s: on-demand recording never started; nothing kept", call_id)
             return None
-        checked = await asyncio.to_thread(recording_files.finalize, rec.raw, rec.wav)
+        try:
+            checked = await asyncio.to_thread(recording_files.finalize, rec.raw, rec.wav)
+        except OSError as exc:  # e.g. no write permission: the raw stream stays where Asterisk left it
+            log.error("call %s: cannot convert %s into a WAV (%s); the raw stream is kept", call_id, rec.raw,
+                      exc.strerror)
+            checked = recording_files.check(rec.wav)
         record = self._record(rec, checked, agent, queue or rec.queue, ended_at)
         self.counts[checked.status] += 1
         if checked.status != "ok":

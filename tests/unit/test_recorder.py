@@ -168,3 +168,13 @@ async def test_a_caller_who_never_reached_an_agent_leaves_no_row_and_no_warning(
     await rec.arm(FakeCall(uniqueid="1733065399.51"), "always")  # armed before the ring; hung up ringing
     assert await rec.finish("1733065399.51", agent=None) is None
     assert sink == [] and not rec.live and caplog.text == "" and sum(rec.counts.values()) == 0
+
+
+async def test_a_recordings_folder_that_cannot_be_made_leaves_the_call_unrecorded_not_failed(tmp_path: Path,
+                                                                                             caplog) -> None:
+    (tmp_path / "rec").write_text("not a folder")
+    rec, _ = recorder(tmp_path)
+    call = FakeCall(uniqueid="1733065399.52")
+    assert await rec.arm(call, "always") is None
+    assert not [a for a in call.actions if a[0] == "exec"] and rec.counts["start_failed"] == 1
+    assert "NOT recorded" in caplog.text
