@@ -7,58 +7,36 @@ caller, channel 2: what the caller heard) and records it. Figures are measured w
 Tolerances: a recording's length is the bridged time, from the agent's answer to his hang-up:
 10 s of tone, so 10 s +- 1 s (the bridge forms a few hundred ms after the answer). The CDR's
 talk_s (Dial's ANSWEREDTIME, whole seconds, counted until Dial returns) reads up to ~2 s more
-(measured: 12 s for a 10.0 s recording): the recording lies within [talk_s - 2.5 s, talk_s]. Audible: RMS amplitude (sox, full
-scale = 1) above 0.01 (-40 dBFS); silent: below 0.001 (-60 dBFS; MixMonitor's muted frames are
-exact zeros).
+(measured: 12 s for a 10.0 s recording): the recording lies within [talk_s - 2.5 s, talk_s].
+Audible: RMS amplitude (sox, full scale = 1) above 0.01 (-40 dBFS); silent: below 0.001
+(-60 dBFS; MixMonitor's muted frames are exact zeros).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import re
-import shutil
-import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 from cti.store.recordings import fetch_recordings
-from tests.integration.conftest import engine_config, start_engine, stop_engine
 from tests.support import sipp
 from tests.support.mosquitto import Mosquitto, Observer, anonymous_config, free_port
+from tests.support.recording import SILENT, silent_stretches, sox_stat, start_recording_engine, stop_recording_engine
 from tests.support.sipp import AwaitHangup, Dtmf, Pause, PlayAudio
 from tests.support.until import until
 
 pytestmark = pytest.mark.integration
 ACD_YAML = Path(__file__).parent / "data/acd_recording.yaml"
-AUDIBLE, SILENT = 0.01, 0.001
+AUDIBLE = 0.01  # RMS amplitude (full scale 1): -40 dBFS; SILENT (tests.support.recording) is -60 dBFS
 TALK_S = 10.0  # agent-voice's tone
 CALLER_TALKS = [Pause(1500), Dtmf("0", via="info"), Pause(1500), PlayAudio(), AwaitHangup(60000)]
 
 
-async def start_recording_engine(sandbox, tmp_path: Path, acd: Path = ACD_YAML, mqtt_port: int | None = None):
-    """An engine whose recordings go to a directory of this test's own inside the sandbox chroot."""
-    path = engine_config(tmp_path, acd=str(acd), mqtt_port=mqtt_port)
-    config = json.loads(path.read_text())
-    asterisk_dir = f"/var/spool/asterisk/monitor/hotline-test-{uuid.uuid4().hex[:8]}"
-    config["recordings"] = {"asterisk_root": str(sandbox.root), "asterisk_dir": asterisk_dir}
-    path.write_text(json.dumps(config, indent=2))
-    running = await start_engine(path)
-    running.recordings_dir = sandbox.root / asterisk_dir.lstrip("/")
-    return running
-
-
-async def stop_recording_engine(running) -> None:
-    await stop_engine(running)
-    shutil.rmtree(running.recordings_dir, ignore_errors=True)  # this test's own folder only
-
-
 @pytest.fixture
 async def hotline(sandbox, tmp_path):
-    running = await start_recording_engine(sandbox, tmp_path)
+    running = await start_recording_engine(sandbox, tmp_path, ACD_YAML)
     yield running
     await stop_recording_engine(running)
 
@@ -111,36 +89,6 @@ async def recording_of(hotline, call_id: str):
 
     await until(stored, 20, 0.2, f"one recording row for call {call_id}")
     return rows[0]
-
-
-def sox_stat(path: Path, channel: int, start: float | None = None, length: float | None = None) -> dict[str, float]:
-    """sox's `stat` of one channel (optionally of a window): RMS amplitude, rough frequency, length."""
-    args = ["sox", str(path), "-n", "remix", str(channel)]
-    if start is not None:
-        args += ["trim", f"{start:.3f}", f"{length:.3f}"]
-    out = subprocess.run(args + ["stat"], capture_output=True, text=True, check=True).stderr
-    figures = dict(re.findall(r"^([A-Za-z ()]+?):\s+(-?[0-9.]+)\s*$", out, re.M))
-    return {"rms": float(figures["RMS     amplitude"]), "freq": float(figures["Rough   frequency"]),
-            "length": float(figures["Length (seconds)"])}
-
-
-def silent_stretches(path: Path, channel: int, step: float = 0.1) -> list[tuple[float, float]]:
-    """(start, length) of each run of silent 100 ms windows of one channel, measured with sox."""
-    total = sox_stat(path, channel)["length"]
-    runs: list[tuple[float, float]] = []
-    start = None
-    t = 0.0
-    while t + step <= total + 1e-9:
-        silent = sox_stat(path, channel, t, step)["rms"] < SILENT
-        if silent and start is None:
-            start = t
-        if not silent and start is not None:
-            runs.append((round(start, 1), round(t - start, 1)))
-            start = None
-        t += step
-    if start is not None:
-        runs.append((round(start, 1), round(t - start, 1)))
-    return runs
 
 
 async def test_recorded_call_leaves_a_file_of_the_talk_time_with_both_parties_audible(hotline, tmp_path):
