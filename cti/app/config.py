@@ -198,7 +198,7 @@ class HotlineConfig(_Section):
     @classmethod
     def default(cls) -> HotlineConfig:
         """The sandbox configuration (same values as the shipped ``config/hotline.yaml``)."""
-        return cls(ami=AmiConfig(secret=SANDBOX_AMI_SECRET))
+        return cls(ami=AmiConfig(secret=SANDBOX_AMI_SECRET), recordings=RecordingsConfig(asterisk_root="sandbox"))
 
 
 def load_config(path: str | Path) -> HotlineConfig:
