@@ -57,11 +57,12 @@ def _list(args: argparse.Namespace) -> int:
 
 async def _listing(url: str, call: str | None, agent: str | None, since: datetime | None, last: int,
                    as_json: bool) -> list[str]:
-    from cti.store import make_engine
+    from cti.store import create_schema, make_engine
     from cti.store.recordings import fetch_recordings
 
     engine = make_engine(url)
     try:
+        await create_schema(engine)  # a database from before recordings gets its (empty) table
         rows = (await fetch_recordings(engine, call_id=call, agent=agent, since=since))[-last:]
     finally:
         await engine.dispose()
