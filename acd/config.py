@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from acd.alert_config import AlertDefaults, QueueAlerts, alert_issues, rules_for
 from acd.models import Agent, EscalationStep, QueueSpec
+from common.recording import RecordMode
 from common.yamlconf import ConfigError, ConfigIssue, Marks, Position, load_yaml_with_marks, validate
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
@@ -72,6 +73,8 @@ class QueueConfig(_Model):
     language_routing: bool = False
     whisper: bool = Field(False, description="tell the agent the queue and the caller's tier before connecting")
     alerts: QueueAlerts | None = None  # overrides of the top-level alert defaults, kind by kind
+    record: RecordMode = Field("never", description="record the bridged call: never, on_demand (the agent "
+                                                    "starts it from the desk) or always (docs/recordings.md)")
 
 
 class AcdConfig(_Model):
@@ -100,7 +103,7 @@ def to_specs(config: AcdConfig) -> tuple[dict[str, QueueSpec], dict[str, Agent]]
         escalation=tuple(EscalationStep(s.after_s, s.relax_levels, dict(s.add_skills), tuple(s.add_queues))
                          for s in q.escalation),
         when_nobody=q.when_nobody, language_routing=q.language_routing, whisper=q.whisper,
-        alerts=rules_for(config.alerts, q.alerts))
+        alerts=rules_for(config.alerts, q.alerts), record=q.record)
         for name, q in config.queues.items()}
     agents = {a.id: Agent(a.id, a.name, a.interface, dict(a.skills), tuple(a.languages))
               for a in config.agents}

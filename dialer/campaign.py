@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from common.recording import RecordMode
 from common.safety import check_value
 from common.yamlconf import validate
 from dialer.numbers import normalize_number
@@ -151,6 +152,9 @@ class Campaign(_Section):
     script: str = ""
     screen_pop: list[ScreenPopField] = Field(default_factory=list)
     pacing: PacingPriors = PacingPriors()
+    record: RecordMode = Field("never", description="record the answered person's talk with the agent: never, "
+                                                    "on_demand or always (docs/recordings.md); the queue's own setting "
+                                                    "applies too: the call is recorded as the stronger of the two says")
 
     @field_validator("caller_id")
     @classmethod

@@ -141,6 +141,39 @@ class HttpConfig(_Section):
         return Path(self.admin_token_file).read_text(encoding="utf-8").strip() or None
 
 
+def _absolute(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"asterisk_dir must be an absolute path as Asterisk sees it, got {value!r}")
+    return value
+
+
+class RecordingsConfig(_Section):
+    """Where call recordings go (docs/recordings.md). Asterisk writes them; the engine checks, converts
+    and lists them. The two may see the directory under different paths (Asterisk in a chroot or a
+    container): ``asterisk_dir`` is Asterisk's path, ``dir`` the engine's. ``dir`` left empty means
+    ``<asterisk_root><asterisk_dir>``, where ``asterisk_root`` is "" (Asterisk on this machine's own
+    filesystem: the same path), ``sandbox`` (the test sandbox's chroot, `hotline sandbox up`) or
+    the host path of Asterisk's root."""
+
+    dir: str = ""
+    asterisk_dir: Annotated[str, AfterValidator(_absolute)] = "/var/spool/asterisk/monitor/hotline"
+    asterisk_root: str = ""
+    format: Literal["wav"] = "wav"  # 16-bit PCM, 8 kHz, 2 channels: caller, agent
+    retention_days: Positive = 90  # `hotline recordings purge` deletes older files
+    settle_timeout_s: Seconds = 10.0  # after the hang-up, how long the file may take to be closed
+
+    def engine_dir(self) -> Path:
+        """The recordings directory as the engine sees it."""
+        if self.dir:
+            return Path(self.dir)
+        if self.asterisk_root == "sandbox":
+            from common.sandbox_paths import sandbox_root
+            root = sandbox_root()
+        else:
+            root = Path(self.asterisk_root or "/")
+        return root / self.asterisk_dir.lstrip("/")
+
+
 class ShutdownConfig(_Section):
     drain_timeout: Seconds = 30.0
 
@@ -159,12 +192,13 @@ class HotlineConfig(_Section):
     control: ControlConfig = Field(default_factory=ControlConfig)
     cases: CasesConfig = Field(default_factory=CasesConfig)
     http: HttpConfig = Field(default_factory=HttpConfig)
+    recordings: RecordingsConfig = Field(default_factory=RecordingsConfig)
     shutdown: ShutdownConfig = Field(default_factory=ShutdownConfig)
 
     @classmethod
     def default(cls) -> HotlineConfig:
         """The sandbox configuration (same values as the shipped ``config/hotline.yaml``)."""
-        return cls(ami=AmiConfig(secret=SANDBOX_AMI_SECRET))
+        return cls(ami=AmiConfig(secret=SANDBOX_AMI_SECRET), recordings=RecordingsConfig(asterisk_root="sandbox"))
 
 
 def load_config(path: str | Path) -> HotlineConfig:

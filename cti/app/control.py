@@ -18,7 +18,9 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from cti.services.acd import AcdService
-from cti.calls.desk import Code, DeskActions, DeskCmdName, Note
+from cti.calls.desk import RECORD_PREFIX, Code, DeskActions, DeskCmdName, Note
+from common.recording import InvalidRecordingTransition
+from cti.ami.client import AmiError
 from common.yamlconf import ConfigError
 from dialer.errors import DialerError
 
@@ -89,6 +91,9 @@ class Commands:
         command = self._validate(raw)
         if isinstance(command, dict):
             return command
+        if command.cmd.startswith(RECORD_PREFIX):
+            return _error("async-only", "recording commands wait for Asterisk: use the control socket, "
+                                        "MQTT or the web desk")
         if isinstance(command, DialerCmd):
             return _error("async-only", "dialer commands go through the control socket")
         try:
@@ -103,6 +108,8 @@ class Commands:
                 return _error("no-cases", "this engine runs no cases (see its log for config/cases.yaml)")
             return await self.cases.execute(raw)
         command = self._validate(raw)
+        if isinstance(command, DeskCmd) and command.cmd.startswith(RECORD_PREFIX):
+            return await self._record(command)
         if not isinstance(command, DialerCmd):
             return self.execute(raw)
         if self.dialer is None:
@@ -117,6 +124,19 @@ class Commands:
                           if action != "start" else f"no campaign {command.campaign!r} in config/campaigns")
         except (ConfigError, DialerError) as exc:  # DialerError: e.g. pausing a stopped campaign
             return _error(exc.error_id, str(exc))
+
+    async def _record(self, command: DeskCmd) -> dict[str, Any]:
+        """record_start / record_pause / record_resume on the agent's own call."""
+        if self.acd.agent(command.agent) is None:
+            return _error("unknown-agent", f"no agent {command.agent!r} in config/acd.yaml")
+        try:
+            return {"ok": True, **await self.desk.record(command.agent, command.cmd.removeprefix(RECORD_PREFIX))}
+        except LookupError as exc:
+            return _error("nothing-to-do", str(exc))
+        except InvalidRecordingTransition as exc:
+            return _error(exc.error_id, str(exc))
+        except AmiError as exc:
+            return _error("recording-failed", str(exc))
 
     @staticmethod
     def _validate(raw: dict[str, Any]):

@@ -28,6 +28,7 @@ from acd.router import Router
 from cti.services.acd import AcdService
 from cti.services.alerts import AlertService
 from cti.services.metrics import EngineMetrics
+from cti.services.recordings import Recorder
 from cti.services.today import TodayFigures
 from cti.reports.today import queues_today
 from cti.calls.consult import Consults
@@ -70,10 +71,13 @@ class Engine:
         d = config.dialer
         self.dialer = DialerService(Path(d.campaigns_dir), self.db, self.ami, self.acd, self.cdrs, interval=d.interval)
         self.registry.on_originate_response.append(self.dialer.on_originate_response)
-        self.outbound = OutboundCalls(self.dialer, self.acd, Path(config.ivr.sounds_dir), safe_harbor_s=d.safe_harbor_s)
+        self.recorder = self._recorder(config)
+        self.outbound = OutboundCalls(self.dialer, self.acd, Path(config.ivr.sounds_dir), safe_harbor_s=d.safe_harbor_s,
+                                      recorder=self.recorder)
         self.consults = Consults(self.acd, self.ami, self.registry, max_wait_s=config.acd.consult_wait_s)
         self.commands = Commands(self.acd, self.dialer, DeskActions(
-            self.acd, self.dialer, self.ami, self.registry, config.dialer.callback_campaign, self.consults))
+            self.acd, self.dialer, self.ami, self.registry, config.dialer.callback_campaign, self.consults,
+            self.recorder))
         self.control = ControlServer(self.commands, Path(config.control.socket))
         self.directory = CustomerDirectory(self.db)
         self.cases = make_case_service(config.cases.config, self.db, self.acd, self.dialer) \
@@ -85,7 +89,8 @@ class Engine:
             self.commands.cases = CaseCommands(self.cases, self.acd)
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
                                   self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
-                                  directory=self.directory, book_callback=self._book_callback)
+                                  directory=self.directory, book_callback=self._book_callback,
+                                  recorder=self.recorder)
         self.calls.ended_listeners.append(lambda cdr: self.consults.on_call_ended(cdr.call_id))
         self.alerts = AlertService(self.acd)  # the wallboard's AlertsProvider
         self.acd.notifier.on_event.append(self.alerts.on_acd_event)
@@ -94,11 +99,22 @@ class Engine:
         self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,
                                  max_sessions=g.max_sessions, command_timeout=g.command_timeout)
         self.metrics = EngineMetrics(self.acd, agi=self.agi, ami=self.ami, records=self.cdrs, dialer=self.dialer,
-                                     alerts=self.alerts)  # self.metrics.render serves GET /metrics
+                                     alerts=self.alerts, recordings=self.recorder)  # render serves GET /metrics
         self.acd.notifier.on_event.append(self.metrics.on_acd_event)
         self.acd.decision_observers.append(self.metrics.on_decision)
         self.today = self._today(config)
         self.web = self._web(config, alerts=self.alerts, metrics=lambda: self.metrics.render()[0].decode())
+
+    def _recorder(self, config: HotlineConfig) -> Recorder:
+        """Call recordings (docs/recordings.md): Asterisk writes under recordings.asterisk_dir, the
+        engine reads the same files under recordings.engine_dir()."""
+        r = config.recordings
+
+        def channel_of(call_id: str) -> str | None:
+            info = self.registry.get(call_id)
+            return info.channel if info and info.channel else None
+        return Recorder(r.engine_dir(), r.asterisk_dir, self.ami, self.cdrs, settle_timeout_s=r.settle_timeout_s,
+                        channel_of=channel_of)
 
     def _mqtt(self, config: HotlineConfig) -> MqttBridge | None:
         m = config.mqtt

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from common.recording import RecordingEvent
 from cti.calls.background import Background
 
 log = logging.getLogger("hotline.desk")
@@ -24,9 +25,10 @@ class DeskActions:
     """What an agent's desktop may do besides changing state."""
 
     def __init__(self, acd, dialer=None, ami=None, registry=None, callback_campaign: str = "callbacks",
-                 consults=None) -> None:
+                 consults=None, recorder=None) -> None:
         self.acd, self.dialer, self.ami, self.registry = acd, dialer, ami, registry
         self.consults = consults
+        self.recorder = recorder  # cti.services.recordings.Recorder, or None: no recordings
         self.callback_campaign = callback_campaign
         self._background = Background(log, "desk action")
 
@@ -90,6 +92,17 @@ class DeskActions:
             raise LookupError("this engine has no Asterisk link for consult transfers")
         return self.consults
 
+    async def record(self, agent_id: str, action: str) -> dict[str, Any]:
+        """Start (on_demand), pause or resume the recording of the agent's OWN current call (muting
+        keeps the timeline). Awaits Asterisk: the reply says what really happened."""
+        if self.recorder is None:
+            raise LookupError("this engine records no calls")
+        agent = self.acd.agent(agent_id)
+        task = self.acd.last_call.get(agent_id)
+        if agent is None or str(agent.state) != "on_call" or task is None:
+            raise LookupError(f"agent {agent_id} is not on a call")
+        return await self.recorder.command(task.id, RecordingEvent(action))
+
     def preview(self, agent_id: str, accept: bool) -> dict[str, Any]:
         if self.dialer is None:
             raise LookupError("this engine runs no dialer")
@@ -105,4 +118,6 @@ class DeskActions:
 
 DeskCmdName = Literal["agent.disposition", "agent.callback", "agent.hangup", "agent.transfer",
                       "agent.consult", "agent.consult_complete", "agent.consult_cancel",
-                      "agent.preview_accept", "agent.preview_skip"]
+                      "agent.preview_accept", "agent.preview_skip",
+                      "agent.record_start", "agent.record_pause", "agent.record_resume"]
+RECORD_PREFIX = "agent.record_"  # asynchronous: they wait for Asterisk (AMI MixMonitorMute)

@@ -25,6 +25,7 @@ from cti.services.acd import AcdService
 from cti.store.customers import CustomerDirectory
 from cti.calls.queue_call import QueueOutcome
 from cti.calls.queue_stay import QueueStay
+from cti.services.recordings import Recorder
 from cti.ami.registry import CallRegistry, ChannelInfo
 from common.safety import strip_controls
 from cti.store import CdrRecord, IvrVisitRecord
@@ -66,8 +67,9 @@ class InboundCalls:
     def __init__(self, flows: Callable[[], dict[str, Flow]], sounds_dir: Path, registry: CallRegistry,
                  cdrs: CdrSink, *, hangup_wait: float = 2.0, ami_up: Callable[[], bool] = lambda: False,
                  acd: AcdService | None = None, directory: CustomerDirectory | None = None,
-                 book_callback=None) -> None:
+                 book_callback=None, recorder: Recorder | None = None) -> None:
         self._flows = flows
+        self._recorder = recorder  # None: no call is recorded
         self._sounds_dir = sounds_dir
         self._registry = registry
         self._cdrs = cdrs
@@ -94,7 +96,7 @@ class InboundCalls:
         flow = self._flow_for(call.script)
         if flow is None:
             return None
-        facts.stay = QueueStay(self._acd, self._book_callback) if self._acd else None
+        facts.stay = QueueStay(self._acd, self._book_callback, self._recorder) if self._acd else None
         variables = {"caller": call.caller, **(await self._lookup(call.caller))}
         return FlowRunner(flow, self._sounds_dir, variables=variables, queue_handler=facts.stay,
                           customer_lookup=self._customer_lookup(), book_callback=self._ivr_callback,
@@ -183,6 +185,8 @@ class InboundCalls:
             self._cdrs.submit(visit)
         for listener in self.ended_listeners:
             listener(record)
+        if self._recorder is not None:  # after the CDR: the file may take a moment to be closed
+            await self._recorder.finish(record.call_id, agent=record.agent, queue=record.queue, ended_at=ended)
 
     async def _channel(self, uniqueid: str) -> ChannelInfo | None:
         """The AMI view of the call; waits briefly for its Hangup event when AMI is up."""

@@ -11,14 +11,17 @@ is what the pacer's abandonment cap measures.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 from acd.models import Task
+from common.recording import stronger
 from cti.services.acd import AcdService
 from cti.agi import CallerHungUp, CallSession
 from cti.calls.queue_call import QueueCall, QueueOutcome
 from cti.services.dialer import Attempt, DialerService
+from cti.services.recordings import Recorder
 
 log = logging.getLogger("hotline.dialer")
 SAFE_HARBOR_S = 2.0
@@ -29,9 +32,11 @@ class OutboundCalls:
     """FastAGI handler for answered dialer calls."""
 
     def __init__(self, dialer: DialerService, acd: AcdService, sounds_dir: Path,
-                 *, safe_harbor_s: float = SAFE_HARBOR_S) -> None:
+                 *, safe_harbor_s: float = SAFE_HARBOR_S, recorder: Recorder | None = None) -> None:
         self.dialer, self.acd, self.sounds_dir = dialer, acd, sounds_dir
         self.safe_harbor_s = safe_harbor_s
+        self.recorder = recorder  # None: no call is recorded
+        self._finishing: set[asyncio.Task] = set()
 
     def prompt(self, name: str, language: str = "en") -> str:
         return str((self.sounds_dir / language / name).resolve())
@@ -50,7 +55,17 @@ class OutboundCalls:
         except CallerHungUp:
             log.info("campaign %s: %s hung up (%s)", campaign.name, attempt.lead.number, progress["outcome"])
         finally:
+            self._finish_recording(call.uniqueid, progress.get("agent"), campaign.queue)
             self.dialer.finish(attempt.id, progress.pop("outcome"), call_id=call.uniqueid, **progress)
+
+    def _finish_recording(self, call_id: str, agent: str | None, queue: str) -> None:
+        """The recording (if any) is checked once Asterisk has closed it, off this call's coroutine."""
+        if self.recorder is None or call_id not in self.recorder.live:
+            return
+        task = asyncio.create_task(self.recorder.finish(call_id, agent=agent, queue=queue),
+                                   name=f"recording {call_id}")
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
 
     async def _serve(self, call: CallSession, attempt: Attempt, campaign, progress: dict) -> None:
         await call.set_variable("HOTLINE_DONE", "1")  # from here on the engine owns the call
@@ -87,7 +102,8 @@ class OutboundCalls:
         if spec is None:
             log.error("campaign %s: queue %r is not in the ACD config", campaign.name, campaign.queue)
             return QueueOutcome("nobody_logged_in")
-        queue_call = QueueCall(self.acd, call, task, spec, announce=None, safe_harbor_s=self.safe_harbor_s)
+        queue_call = QueueCall(self.acd, call, task, spec, announce=None, safe_harbor_s=self.safe_harbor_s,
+                               recorder=self.recorder, record=stronger(spec.record, campaign.record))
         self.dialer.preview.attempt_over(attempt.preview_agent)  # preview: the agent who accepted is ready
         try:
             return await queue_call.run()

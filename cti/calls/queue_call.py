@@ -39,6 +39,7 @@ from cti.services.inbox import Inbox
 from acd.inbox import Offered, Refused, TimedOut, Withdrawn
 from cti.services.acd import AcdService
 from cti.agi import CallerHungUp, CallSession
+from cti.services.recordings import Recorder
 
 log = logging.getLogger("hotline.queue")
 POLL_MS = 500
@@ -90,7 +91,8 @@ class QueueCall:
 
     @classmethod
     def for_command(cls, acd: AcdService, call: CallSession, command, variables: Mapping[str, str],
-                    announce: Announcer, book_callback: BookCallback | None = None) -> "QueueCall":
+                    announce: Announcer, book_callback: BookCallback | None = None,
+                    recorder: Recorder | None = None) -> "QueueCall":
         """From the IVR's Enqueue command: the task carries the caller's context for the screen pop."""
         spec = acd.queue(command.queue)
         if spec is None:
@@ -98,11 +100,13 @@ class QueueCall:
         task = Task(id=call.uniqueid, queue=command.queue, priority=command.priority, enqueued_at=acd.now(),
                     language=variables.get("language", "en"), attributes=dict(variables))
         announce.offer_callback_key = command.callback_key if book_callback else ""
-        return cls(acd, call, task, spec, announce, callback_key=command.callback_key, book_callback=book_callback)
+        return cls(acd, call, task, spec, announce, callback_key=command.callback_key, book_callback=book_callback,
+                   recorder=recorder)
 
     def __init__(self, acd: AcdService, call: CallSession, task: Task, spec: QueueSpec, announce: Announcer | None,
                  *, callback_key: str = "", book_callback: BookCallback | None = None,
-                 safe_harbor_s: float | None = None) -> None:
+                 safe_harbor_s: float | None = None, recorder: Recorder | None = None,
+                 record: str | None = None) -> None:
         if safe_harbor_s is not None and (announce is not None or book_callback is not None):
             raise ValueError("a safe-harbor wait makes no announcements and offers no call-back")
         self.acd, self.call, self.task, self.spec = acd, call, task, spec
@@ -110,6 +114,8 @@ class QueueCall:
         self.callback_key = callback_key if book_callback else ""
         self.book_callback = book_callback
         self.safe_harbor_s = safe_harbor_s
+        self.recorder = recorder  # None: this engine records nothing
+        self.record = record or spec.record  # never | on_demand | always (common.recording)
         self.outcome = QueueOutcome("caller_hangup")
         self._give_up_at = math.inf  # safe harbor: when the caller leaves if no agent is reserved by then
         self._next_announce = math.inf
@@ -214,6 +220,7 @@ class QueueCall:
         ring_s = max(5, int(self.spec.ring_timeout_s) - 2)
         wait_s = self.waited()
         log.info("call %s offered to agent %s (%s) after %.1f s", self.task.id, agent.id, agent.interface, wait_s)
+        await self._arm_recording()
         try:
             outcome = await self.call.dial(agent.interface, ring_s, DIAL_OPTIONS + self._whisper())
         except CallerHungUp:
@@ -226,6 +233,13 @@ class QueueCall:
             return True
         self.acd.not_answered(reservation, DIAL_STATUS_REASON.get(outcome.status, outcome.status.lower() or "failed"))
         return False
+
+    async def _arm_recording(self) -> None:
+        """MixMonitor on the caller's channel before the first agent is rung (option b: it keeps
+        only the bridged talk); a call already recorded (a transfer dials again) keeps its file."""
+        if self.recorder is not None and self.task.kind == "call" and self.record != "never":
+            await self.recorder.arm(self.call, self.record, queue=self.task.queue,
+                                    campaign=self.task.attributes.get("campaign"))
 
     def _whisper(self) -> str:
         """Dial option U(): a Gosub on the agent's channel that says the queue and tier (dialplan

@@ -16,6 +16,7 @@ from acd.errors import UnknownQueue
 from cti.agi import CallSession
 from cti.calls.queue_call import Announcer, BookCallback, QueueCall, QueueOutcome
 from cti.services.acd import AcdService
+from cti.services.recordings import Recorder
 from ivr.stepper import Enqueue
 
 log = logging.getLogger("hotline.queue")
@@ -24,8 +25,10 @@ log = logging.getLogger("hotline.queue")
 class QueueStay:
     """The queue handler of one inbound call's flow runner."""
 
-    def __init__(self, acd: AcdService, book_callback: BookCallback | None = None) -> None:
+    def __init__(self, acd: AcdService, book_callback: BookCallback | None = None,
+                 recorder: Recorder | None = None) -> None:
         self.acd = acd
+        self.recorder = recorder
         self.book_callback = book_callback  # None: no call-back offer
         self.outcome: QueueOutcome | None = None
         self.queue: str | None = None  # where the call is (or ended) queued
@@ -36,7 +39,7 @@ class QueueStay:
         self.queue = command.queue
         try:
             queue_call = QueueCall.for_command(self.acd, call, command, {**context, "dialed": call.dialed},
-                                               Announcer(prompt_path), self.book_callback)
+                                               Announcer(prompt_path), self.book_callback, self.recorder)
         except UnknownQueue:
             log.error("call %s: flow queues to unknown queue %r (check config/acd.yaml)", call.uniqueid, command.queue)
             return "nobody_logged_in"
@@ -64,4 +67,4 @@ class QueueStay:
         log.info("call %s transferred by agent %s from %s to %s", call.uniqueid, previous.outcome.agent,
                  previous.task.queue, target)
         command = Enqueue(target, previous.task.priority, "")
-        return QueueCall.for_command(self.acd, call, command, context, Announcer(prompt_path), None)
+        return QueueCall.for_command(self.acd, call, command, context, Announcer(prompt_path), None, self.recorder)

@@ -75,6 +75,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     from cti.cli import mqtt as mqtt_cli
     from cti.cli import planning as planning_cli
     from cti.cli import qa as qa_cli
+    from cti.cli import recordings as recordings_cli
     from cti.cli import report as report_cli
     from cti.cli import web as web_cli
     from cti.cli import rollup as rollup_cli
@@ -92,6 +93,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     cases_cli.register(sub)
     web_cli.register(sub)
     qa_cli.register(sub)
+    recordings_cli.register(sub)
 
 
 def _acd_queue_names(path: Path) -> list[str]:

@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 MAX_PAYLOAD = 4096
 DESK_COMMANDS = ("disposition", "callback", "hangup", "transfer", "consult", "consult_complete", "consult_cancel",
                  "preview_accept", "preview_skip")
+RECORD_COMMANDS = ("record_start", "record_pause", "record_resume")  # async: they wait for Asterisk
 CASE_COMMANDS = ("case_open", "case_take", "case_note", "case_resolve", "case_close")  # async: they hit the store
-AGENT_COMMANDS = ("login", "logout", "ready", "pause", "end_wrapup", *DESK_COMMANDS, *CASE_COMMANDS)
+AGENT_COMMANDS = ("login", "logout", "ready", "pause", "end_wrapup", *DESK_COMMANDS, *RECORD_COMMANDS,
+                  *CASE_COMMANDS)
 RequestId = Annotated[str, Field(max_length=64)] | Annotated[int, Field(ge=0, lt=2**63)] | None
 
 
@@ -26,7 +28,8 @@ class DesktopCommand(BaseModel):
 
     cmd: Literal["login", "logout", "ready", "pause", "end_wrapup", "disposition", "callback", "hangup", "transfer",
                  "consult", "consult_complete", "consult_cancel", "preview_accept", "preview_skip",
-                 "case_open", "case_take", "case_note", "case_resolve", "case_close"]
+                 "case_open", "case_take", "case_note", "case_resolve", "case_close",
+                 "record_start", "record_pause", "record_resume"]
     reason: str = ""
     code: str | None = None      # disposition
     note: str = ""               # disposition, callback
@@ -84,8 +87,9 @@ def parse(agent_id: str, payload: bytes, retained: bool) -> tuple[dict[str, Any]
 
 
 def is_async(request: dict[str, Any]) -> bool:
-    """Case commands write the case store: the bridge runs them off its receive loop, in order."""
-    return str(request.get("cmd", "")).startswith("agent.case_")
+    """Case commands write the case store, recording commands wait for Asterisk: the bridge runs
+    them off its receive loop, in order."""
+    return str(request.get("cmd", "")).startswith(("agent.case_", "agent.record_"))
 
 
 def bare(request: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +103,8 @@ def _request(agent_id: str, command: DesktopCommand) -> dict[str, Any]:
         request.update({k: v for k, v in (("case", command.case), ("type", command.type),
                                            ("category", command.category), ("priority", command.priority),
                                            ("description", command.description), ("note", command.note)) if v})
+    elif command.cmd in RECORD_COMMANDS:
+        pass  # the agent's own current call: nothing else to name
     elif command.cmd in DESK_COMMANDS:
         request.update({k: v for k, v in (("code", command.code), ("note", command.note), ("number", command.number),
                                            ("at", command.at), ("target", command.target),

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.sandbox_paths import sandbox_root
+
 REPO = Path(__file__).resolve().parents[2]  # cti/ops/sandbox.py -> the repository
 CONF_DIR = REPO / "asterisk-conf"
 SOUNDS_DIR = REPO / "sounds"
@@ -39,11 +41,7 @@ class SandboxError(RuntimeError):
 
 
 def default_root() -> Path:
-    base = os.environ.get("HOTLINE_SANDBOX_DIR")
-    if base:
-        return Path(base)
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "hotline" / "asterisk-sid"
+    return sandbox_root()
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,10 @@ class Dialer(Protocol):
     runs: dict[str, Any]  # campaign -> CampaignRun
 
 
+class Recordings(Protocol):
+    counts: Any  # Counter: finished recordings by status (ok, missing, empty), refused / failed starts
+
+
 class Alerts(Protocol):
     counts: dict[tuple[str, str, str], int]
 
@@ -64,7 +68,7 @@ class EngineMetrics:
 
     def __init__(self, acd: AcdQueries, *, agi: AgiServer | None = None, ami: AmiLink | None = None,
                  records: RecordWriter | None = None, dialer: Dialer | None = None,
-                 alerts: Alerts | None = None) -> None:
+                 alerts: Alerts | None = None, recordings: Recordings | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.calls = {name: Counter(f"hotline_calls_{name}", f"Calls {name.replace('_', ' ')} by queue",
@@ -73,7 +77,7 @@ class EngineMetrics:
         self.routing = Histogram("hotline_routing_decision_seconds",
                                  "Time the router took to decide (match calls and agents), by operation",
                                  ["operation"], buckets=ROUTING_BUCKETS, registry=r)
-        r.register(_LiveCollector(acd, agi, ami, records, dialer, alerts))
+        r.register(_LiveCollector(acd, agi, ami, records, dialer, alerts, recordings))
 
     def on_acd_event(self, event: AcdEvent) -> None:
         if isinstance(event, CallQueueEvent) and event.event in _OUTCOMES:
@@ -91,9 +95,9 @@ class _LiveCollector(Collector):
     """Reads the engine's objects at scrape time."""
 
     def __init__(self, acd: AcdQueries, agi: AgiServer | None, ami: AmiLink | None, records: RecordWriter | None,
-                 dialer: Dialer | None, alerts: Alerts | None) -> None:
+                 dialer: Dialer | None, alerts: Alerts | None, recordings: Recordings | None = None) -> None:
         self.acd, self.agi, self.ami, self.records = acd, agi, ami, records
-        self.dialer, self.alerts = dialer, alerts
+        self.dialer, self.alerts, self.recordings = dialer, alerts, recordings
 
     def describe(self) -> Iterator[Metric]:
         return iter(())  # names vary with config (queues, campaigns); nothing to pre-register
@@ -101,7 +105,7 @@ class _LiveCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         yield from self._queues()
         yield from self._agents()
-        for part in (self._agi, self._ami, self._records, self._dialer, self._alerts):
+        for part in (self._agi, self._ami, self._records, self._dialer, self._alerts, self._recordings):
             yield from part()
 
     def _queues(self) -> Iterator[Metric]:
@@ -170,6 +174,15 @@ class _LiveCollector(Collector):
             if controller is not None:
                 abandon.add_metric([name], controller.day_rate)
         yield from (lines, dials, abandon)
+
+    def _recordings(self) -> Iterator[Metric]:
+        if self.recordings is None:
+            return
+        family = CounterMetricFamily("hotline_recordings", "Call recordings checked after the call, by status "
+                                     "(ok, missing, empty), and starts refused or failed", labels=["status"])
+        for status in ("ok", "missing", "empty", "refused", "start_failed"):
+            family.add_metric([status], self.recordings.counts.get(status, 0))
+        yield family
 
     def _alerts(self) -> Iterator[Metric]:
         if self.alerts is None:

@@ -20,7 +20,8 @@ from cti.web.guard import ApiError, json_body, session_of
 
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "coaching")
 _STATUS = {"unknown-agent": 404, "nothing-to-do": 409, "agent_invalid_transition": 409, "no-cases": 409,
-           "case_invalid_transition": 409, "case_refused": 409, "unknown-case": 404, "database": 503}
+           "case_invalid_transition": 409, "case_refused": 409, "unknown-case": 404, "database": 503,
+           "recording_invalid_transition": 409, "recording-failed": 502}
 
 
 def _agent_or_404(web, agent_id: str) -> dict[str, Any]:

@@ -37,8 +37,8 @@ _HEADER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       s=-
       c=IN IP[media_ip_type] [media_ip]
       t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
+      m=audio [media_port] RTP/AVP {payload} 101
+      a=rtpmap:{payload} {codec}/8000
       a=rtpmap:101 telephone-event/8000
       a=fmtp:101 0-16
       a=sendrecv
@@ -138,6 +138,14 @@ class Dtmf:
 
 
 @dataclass(frozen=True)
+class PlayAudio:
+    """Start playing a pcap's RTP (the caller talks) and go on at once. sip-tester's g711a.pcap is
+    7 s of A-law speech: use `call(..., codec="PCMA")` so the call negotiates A-law."""
+
+    pcap: Path = PCAP_DIR / "g711a.pcap"
+
+
+@dataclass(frozen=True)
 class HangUp:
     """The caller hangs up (sends BYE)."""
 
@@ -149,11 +157,12 @@ class AwaitHangup:
     timeout_ms: int = 60000
 
 
-Step = Pause | Dtmf | HangUp | AwaitHangup
+Step = Pause | Dtmf | PlayAudio | HangUp | AwaitHangup
+PAYLOADS = {"PCMU": 0, "PCMA": 8}
 
 
-def scenario(steps: list[Step], caller: str = "5551000", name: str = "Test Caller") -> str:
-    out = [_HEADER.format(caller=escape(caller), name=escape(name))]
+def scenario(steps: list[Step], caller: str = "5551000", name: str = "Test Caller", codec: str = "PCMU") -> str:
+    out = [_HEADER.format(caller=escape(caller), name=escape(name), codec=codec, payload=PAYLOADS[codec])]
     cseq = 1
     for step in steps:
         if isinstance(step, Pause):
@@ -164,6 +173,8 @@ def scenario(steps: list[Step], caller: str = "5551000", name: str = "Test Calle
         elif isinstance(step, Dtmf):
             out.append(f'  <nop><action><exec play_pcap_audio="{step.pcap}"/></action></nop>\n'
                        '  <pause milliseconds="400"/>\n')
+        elif isinstance(step, PlayAudio):
+            out.append(f'  <nop><action><exec play_pcap_audio="{step.pcap}"/></action></nop>\n')
         elif isinstance(step, HangUp):
             cseq += 1
             out.append(_HANGUP.format(caller=escape(caller), name=escape(name), cseq=cseq))
@@ -185,12 +196,12 @@ class SippResult:
 
 
 async def call(workdir: Path, steps: list[Step], *, dialed: str = "10000", caller: str = "5551000",
-               timeout_s: float = 90.0) -> SippResult:
+               timeout_s: float = 90.0, codec: str = "PCMU") -> SippResult:
     """Place one call from 127.0.0.2 and wait for the scenario to finish."""
     if not shutil.which("sipp"):
         raise AssertionError("sipp is not installed: run scripts/ensure-system.sh test")
     path = workdir / f"caller-{caller}-{next(_ports)}.xml"
-    path.write_text(scenario(steps, caller))
+    path.write_text(scenario(steps, caller, codec=codec))
     port = next(_ports)
     proc = await asyncio.create_subprocess_exec(
         "sipp", "127.0.0.1:5060", "-sf", str(path), "-s", dialed, "-i", "127.0.0.2", "-p", str(port),

@@ -99,7 +99,8 @@ def test_every_metric_rendered_and_every_one_the_dashboard_uses_is_documented() 
                          ami=SimpleNamespace(connected=asyncio.Event()),
                          records=SimpleNamespace(spool=SimpleNamespace(pending_bytes=lambda: 0), queued=0,
                                                  stats=SimpleNamespace(written=0, spooled=0, replayed=0, rejected=0)),
-                         dialer=SimpleNamespace(runs={}), alerts=AlertService(acd))
+                         dialer=SimpleNamespace(runs={}), alerts=AlertService(acd),
+                         recordings=SimpleNamespace(counts={"missing": 1}))
     rendered = set(re.findall(r"^# TYPE (hotline_\w+) (\w+)", full.render()[0].decode(), re.M))
     names = {name for name, _ in rendered}
     assert names == documented

@@ -200,3 +200,28 @@ async def test_campaign_queue_missing_from_the_acd_config_drops_the_person():
 
     assert world.finished() == ("dropped", {"amd": ("HUMAN", "human"), "wait_s": None})
     assert world.call.did("play") == [("play", "safe_harbor")] and world.log() == []
+
+
+class FakeRecorder:
+    def __init__(self) -> None:
+        self.live: dict[str, str] = {}
+        self.finished: list[tuple[str, str | None, str]] = []
+
+    async def arm(self, call, mode: str, *, queue=None, campaign=None):
+        self.live[call.uniqueid] = f"{mode} {queue} {campaign}"
+
+    async def finish(self, call_id: str, *, agent=None, queue=None):
+        self.finished.append((self.live.pop(call_id), agent, queue))
+
+
+async def test_a_recorded_campaign_records_its_answered_person_with_the_agent():
+    import asyncio
+
+    world = World()
+    recorder = FakeRecorder()
+    world.outbound = OutboundCalls(world.dialer, world.acd, Path("/sounds"), recorder=recorder)
+    world.dialer.campaign = lambda name: CAMPAIGN.model_copy(update={"record": "always"})  # the queue: never
+    world.acd.agent_command("A", "login")
+    await world.outbound.handle(world.call)
+    await asyncio.gather(*world.outbound._finishing)
+    assert recorder.finished == [("always sales reminder", "A", "sales")]

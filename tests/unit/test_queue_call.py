@@ -242,3 +242,28 @@ async def test_flow_runner_hands_the_queue_node_and_the_callers_context_to_its_q
     assert context == {"caller": "+86138", "ivr_path": "by_case>by_tier>welcome>menu>agent", "digits": "0"}
     assert prompt == str(REPO / "sounds/en/hold")
     assert outcome.disposition == "completed"
+
+
+class ArmLog:
+    """Stands in for the recorder: what QueueCall asked it to record."""
+
+    def __init__(self) -> None:
+        self.armed: list[tuple[str, str, str | None]] = []
+
+    async def arm(self, call, mode: str, *, queue=None, campaign=None):
+        self.armed.append((call.uniqueid, mode, queue))
+
+
+async def test_a_recorded_queue_arms_the_recording_before_each_ring_and_a_plain_one_does_not():
+    world = World(record="always")
+    world.ready("B", "A")
+    world.call.dials["PJSIP/B"] = ["NOANSWER"]  # B idles longest: rung first, no answer; then A
+    recorder = ArmLog()
+    outcome = await world.queue_call(recorder=recorder).run()
+    assert outcome.result == "answered" and outcome.agent == "A"
+    assert recorder.armed == [(world.call.uniqueid, "always", "billing")] * 2  # the recorder keeps one file
+
+    plain, silent = World(), ArmLog()
+    plain.ready("A")
+    await plain.queue_call(recorder=silent).run()
+    assert silent.armed == []

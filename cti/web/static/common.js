@@ -56,6 +56,7 @@ const LABELS = {
     "Note": "备注", "Save": "保存", "Call-back": "预约回拨", "Number": "号码", "When": "时间",
     "Book": "预约", "Transfer": "转接", "Blind transfer": "盲转", "Consult transfer": "咨询转接",
     "Complete": "完成", "Cancel": "取消", "Hang up": "挂断", "Preview": "预览外呼", "Call": "呼叫",
+    "Recording": "录音", "Record": "开始录音", "Pause recording": "暂停录音", "Resume recording": "继续录音",
     "Skip": "跳过", "Lead": "线索", "Campaign": "活动", "Queues": "队列", "Waiting": "排队",
     "Longest": "最长等待", "SL 60 min": "服务水平 60 分钟", "ASA": "平均应答", "Abandoned": "放弃率",
     "EWT": "预计等待", "Agents": "坐席", "Alerts": "预警", "No alerts": "无预警",

@@ -24,6 +24,9 @@ async function start() {
   $("btn-consult").addEventListener("click", () => command({ cmd: "consult", target: $("xfer-queue").value }));
   $("btn-consult-complete").addEventListener("click", () => command({ cmd: "consult_complete" }));
   $("btn-consult-cancel").addEventListener("click", () => command({ cmd: "consult_cancel" }));
+  $("btn-record-start").addEventListener("click", () => command({ cmd: "record_start" }));
+  $("btn-record-pause").addEventListener("click", () => command({ cmd: "record_pause" }));  // card numbers
+  $("btn-record-resume").addEventListener("click", () => command({ cmd: "record_resume" }));
   $("disposition").addEventListener("submit", (e) => { e.preventDefault();
     command({ cmd: "disposition", code: $("disp-code").value, note: $("disp-note").value }); });
   $("callback").addEventListener("submit", (e) => { e.preventDefault(); const at = $("cb-at").value;
