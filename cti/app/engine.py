@@ -22,7 +22,10 @@ from cti.ami import AmiClient
 from cti.calls.inbound import InboundCalls
 from cti.app.config import HotlineConfig
 from cti.ami.registry import CallRegistry
-from acd.config import load_acd
+from acd.config import load_acd_config, to_specs
+from acd.supervisor_config import to_supervisors
+from cti.services.monitoring import MonitorService
+from cti.app.supervise_commands import SuperviseCommands
 from cti.services.acd_reload import AcdConfigWatcher
 from acd.router import Router
 from cti.services.acd import AcdService
@@ -61,7 +64,8 @@ class Engine:
                              action_timeout=a.action_timeout, ping_interval=a.ping_interval,
                              reconnect_min=a.reconnect_min, reconnect_max=a.reconnect_max)
         self.registry = CallRegistry()
-        queues, agents = load_acd(Path(config.acd.config))
+        acd_config = load_acd_config(Path(config.acd.config))
+        queues, agents = to_specs(acd_config)
         self.acd = AcdService(Router(queues, agents), self.cdrs)
         self.flows = FlowLibrary(Path(config.ivr.flows_dir), Path(config.ivr.sounds_dir),
                                  queues=self.acd.queue_names)
@@ -74,6 +78,10 @@ class Engine:
         self.consults = Consults(self.acd, self.ami, self.registry, max_wait_s=config.acd.consult_wait_s)
         self.commands = Commands(self.acd, self.dialer, DeskActions(
             self.acd, self.dialer, self.ami, self.registry, config.dialer.callback_campaign, self.consults))
+        self.monitor = MonitorService(self.acd, self.ami, self.registry, self.cdrs,
+                                      to_supervisors(acd_config.supervisors), relay=self.acd.notifier.relay)
+        self.acd_watcher.on_config.append(lambda c: self.monitor.reload(to_supervisors(c.supervisors)))
+        self.commands.supervise = SuperviseCommands(self.monitor)
         self.control = ControlServer(self.commands, Path(config.control.socket))
         self.directory = CustomerDirectory(self.db)
         self.cases = make_case_service(config.cases.config, self.db, self.acd, self.dialer) \

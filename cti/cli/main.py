@@ -77,6 +77,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     from cti.cli import report as report_cli
     from cti.cli import web as web_cli
     from cti.cli import rollup as rollup_cli
+    from cti.cli import supervise as supervise_cli
     from dialer import cli as dialer_cli
     from ivr import cli as ivr_cli
 
@@ -90,6 +91,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     monitor_cli.register(sub)
     cases_cli.register(sub)
     web_cli.register(sub)
+    supervise_cli.register(sub)
 
 
 def _acd_queue_names(path: Path) -> list[str]:
