@@ -14,8 +14,8 @@ the call: it does not depend on which queue the agent's current call came from, 
 knows in advance whom he may monitor, and a config reload changes it at once.
 
 A session is one ChanSpy call to the supervisor's phone. ``TRANSITIONS`` is the whole machine:
-STARTING (phone ringing) -> ACTIVE (answered, spying) -> ENDED; a mode switch keeps it ACTIVE (or
-STARTING: the switch applies once ChanSpy runs) and is remembered with its time; an unanswered or
+STARTING (phone ringing) -> ACTIVE (answered, spying) -> ENDED; a mode switch keeps it ACTIVE and
+is remembered with its time (there is no ChanSpy to switch before the phone answers); an unanswered or
 failed phone ends it as ``failed``; a stop command or the hang-up of either side ends it as
 ``ended``. Anything else raises `InvalidMonitorTransition`. Time is injected (``at``).
 """
@@ -93,7 +93,6 @@ class SessionEvent(StrEnum):
 S, E = SessionState, SessionEvent
 TRANSITIONS: Final[dict[tuple[SessionState, SessionEvent], SessionState]] = {
     (S.STARTING, E.ANSWERED): S.ACTIVE,
-    (S.STARTING, E.SWITCH): S.STARTING,
     (S.STARTING, E.STOP): S.ENDED,
     (S.STARTING, E.HANGUP): S.ENDED,
     (S.STARTING, E.FAILED): S.ENDED,
@@ -119,6 +118,7 @@ class Session:
     call_id: str
     mode: Mode
     started_at: datetime
+    via: str = "cli"  # where it was asked from: cli | mqtt | web
     state: SessionState = S.STARTING
     modes: list[tuple[datetime, Mode]] = field(default_factory=list)
     answered: bool = False

@@ -77,9 +77,11 @@ def supervisor_issues(configs: list[SupervisorConfig], agent_ids: list[str], que
 def _unknown(file: str, marks: Marks, path: tuple[Any, ...], kind: str, value: str, known: list[str],
              owner: str) -> ConfigIssue:
     folded = {c.lower(): c for c in known}
-    match = difflib.get_close_matches(value.lower(), list(folded), n=1, cutoff=0.6)
+    # agent ids are often numbers: "1003" is as close to "1002" as to "1033", so list them instead
+    match = [] if value.isdigit() else difflib.get_close_matches(value.lower(), list(folded), n=1, cutoff=0.6)
+    shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
     hint = f"did you mean {folded[match[0]]!r}?" if match else (
-        f"use one of: {', '.join(known)}" if known else f"declare the {kind} first")
+        f"use one of: {shown}" if known else f"declare the {kind} first")
     return _at(file, marks, path, f"supervisor {owner!r} names unknown {kind} {value!r}", hint)
 
 

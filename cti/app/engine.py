@@ -220,6 +220,7 @@ class Engine:
         if self.web:
             await self.web.close()
         await self.control.close()
+        await self.monitor.close()
         await self.cdrs.close()
         if self.mqtt:
             await self.mqtt.close(5.0)

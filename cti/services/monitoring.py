@@ -23,6 +23,7 @@ or out-of-scope agent, supervisor already busy) or ``agent_not_on_call``, and no
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -34,7 +35,6 @@ from typing import Any, Protocol
 from acd.models import AgentState
 from acd.supervision import MODE_DIGITS, Mode, Session, SessionEvent, SessionState, Supervisor, scope
 from cti.ami.client import AmiError
-from cti.calls.background import Background
 from cti.store.quality_models import MonitorSessionRecord
 
 log = logging.getLogger("hotline.monitor")
@@ -68,7 +68,7 @@ class MonitorService:
         self._relay = relay or (lambda kind, payload: None)
         self.sessions: dict[str, Session] = {}  # supervisor id -> his live session
         self._by_id: dict[str, Session] = {}
-        self._background = Background(log, "monitor session")
+        self._watchers: set[asyncio.Task] = set()  # one per live session (asyncio keeps weak references)
         registry.on_originate_response.append(self.on_originate_response)
 
     def reload(self, supervisors: Mapping[str, Supervisor]) -> None:
@@ -88,7 +88,7 @@ class MonitorService:
         (the refusal is recorded)."""
         sup, leg, call_id = self._check(supervisor_id, agent_id, mode, via)
         now = self._wall()
-        session = Session(str(uuid.uuid4()), sup.id, agent_id, call_id, mode, now)
+        session = Session(str(uuid.uuid4()), sup.id, agent_id, call_id, mode, now, via=via)
         self.sessions[sup.id] = self._by_id[session.id] = session
         try:
             await self.ami.originate(
@@ -96,11 +96,13 @@ class MonitorService:
                 timeout_s=self.ring_timeout_s, channel_id=session.id, action_id=session.id,
                 variables={"HOTLINE_SPY_TARGET": leg, "HOTLINE_SPY_SESSION": session.id})
         except AmiError as exc:
-            self._end(session, SessionEvent.FAILED, via)
+            self._end(session, SessionEvent.FAILED)
             raise MonitorRefused("originate-failed", f"could not ring {sup.interface}: {exc}") from None
         log.info("monitor %s: supervisor %s %ss agent %s on call %s (phone %s)", session.id, sup.id, mode,
                  agent_id, call_id, sup.interface)
-        self._background.spawn(self._watch(session, via))
+        watcher = asyncio.get_running_loop().create_task(self._watch(session), name=f"monitor-{session.id}")
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
         self._notify(session, sup, "started")
         return {"session": session.view()}
 
@@ -126,8 +128,21 @@ class MonitorService:
         if info is not None and info.channel and info.ended_at is None:
             await self.ami.hangup(info.channel)
         else:
-            self._end(session, SessionEvent.STOP, via)
+            self._end(session, SessionEvent.STOP)
         return {"session": session.view()}
+
+    async def close(self) -> None:
+        """Engine shutdown: hang up every monitoring call (nobody keeps listening unlogged) and record it."""
+        for session in list(self.sessions.values()):
+            info = self.registry.get(session.id)
+            if info is not None and info.channel and info.ended_at is None:
+                try:
+                    await self.ami.hangup(info.channel)
+                except AmiError as exc:
+                    log.warning("monitor %s: could not hang up %s at shutdown: %s", session.id, info.channel, exc)
+            self._end(session, SessionEvent.STOP)
+        for watcher in self._watchers:
+            watcher.cancel()
 
     def list(self, supervisor_id: str) -> dict[str, Any]:
         """The agents the supervisor may monitor (state, call) and his live session."""
@@ -208,12 +223,14 @@ class MonitorService:
         else:
             log.info("monitor %s: supervisor %s's phone did not answer (%s)", session.id, session.supervisor, reason)
 
-    async def _watch(self, session: Session, via: str) -> None:
-        await self.registry.wait_ended(session.id, MAX_SESSION_S)
+    async def _watch(self, session: Session) -> None:
+        info = await self.registry.wait_ended(session.id, MAX_SESSION_S)
+        if info.answered_at is not None and session.state == SessionState.STARTING:
+            session.step(SessionEvent.ANSWERED, info.answered_at)  # its OriginateResponse was missed
         event = SessionEvent.HANGUP if session.answered else SessionEvent.FAILED
-        self._end(session, event, via)
+        self._end(session, event)
 
-    def _end(self, session: Session, event: SessionEvent, via: str) -> None:
+    def _end(self, session: Session, event: SessionEvent) -> None:
         if session.state == SessionState.ENDED:
             return
         session.step(event, self._wall())
@@ -221,7 +238,7 @@ class MonitorService:
         self._by_id.pop(session.id, None)
         self.records.submit(MonitorSessionRecord(
             session_id=session.id, supervisor=session.supervisor, agent=session.agent, mode=str(session.mode),
-            modes=session.modes_json(), outcome=session.outcome, via=via, started_at=session.started_at,
+            modes=session.modes_json(), outcome=session.outcome, via=session.via, started_at=session.started_at,
             ended_at=session.ended_at, call_id=session.call_id))
         log.info("monitor %s ended (%s): supervisor %s, agent %s, modes %s", session.id, session.outcome,
                  session.supervisor, session.agent, session.modes_json())
