@@ -66,6 +66,9 @@ def supervisor_issues(configs: list[SupervisorConfig], agent_ids: list[str], que
                 issues.append(_at(file, marks, base + (name,), f"supervisor {name} {value!r} is used twice "
                                   f"(first on line {line})", f"give each supervisor his own {name}"))
             first.setdefault((name, value), i)
+        if sup.id in agent_ids:
+            issues.append(_at(file, marks, base + ("id",), f"supervisor id {sup.id!r} is also an agent's id",
+                              "give the supervisor an id of his own (it is his web login and MQTT username)"))
         if sup.interface in agent_interfaces.values():
             owner = next(a for a, itf in agent_interfaces.items() if itf == sup.interface)
             issues.append(_at(file, marks, base + ("interface",), f"supervisor {sup.id!r} has agent {owner!r}'s "

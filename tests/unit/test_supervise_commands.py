@@ -33,3 +33,38 @@ def test_mode_and_stop_and_list():
 def test_bad_commands_are_refused_naming_the_field(raw, where):
     reply = parse(raw)
     assert isinstance(reply, dict) and reply["error_id"] == "invalid-command" and where in reply["message"]
+
+
+# -- MQTT bodies on {prefix}/supervisors/<id>/cmd (cti.mqtt.supervisor_inbound) ----------------------
+from cti.mqtt import supervisor_inbound  # noqa: E402
+
+
+def mqtt(body: bytes | str, supervisor: str = "sup1", retained: bool = False):
+    return supervisor_inbound.parse(supervisor, body.encode() if isinstance(body, str) else body, retained)
+
+
+def test_mqtt_body_becomes_a_supervise_command_for_the_topics_supervisor():
+    request, refusal = mqtt('{"cmd": "barge", "agent": "1004", "request_id": "r1"}')
+    assert refusal is None
+    assert request == {"request_id": "r1", "cmd": "supervise.barge", "supervisor": "sup1", "agent": "1004",
+                       "via": "mqtt"}
+    assert parse({k: v for k, v in request.items() if k != "request_id"}).agent == "1004"
+    request, _ = mqtt('{"cmd": "mode", "mode": "listen"}')
+    assert (request["cmd"], request["mode"]) == ("supervise.mode", "listen")
+    request, _ = mqtt('{"cmd": "list"}')
+    assert request == {"request_id": None, "cmd": "supervise.list", "supervisor": "sup1"}
+
+
+@pytest.mark.parametrize("body, retained, error_id", [
+    ('{"cmd": "listen", "agent": "1004", "supervisor": "sup2"}', False, "supervisor-mismatch"),
+    ('{"cmd": "listen", "agent": "1004"}', True, "retained-command"),
+    ('{"cmd": "spy"}', False, "unknown-command"),
+    ('{"cmd": "mode", "mode": "shout"}', False, "invalid-command"),
+    ('{"cmd": "listen", "agent": "1004", "channel": "PJSIP/1"}', False, "invalid-command"),
+    ("[1]", False, "bad-json"),
+    ("{", False, "bad-json"),
+    (" " * 5000, False, "payload-too-large"),
+])
+def test_mqtt_bodies_refused_with_a_stable_error_id(body, retained, error_id):
+    request, refusal = mqtt(body, retained=retained)
+    assert request == {} and refusal["ok"] is False and refusal["error_id"] == error_id

@@ -103,3 +103,11 @@ supervisors:
 """)
     assert sorted(i.line for i in issues) == [11, 13]
     assert all(i.col > 1 for i in issues)
+
+
+def test_supervisor_id_must_not_be_an_agents(tmp_path):
+    [issue] = issues_of(tmp_path, """\
+supervisors:
+  - {id: "1001", name: Sam, interface: PJSIP/2001, queues: [billing]}
+""")
+    assert issue.line == 9 and "also an agent's id" in issue.message
