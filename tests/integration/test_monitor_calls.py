@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from cti.ami.client import AmiError
 from cti.store.quality_schema import monitor_session
+from tests.support.mosquitto import Mosquitto, Observer, anonymous_config, free_port
 from tests.support.until import until
 
 pytestmark = pytest.mark.integration
@@ -46,7 +47,17 @@ SIMS = r"/^Local\/(10000@hotline|10[0-9][0-9]@agent-spy-sim|20[0-9][0-9]@supervi
 
 
 @pytest.fixture
-async def hotline(sandbox, engine_factory, tmp_path, ami):
+async def broker(tmp_path):
+    port = free_port()
+    (tmp_path / "broker").mkdir()
+    mosquitto = Mosquitto(tmp_path / "broker", port, anonymous_config(tmp_path / "broker", port))
+    await mosquitto.start()
+    yield mosquitto
+    await mosquitto.stop()
+
+
+@pytest.fixture
+async def hotline(sandbox, engine_factory, tmp_path, ami, broker):
     spy_dir = sandbox.root / "tmp/hotline-spy"
     shutil.rmtree(spy_dir, ignore_errors=True)
     spy_dir.mkdir(parents=True)
@@ -59,7 +70,9 @@ async def hotline(sandbox, engine_factory, tmp_path, ami):
     flows = tmp_path / "ivr"
     flows.mkdir()
     (flows / "main.yaml").write_text(STRAIGHT_TO_BILLING)
-    running = await engine_factory(acd=str(ACD_YAML), flows=str(flows))
+    running = await engine_factory(acd=str(ACD_YAML), flows=str(flows), mqtt_port=broker.port)
+    await running.engine.mqtt.wait_connected(10)
+    running.broker = broker
     running.spy_dir = spy_dir
     running.monitor_events = []
     running.engine.acd.notifier.listeners.append(
@@ -192,3 +205,31 @@ async def test_supervisor_out_of_scope_is_refused_without_ringing_and_logged(hot
         ("sup1", "1004", "listen", "agent_not_on_call", "cli", None),
         ("sup2", "1004", "barge", "refused", "cli", call_id)]
     assert not any(e.get("supervisor") == "sup2" for e in hotline.monitor_events)
+
+
+async def test_supervisor_barges_in_and_stops_over_mqtt_and_the_agent_is_told(hotline, ami):
+    call_id = await call_dave(hotline, ami)
+    topics = ["hotline/supervisors/sup1/reply", "hotline/supervisors/sup1/monitor", "hotline/agents/1004/monitor"]
+    async with Observer(hotline.broker.port, None, None, topics) as screen:
+        await screen.publish("hotline/supervisors/sup1/cmd", {"cmd": "barge", "agent": "1004", "request_id": "b"})
+        await until(lambda: screen.on(topics[0]), 15, message="reply to barge")
+        [reply] = screen.on(topics[0])
+        assert reply["ok"] and reply["request_id"] == "b" and reply["session"]["call"] == call_id, reply
+        await until(lambda: getattr(hotline.engine.monitor.sessions.get("sup1"), "state", "") == "active", 15,
+                    message="Sam's phone answered and barges in")
+        channels = await ami.action({"Action": "CoreShowChannels"}, as_list=True)
+        spying = [m.get("ApplicationData", "") for m in channels
+                  if m.get("Event") == "CoreShowChannel" and m.get("Application") == "ChanSpy"]
+        assert len(spying) == 1 and spying[0].endswith(",qdEuSB"), spying  # ChanSpy on Dave's leg, barge
+        await screen.publish("hotline/supervisors/sup1/cmd", {"cmd": "stop", "request_id": "s"})
+        await until(lambda: len(screen.on(topics[1])) == 2, 15, message="started and ended news")
+        assert [e["event"] for e in screen.on(topics[1])] == ["started", "ended"]
+        assert [(e["event"], e["supervisor"], e["mode"]) for e in screen.on(topics[2])] == \
+            [("started", "sup1", "barge"), ("ended", "sup1", "barge")]  # Dave's desk knows he was monitored
+    assert state(hotline, "1004") == "on_call"  # stopping monitoring leaves the call alone
+    assert hotline.engine.commands.execute({"cmd": "agent.hangup", "agent": "1004"})["ok"]
+    await hotline.engine.cdrs.flush(5)
+    async with hotline.engine.db.connect() as conn:
+        rows = (await conn.execute(select(monitor_session))).all()
+    assert [(r.supervisor, r.agent, r.call_id, r.mode, r.outcome, r.via) for r in rows] == \
+        [("sup1", "1004", call_id, "barge", "ended", "mqtt")]
