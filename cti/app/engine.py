@@ -145,9 +145,13 @@ class Engine:
             agents_of=lambda q: [a.id for a in self.acd.agents_of(q)], clock=time.monotonic, alerts=alerts,
             metrics=metrics, admin_token=h.admin_token(), session_ttl_s=h.session_ttl_s,
             login_attempts=h.login_attempts, login_window_s=h.login_window_s, secure_cookies=h.secure_cookies,
-            board_interval=h.board_interval, today=self.today.current)
+            board_interval=h.board_interval, today=self.today.current, monitoring=self._monitoring)
         self.acd.notifier.listeners.append(context.hub.listener)
         return WebServer(context, h.host, h.port)
+
+    def _monitoring(self, user_id: str) -> dict | None:
+        """The wallboard's monitoring part for a web user who is a supervisor of config/acd.yaml."""
+        return self.monitor.list(user_id) if user_id in self.monitor.supervisors else None
 
     async def _on_call(self, session: CallSession) -> None:
         if session.script.startswith("dialer/"):

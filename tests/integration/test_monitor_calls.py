@@ -1,4 +1,4 @@
-"""Live monitoring with real calls: a caller (600 Hz) talks to agent Dave (1400 Hz); supervisor Sam's
+"""Live monitoring with real calls (and, last, the supervisor's wallboard in a real Chromium): a caller (600 Hz) talks to agent Dave (1400 Hz); supervisor Sam's
 phone (2600 Hz) is rung by the engine into ChanSpy and switched listen -> whisper -> barge within one
 session through `hotline supervise`. Every simulated party records only what it hears (MixMonitor
 r()), and sox measures each tone's energy in each window: who heard whom is asked of the audio."""
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from cti.ami.client import AmiError
 from cti.store.quality_schema import monitor_session
 from tests.support.mosquitto import Mosquitto, Observer, anonymous_config, free_port
+from tests.support.browser import browser, screenshot_dir  # noqa: F401 (fixture)
 from tests.support.until import until
 
 pytestmark = pytest.mark.integration
@@ -70,7 +71,9 @@ async def hotline(sandbox, engine_factory, tmp_path, ami, broker):
     flows = tmp_path / "ivr"
     flows.mkdir()
     (flows / "main.yaml").write_text(STRAIGHT_TO_BILLING)
-    running = await engine_factory(acd=str(ACD_YAML), flows=str(flows), mqtt_port=broker.port)
+    web_port = free_port()
+    running = await engine_factory(acd=str(ACD_YAML), flows=str(flows), mqtt_port=broker.port, web_port=web_port)
+    running.web_base = f"http://127.0.0.1:{web_port}"
     await running.engine.mqtt.wait_connected(10)
     running.broker = broker
     running.spy_dir = spy_dir
@@ -233,3 +236,47 @@ async def test_supervisor_barges_in_and_stops_over_mqtt_and_the_agent_is_told(ho
         rows = (await conn.execute(select(monitor_session))).all()
     assert [(r.supervisor, r.agent, r.call_id, r.mode, r.outcome, r.via) for r in rows] == \
         [("sup1", "1004", call_id, "barge", "ended", "mqtt")]
+
+
+async def test_supervisor_monitors_from_the_wallboard_in_a_real_browser(hotline, ami, browser, tmp_path):
+    from playwright.async_api import expect
+
+    from cti.web.users import UserStore
+
+    users = UserStore(Path(hotline.engine.config.http.users_file))
+    users.set("sup1", "supervisor", "board-test-password", queues=("billing",))
+    users.set("sup2", "supervisor", "board-test-password", queues=("billing",))  # sees Dave, may not monitor him
+    await until(lambda: hotline.engine.web.started, 10, message="web server listening")
+    call_id = await call_dave(hotline, ami)
+    pages = {}
+    for user in ("sup1", "sup2"):
+        page = pages[user] = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+        await page.goto(f"{hotline.web_base}/wallboard")
+        await page.fill("#login-user", user)
+        await page.fill("#login-password", "board-test-password")
+        await page.click("#login-submit")
+    dave = {user: page.locator('[data-agent="1004"]') for user, page in pages.items()}
+    await expect(dave["sup1"].locator('[data-spy="listen"]')).to_be_visible(timeout=20_000)
+    await expect(dave["sup2"]).to_have_attribute("data-state", "on_call", timeout=20_000)
+    assert await dave["sup2"].locator("[data-spy]").count() == 0  # out of his monitoring scope: no buttons
+
+    await dave["sup1"].locator('[data-spy="listen"]').click()
+    await until(lambda: getattr(hotline.engine.monitor.sessions.get("sup1"), "state", "") == "active", 15,
+                message="Sam's phone answered")
+    await expect(dave["sup1"].locator('[data-spy="whisper"]')).to_be_visible(timeout=10_000)
+    await dave["sup1"].locator('[data-spy="whisper"]').click()
+    await expect(dave["sup1"].locator(".spy-actions")).to_have_attribute("data-session", "whisper", timeout=10_000)
+    assert hotline.engine.monitor.sessions["sup1"].current == "whisper"
+    shot = (screenshot_dir() or tmp_path) / "web-wallboard-monitoring.png"
+    await pages["sup1"].screenshot(path=str(shot), full_page=True)
+    await dave["sup1"].locator('[data-spy="stop"]').click()
+    await until(lambda: "sup1" not in hotline.engine.monitor.sessions, 10, message="session ended")
+    await expect(dave["sup1"].locator('[data-spy="listen"]')).to_be_visible(timeout=10_000)  # may start again
+
+    assert hotline.engine.commands.execute({"cmd": "agent.hangup", "agent": "1004"})["ok"]
+    await hotline.engine.cdrs.flush(5)
+    async with hotline.engine.db.connect() as conn:
+        rows = (await conn.execute(select(monitor_session))).all()
+    assert [(r.supervisor, r.agent, r.call_id, r.mode, r.outcome, r.via) for r in rows] == \
+        [("sup1", "1004", call_id, "listen", "ended", "web")]
+    assert [m for _, m in json.loads(rows[0].modes)] == ["listen", "whisper"]
