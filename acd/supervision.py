@@ -147,7 +147,8 @@ class Session:
             self.stop_requested = True
         if new == S.ENDED and self.state != S.ENDED:
             self.ended_at = at
-            self.outcome = "ended" if self.answered and event != E.FAILED else "failed"
+            # a stop before the phone answered is the supervisor's choice, not a failure
+            self.outcome = "failed" if event == E.FAILED or not (self.answered or self.stop_requested) else "ended"
         self.state = new
         return new
 
@@ -156,5 +157,5 @@ class Session:
 
     def view(self) -> dict[str, object]:
         return {"session": self.id, "supervisor": self.supervisor, "agent": self.agent, "call": self.call_id,
-                "mode": str(self.current), "state": str(self.state),
+                "mode": str(self.current), "state": str(self.state), "outcome": self.outcome or None,
                 "modes": [[at.isoformat(), str(m)] for at, m in self.modes]}

@@ -68,7 +68,7 @@ class MonitorService:
         self._relay = relay or (lambda kind, payload: None)
         self.sessions: dict[str, Session] = {}  # supervisor id -> his live session
         self._by_id: dict[str, Session] = {}
-        self._watchers: set[asyncio.Task] = set()  # one per live session (asyncio keeps weak references)
+        self._watchers: dict[str, asyncio.Task] = {}  # session id -> its Hangup watcher (kept referenced)
         registry.on_originate_response.append(self.on_originate_response)
 
     def reload(self, supervisors: Mapping[str, Supervisor]) -> None:
@@ -100,9 +100,9 @@ class MonitorService:
             raise MonitorRefused("originate-failed", f"could not ring {sup.interface}: {exc}") from None
         log.info("monitor %s: supervisor %s %ss agent %s on call %s (phone %s)", session.id, sup.id, mode,
                  agent_id, call_id, sup.interface)
-        watcher = asyncio.get_running_loop().create_task(self._watch(session), name=f"monitor-{session.id}")
-        self._watchers.add(watcher)
-        watcher.add_done_callback(self._watchers.discard)
+        if session.state != SessionState.ENDED:  # (an OriginateResponse can beat us here)
+            self._watchers[session.id] = asyncio.get_running_loop().create_task(
+                self._watch(session), name=f"monitor-{session.id}")
         self._notify(session, sup, "started")
         return {"session": session.view()}
 
@@ -111,6 +111,8 @@ class MonitorService:
         session = self._live(supervisor_id)
         if session.state != SessionState.ACTIVE:
             raise MonitorRefused("not-answered", f"supervisor {supervisor_id}'s phone has not answered yet")
+        if mode == session.current:
+            return {"session": session.view()}
         channel = self._spy_channel(session)
         # as_list=False: "DTMF successfully queued" is the answer (panoramisk would wait for an event list)
         await self.ami.action({"Action": "PlayDTMF", "Channel": channel, "Digit": MODE_DIGITS[mode],
@@ -141,8 +143,6 @@ class MonitorService:
                 except AmiError as exc:
                     log.warning("monitor %s: could not hang up %s at shutdown: %s", session.id, info.channel, exc)
             self._end(session, SessionEvent.STOP)
-        for watcher in self._watchers:
-            watcher.cancel()
 
     def list(self, supervisor_id: str) -> dict[str, Any]:
         """The agents the supervisor may monitor (state, call) and his live session."""
@@ -220,14 +220,15 @@ class MonitorService:
             return
         if success:
             session.step(SessionEvent.ANSWERED, self._wall())
-        else:
+        else:  # unanswered, busy or unreachable: a channel may never have existed to report a Hangup
             log.info("monitor %s: supervisor %s's phone did not answer (%s)", session.id, session.supervisor, reason)
+            self._end(session, SessionEvent.FAILED)
 
     async def _watch(self, session: Session) -> None:
         info = await self.registry.wait_ended(session.id, MAX_SESSION_S)
         if info.answered_at is not None and session.state == SessionState.STARTING:
             session.step(SessionEvent.ANSWERED, info.answered_at)  # its OriginateResponse was missed
-        event = SessionEvent.HANGUP if session.answered else SessionEvent.FAILED
+        event = SessionEvent.HANGUP if session.answered or session.stop_requested else SessionEvent.FAILED
         self._end(session, event)
 
     def _end(self, session: Session, event: SessionEvent) -> None:
@@ -236,6 +237,9 @@ class MonitorService:
         session.step(event, self._wall())
         self.sessions.pop(session.supervisor, None)
         self._by_id.pop(session.id, None)
+        watcher = self._watchers.pop(session.id, None)
+        if watcher is not None and watcher is not asyncio.current_task():
+            watcher.cancel()
         self.records.submit(MonitorSessionRecord(
             session_id=session.id, supervisor=session.supervisor, agent=session.agent, mode=str(session.mode),
             modes=session.modes_json(), outcome=session.outcome, via=session.via, started_at=session.started_at,

@@ -186,7 +186,7 @@ async def test_supervisor_listens_whispers_and_barges_in_one_session(hotline, am
     assert [e["event"] for e in hotline.monitor_events] == ["started", "switched", "switched", "ended"]
 
 
-async def test_supervisor_out_of_scope_is_refused_without_ringing_and_logged(hotline, ami):
+async def test_supervisor_out_of_scope_is_refused_without_ringing_and_failures_are_logged(hotline, ami):
     refused = await supervise(hotline, "listen", "--supervisor", "sup1", "--agent", "1004")
     assert (refused["ok"], refused["error_id"]) == (False, "agent-not-on-call"), refused  # Dave is not on a call
 
@@ -199,6 +199,10 @@ async def test_supervisor_out_of_scope_is_refused_without_ringing_and_logged(hot
     assert any(c.startswith("Local/1004@agent-spy-sim") for c in channels), channels  # the call is up ...
     assert not any("supervisor-sim" in c for c in channels), channels  # ... and no supervisor phone rang
     assert "sup2" not in hotline.engine.monitor.sessions
+    rung = await supervise(hotline, "listen", "--supervisor", "sup3", "--agent", "1004")  # nobody on his phone
+    # the Originate was sent; Asterisk may report the failure before or after the reply
+    assert rung["ok"] and rung["session"]["state"] in ("starting", "ended"), rung
+    await until(lambda: "sup3" not in hotline.engine.monitor.sessions, 15, message="unreachable phone: session over")
     assert hotline.engine.commands.execute({"cmd": "agent.hangup", "agent": "1004"})["ok"]
 
     await hotline.engine.cdrs.flush(5)
@@ -206,7 +210,8 @@ async def test_supervisor_out_of_scope_is_refused_without_ringing_and_logged(hot
         rows = (await conn.execute(select(monitor_session).order_by(monitor_session.c.id))).all()
     assert [(r.supervisor, r.agent, r.mode, r.outcome, r.via, r.call_id) for r in rows] == [
         ("sup1", "1004", "listen", "agent_not_on_call", "cli", None),
-        ("sup2", "1004", "barge", "refused", "cli", call_id)]
+        ("sup2", "1004", "barge", "refused", "cli", call_id),
+        ("sup3", "1004", "listen", "failed", "cli", call_id)]
     assert not any(e.get("supervisor") == "sup2" for e in hotline.monitor_events)
 
 

@@ -79,11 +79,12 @@ def test_session_records_every_switch_with_its_time_and_ends_once():
                                           [(T0 + timedelta(seconds=20)).isoformat(), "barge"]]
 
 
-@pytest.mark.parametrize("event", [SessionEvent.HANGUP, SessionEvent.FAILED, SessionEvent.STOP])
-def test_session_that_never_answered_failed(event):
+@pytest.mark.parametrize("event, outcome", [(SessionEvent.HANGUP, "failed"), (SessionEvent.FAILED, "failed"),
+                                            (SessionEvent.STOP, "ended")])  # stopped while ringing: his choice
+def test_session_that_never_answered(event, outcome):
     s = session()
     s.step(event, T0 + timedelta(seconds=30))
-    assert (s.state, s.outcome) == ("ended", "failed")
+    assert (s.state, s.outcome) == ("ended", outcome)
 
 
 def test_every_state_event_pair_follows_the_table_or_raises():
