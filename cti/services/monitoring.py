@@ -126,23 +126,30 @@ class MonitorService:
         """Hang up the supervisor's monitoring call; the session ends when Asterisk reports it."""
         session = self._live(supervisor_id)
         session.stop_requested = True
-        info = self.registry.get(session.id)
-        if info is not None and info.channel and info.ended_at is None:
-            await self.ami.hangup(info.channel)
-        else:
-            self._end(session, SessionEvent.STOP)
+        if not await self._hang_up(session):
+            self._end(session, SessionEvent.STOP)  # nothing left to hang up: no Hangup will come
         return {"session": session.view()}
 
     async def close(self) -> None:
         """Engine shutdown: hang up every monitoring call (nobody keeps listening unlogged) and record it."""
         for session in list(self.sessions.values()):
-            info = self.registry.get(session.id)
-            if info is not None and info.channel and info.ended_at is None:
-                try:
-                    await self.ami.hangup(info.channel)
-                except AmiError as exc:
-                    log.warning("monitor %s: could not hang up %s at shutdown: %s", session.id, info.channel, exc)
+            session.stop_requested = True
+            await self._hang_up(session)
             self._end(session, SessionEvent.STOP)
+
+    async def _hang_up(self, session: Session) -> bool:
+        """Hang up the supervisor's call: by name once Asterisk told it, else by its uniqueid (the
+        ChannelId we chose: AMI Hangup finds a channel by either). False when it is already gone."""
+        info = self.registry.get(session.id)
+        if info is not None and info.ended_at is not None:
+            return False
+        channel = info.channel if info is not None and info.channel else session.id
+        try:
+            await self.ami.hangup(channel)
+        except AmiError as exc:
+            log.warning("monitor %s: could not hang up %s: %s", session.id, channel, exc)
+            return False
+        return True
 
     def list(self, supervisor_id: str) -> dict[str, Any]:
         """The agents the supervisor may monitor (state, call) and his live session."""

@@ -1,7 +1,8 @@
-"""Live monitoring with real calls (and, last, the supervisor's wallboard in a real Chromium): a caller (600 Hz) talks to agent Dave (1400 Hz); supervisor Sam's
+"""Live monitoring with real calls: a caller (600 Hz) talks to agent Dave (1400 Hz); supervisor Sam's
 phone (2600 Hz) is rung by the engine into ChanSpy and switched listen -> whisper -> barge within one
 session through `hotline supervise`. Every simulated party records only what it hears (MixMonitor
-r()), and sox measures each tone's energy in each window: who heard whom is asked of the audio."""
+r()), and sox measures each tone's energy in each window: who heard whom is asked of the audio.
+Then: refusals and an unreachable phone, the same over MQTT, and the wallboard in a real Chromium."""
 
 from __future__ import annotations
 

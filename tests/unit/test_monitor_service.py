@@ -70,7 +70,8 @@ async def test_start_rings_the_supervisors_phone_into_chanspy_on_the_agents_leg(
     [(kind, sent)] = service.ami_seen.sent
     sid = reply["session"]["session"]
     assert kind == "originate" and sent["channel"] == "PJSIP/2001"
-    assert (sent["context"], sent["exten"], sent["channel_id"], sent["action_id"]) == ("hotline-spy", "whisper", sid, sid)
+    assert (sent["context"], sent["exten"], sent["channel_id"], sent["action_id"]) == \
+        ("hotline-spy", "whisper", sid, sid)
     assert sent["variables"] == {"HOTLINE_SPY_TARGET": LEG, "HOTLINE_SPY_SESSION": sid}
     assert reply["session"]["call"] == CALLER and reply["session"]["state"] == "starting"
 
@@ -132,3 +133,15 @@ async def test_a_busy_supervisor_or_an_agent_whose_leg_is_gone_is_refused(servic
     with pytest.raises(MonitorRefused) as refused:
         await service.start("sup1", "1004", Mode.LISTEN, "cli")
     assert refused.value.error_id == "agent-not-on-call"
+
+
+async def test_stop_while_ringing_hangs_up_by_the_chosen_uniqueid_and_is_no_failure(service):
+    sid = (await service.start("sup1", "1004", Mode.LISTEN, "cli"))["session"]["session"]
+    watcher = service._watchers[sid]
+    await service.stop("sup1", "cli")  # Asterisk has not reported the channel's name yet
+    assert service.ami_seen.sent[-1] == ("hangup", {"channel": sid})
+    service.registry.apply(ev.Hangup(uniqueid=sid, linkedid=sid, channel="PJSIP/2001-0000000a", caller="",
+                                     caller_name="", exten="", context="", state="Ringing", cause=16, cause_txt=""))
+    await asyncio.wait_for(watcher, 1)
+    [record] = service.records_seen
+    assert record.outcome == "ended" and record.ended_at == NOW

@@ -62,7 +62,8 @@ async def test_supervisor_requests_are_checked_by_the_engine_and_logged_as_web(d
         assert replies[1].json()["request_id"] == "r2"
     logged = [(r.supervisor, r.agent, r.mode, r.outcome, r.via) for r in desk.records
               if isinstance(r, MonitorSessionRecord)]
-    assert logged == [("boss", "1003", "listen", "refused", "web"), ("boss", "1001", "barge", "agent_not_on_call", "web")]
+    assert logged == [("boss", "1003", "listen", "refused", "web"),
+                      ("boss", "1001", "barge", "agent_not_on_call", "web")]
 
 
 async def test_wallboard_carries_the_supervisors_monitoring_scope_and_admins_get_none(desk):
