@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from acd.alert_config import AlertDefaults, QueueAlerts, alert_issues, rules_for
 from acd.models import Agent, EscalationStep, QueueSpec
+from acd.supervision import Supervisor
+from acd.supervisor_config import SupervisorConfig, supervisor_issues, to_supervisors
 from common.recording import RecordMode
 from common.yamlconf import ConfigError, ConfigIssue, Marks, Position, load_yaml_with_marks, validate
 
@@ -82,16 +84,27 @@ class AcdConfig(_Model):
     agents: list[AgentConfig] = []
     queues: dict[str, QueueConfig] = {}
     alerts: AlertDefaults = AlertDefaults()  # volume alerts for every queue (acd.alert_config)
+    supervisors: list[SupervisorConfig] = []  # live monitoring scopes (acd.supervisor_config)
 
 
 def load_acd(path: str | Path) -> tuple[dict[str, QueueSpec], dict[str, Agent]]:
     """Queues and agents from ``path``, or ConfigError listing every problem with its line."""
+    return to_specs(load_acd_config(path))
+
+
+def load_acd_config(path: str | Path) -> AcdConfig:
+    """The checked file (schema and cross-references), or ConfigError listing every problem."""
     config = validate(path, AcdConfig)
     _, marks = load_yaml_with_marks(path)
     issues = reference_issues(config, str(path), marks)
     if issues:
         raise ConfigError(issues)
-    return to_specs(config)
+    return config
+
+
+def load_supervisors(path: str | Path) -> dict[str, Supervisor]:
+    """The ``supervisors:`` of ``path`` (checked with the rest of the file)."""
+    return to_supervisors(load_acd_config(path).supervisors)
 
 
 def to_specs(config: AcdConfig) -> tuple[dict[str, QueueSpec], dict[str, Agent]]:
@@ -121,6 +134,8 @@ def reference_issues(config: AcdConfig, file: str = "<acd>", marks: Marks | None
     issues += _agent_issues(config, at)
     for name, queue in config.queues.items():
         issues += _queue_issues(config, name, queue, at)
+    issues += supervisor_issues(config.supervisors, [a.id for a in config.agents], list(config.queues),
+                                {a.id: a.interface for a in config.agents}, file, marks)
     return issues
 
 

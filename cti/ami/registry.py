@@ -73,6 +73,11 @@ class CallRegistry:
         peer = self.channels.get(self._answered_peer.get(caller_uniqueid, ""))
         return peer.channel if peer is not None and peer.ended_at is None and peer.channel else None
 
+    def answered_peer_id(self, caller_uniqueid: str) -> str | None:
+        """The uniqueid of that live channel (what ChanSpy's ``u`` option takes: live monitoring)."""
+        peer = self.channels.get(self._answered_peer.get(caller_uniqueid, ""))
+        return peer.uniqueid if peer is not None and peer.ended_at is None else None
+
     def apply(self, event: ev.AmiEvent) -> None:
         handler = getattr(self, "_on_" + type(event).__name__, None)
         if handler is not None:

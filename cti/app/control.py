@@ -67,6 +67,7 @@ _parse = TypeAdapter(Command)
 
 
 CASE_PREFIXES = ("case.", "agent.case_")  # asynchronous: they write the case store
+SUPERVISE_PREFIX = "supervise."  # asynchronous: AMI actions (cti.app.supervise_commands)
 
 
 class CommandError(Exception):
@@ -83,11 +84,12 @@ class Commands:
         self.dialer = dialer
         self.desk = desk or DeskActions(acd, dialer)
         self.cases = None  # cti.app.case_commands.CaseCommands when the engine runs cases
+        self.supervise = None  # cti.app.supervise_commands.SuperviseCommands (live monitoring)
 
     def execute(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Agent and listing commands (synchronous: they only touch memory)."""
-        if str(raw.get("cmd", "")).startswith(CASE_PREFIXES):
-            return _error("async-only", "case commands go through the control socket or the MQTT desk")
+        if str(raw.get("cmd", "")).startswith(CASE_PREFIXES + (SUPERVISE_PREFIX,)):
+            return _error("async-only", "case and supervise commands go through the control socket or MQTT")
         command = self._validate(raw)
         if isinstance(command, dict):
             return command
@@ -107,6 +109,10 @@ class Commands:
             if self.cases is None:
                 return _error("no-cases", "this engine runs no cases (see its log for config/cases.yaml)")
             return await self.cases.execute(raw)
+        if str(raw.get("cmd", "")).startswith(SUPERVISE_PREFIX):
+            if self.supervise is None:
+                return _error("no-monitoring", "this engine runs no live monitoring")
+            return await self.supervise.execute(raw)
         command = self._validate(raw)
         if isinstance(command, DeskCmd) and command.cmd.startswith(RECORD_PREFIX):
             return await self._record(command)

@@ -22,7 +22,10 @@ from cti.ami import AmiClient
 from cti.calls.inbound import InboundCalls
 from cti.app.config import HotlineConfig
 from cti.ami.registry import CallRegistry
-from acd.config import load_acd
+from acd.config import load_acd_config, to_specs
+from acd.supervisor_config import to_supervisors
+from cti.services.monitoring import MonitorService
+from cti.app.supervise_commands import SuperviseCommands
 from cti.services.acd_reload import AcdConfigWatcher
 from acd.router import Router
 from cti.services.acd import AcdService
@@ -62,7 +65,8 @@ class Engine:
                              action_timeout=a.action_timeout, ping_interval=a.ping_interval,
                              reconnect_min=a.reconnect_min, reconnect_max=a.reconnect_max)
         self.registry = CallRegistry()
-        queues, agents = load_acd(Path(config.acd.config))
+        acd_config = load_acd_config(Path(config.acd.config))
+        queues, agents = to_specs(acd_config)
         self.acd = AcdService(Router(queues, agents), self.cdrs)
         self.flows = FlowLibrary(Path(config.ivr.flows_dir), Path(config.ivr.sounds_dir),
                                  queues=self.acd.queue_names)
@@ -78,6 +82,10 @@ class Engine:
         self.commands = Commands(self.acd, self.dialer, DeskActions(
             self.acd, self.dialer, self.ami, self.registry, config.dialer.callback_campaign, self.consults,
             self.recorder))
+        self.monitor = MonitorService(self.acd, self.ami, self.registry, self.cdrs,
+                                      to_supervisors(acd_config.supervisors), relay=self.acd.notifier.relay)
+        self.acd_watcher.on_config.append(lambda c: self.monitor.reload(to_supervisors(c.supervisors)))
+        self.commands.supervise = SuperviseCommands(self.monitor)
         self.control = ControlServer(self.commands, Path(config.control.socket))
         self.directory = CustomerDirectory(self.db)
         self.cases = make_case_service(config.cases.config, self.db, self.acd, self.dialer) \
@@ -153,9 +161,13 @@ class Engine:
             agents_of=lambda q: [a.id for a in self.acd.agents_of(q)], clock=time.monotonic, alerts=alerts,
             metrics=metrics, admin_token=h.admin_token(), session_ttl_s=h.session_ttl_s,
             login_attempts=h.login_attempts, login_window_s=h.login_window_s, secure_cookies=h.secure_cookies,
-            board_interval=h.board_interval, today=self.today.current)
+            board_interval=h.board_interval, today=self.today.current, monitoring=self._monitoring)
         self.acd.notifier.listeners.append(context.hub.listener)
         return WebServer(context, h.host, h.port)
+
+    def _monitoring(self, user_id: str) -> dict | None:
+        """The wallboard's monitoring part for a web user who is a supervisor of config/acd.yaml."""
+        return self.monitor.list(user_id) if user_id in self.monitor.supervisors else None
 
     async def _on_call(self, session: CallSession) -> None:
         if session.script.startswith("dialer/"):
@@ -228,6 +240,7 @@ class Engine:
         if self.web:
             await self.web.close()
         await self.control.close()
+        await self.monitor.close()
         await self.cdrs.close()
         if self.mqtt:
             await self.mqtt.close(5.0)

@@ -79,6 +79,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     from cti.cli import report as report_cli
     from cti.cli import web as web_cli
     from cti.cli import rollup as rollup_cli
+    from cti.cli import supervise as supervise_cli
     from dialer import cli as dialer_cli
     from ivr import cli as ivr_cli
 
@@ -94,6 +95,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     web_cli.register(sub)
     qa_cli.register(sub)
     recordings_cli.register(sub)
+    supervise_cli.register(sub)
 
 
 def _acd_queue_names(path: Path) -> list[str]:

@@ -31,7 +31,7 @@ import aiomqtt
 from aiomqtt import MqttError, ProtocolVersion, Will
 from aiomqtt.exceptions import MqttCodeError, MqttConnectError
 
-from cti.mqtt import inbound
+from cti.mqtt import inbound, supervisor_inbound
 from cti.mqtt.publisher import CtiPublisher, encode, iso_now
 
 log = logging.getLogger("hotline.mqtt")
@@ -149,6 +149,7 @@ class MqttBridge(CtiPublisher):
             try:
                 await client.publish(self.topics.engine_status, encode(self._status("online")), qos=1, retain=True)
                 await client.subscribe(self.topics.command_filter, qos=1)
+                await client.subscribe(self.topics.supervisor_command_filter, qos=1)
                 self.connected.set()  # only now: a command sent by a desk that saw us up must reach us
                 if await self._serve(client):
                     await client.publish(self.topics.engine_status, encode(self._status("offline")), qos=1,
@@ -220,15 +221,20 @@ class MqttBridge(CtiPublisher):
             self._on_command(str(message.topic), message.payload, message.retain)
 
     def _on_command(self, topic: str, payload: Any, retained: bool) -> None:
+        if isinstance(payload, str):
+            payload = payload.encode()
+        elif not isinstance(payload, (bytes, bytearray)):
+            payload = b"" if payload is None else str(payload).encode()
+        supervisor = self.topics.supervisor_of_command(topic)
+        if supervisor is not None:
+            self.commands_received += 1
+            self._on_supervisor_command(supervisor, bytes(payload), retained)
+            return
         agent = self.topics.agent_of_command(topic)
         if agent is None:
             log.debug("MQTT: ignoring message on %s", topic)
             return
         self.commands_received += 1
-        if isinstance(payload, str):
-            payload = payload.encode()
-        elif not isinstance(payload, (bytes, bytearray)):
-            payload = b"" if payload is None else str(payload).encode()
         request, refusal = inbound.parse(agent, bytes(payload), retained)
         if refusal is None and inbound.is_async(request):
             task = asyncio.create_task(self._run_async(agent, request, payload), name=f"mqtt-{request['cmd']}")
@@ -237,6 +243,29 @@ class MqttBridge(CtiPublisher):
             return
         reply = refusal or {"request_id": request["request_id"], **self.commands.execute(inbound.bare(request))}
         self._reply(agent, reply, payload)
+
+    def _on_supervisor_command(self, supervisor: str, payload: bytes, retained: bool) -> None:
+        """Live monitoring (AMI actions): off the receive loop, in arrival order, like case commands."""
+        request, refusal = supervisor_inbound.parse(supervisor, payload, retained)
+        if refusal is not None:
+            self._supervisor_reply(supervisor, refusal, payload)
+            return
+        task = asyncio.create_task(self._run_supervisor(supervisor, request, payload), name=f"mqtt-{request['cmd']}")
+        self._async_tasks.add(task)
+        task.add_done_callback(self._async_tasks.discard)
+
+    async def _run_supervisor(self, supervisor: str, request: dict[str, Any], payload: bytes) -> None:
+        async with self._async_order:
+            result = await self.commands.execute_async(inbound.bare(request))
+        self._supervisor_reply(supervisor, {"request_id": request["request_id"], **result}, payload)
+
+    def _supervisor_reply(self, supervisor: str, reply: dict[str, Any], payload: bytes) -> None:
+        if reply.get("ok"):
+            log.info("MQTT command from supervisor %s: %s", supervisor, payload[:200].decode(errors="replace"))
+        else:
+            log.warning("MQTT command from supervisor %s refused: %s: %s", supervisor, reply.get("error_id"),
+                        reply.get("message"))
+        self._publish_to(self.topics.supervisor_reply, supervisor, reply)
 
     async def _run_async(self, agent: str, request: dict[str, Any], payload: bytes) -> None:
         """Case commands wait for the store: off the receive loop, one at a time in arrival order."""

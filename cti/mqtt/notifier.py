@@ -7,7 +7,8 @@ record, tier, IVR path, digits, wait) into the queue event's fields; they are pa
 given, and an ``offer`` to an agent is also that agent's screen pop. ``('consult', {...})`` tells
 the consulting agent how his consult goes (cti.calls.consult); ``('case', {...})`` is a case's
 change (cti.services.cases); ``('alert', {...})`` a volume alert raised or cleared
-(cti.services.alerts): on the alert stream, and retained as that (queue, kind)'s latest state.
+(cti.services.alerts): on the alert stream, and retained as that (queue, kind)'s latest state;
+``('monitor', {...})`` a live monitoring session's start, switch or end (cti.services.monitoring).
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def acd_messages(topics: Topics, kind: str, payload: dict[str, Any], at: str) ->
         return [Message(topics.screenpop(payload["agent"]), {**payload, "event": "preview", "at": at})]
     if kind == "case":  # a case moved, was noted, warned or escalated (cti.services.cases)
         return [Message(topics.case_events(payload["case"]), {**payload, "at": at})]
+    if kind == "monitor":  # live monitoring (cti.services.monitoring): the supervisor's own topic, and the
+        body = {**payload, "at": at}  # agent's desk only when his supervisor is set to tell him
+        out = [Message(topics.supervisor_monitor(payload["supervisor"]), body)]
+        if payload.get("notify_agent"):
+            notice = {k: body[k] for k in ("event", "supervisor", "mode", "call", "at")}
+            out.append(Message(topics.agent_monitor(payload["agent"]), notice))
+        return out
     if kind == "alert":
         body = {**payload, "at": payload.get("at", at)}
         return [Message(topics.alerts, body),

@@ -50,6 +50,32 @@ class Topics:
     def command_filter(self) -> str:
         return f"{self.prefix}/agents/+/cmd"
 
+    def agent_monitor(self, agent_id: object) -> str:
+        """"Being monitored" notices to the agent's desk (supervisors with notify_agent)."""
+        return f"{self.prefix}/agents/{level(agent_id)}/monitor"
+
+    def supervisor_command(self, supervisor_id: object) -> str:
+        return f"{self.prefix}/supervisors/{level(supervisor_id)}/cmd"
+
+    def supervisor_reply(self, supervisor_id: object) -> str:
+        return f"{self.prefix}/supervisors/{level(supervisor_id)}/reply"
+
+    def supervisor_monitor(self, supervisor_id: object) -> str:
+        """The supervisor's monitoring sessions: started, switched, ended."""
+        return f"{self.prefix}/supervisors/{level(supervisor_id)}/monitor"
+
+    @property
+    def supervisor_command_filter(self) -> str:
+        return f"{self.prefix}/supervisors/+/cmd"
+
+    def supervisor_of_command(self, topic: str) -> str | None:
+        """The supervisor id in ``{prefix}/supervisors/{id}/cmd``; None for any other topic."""
+        head = f"{self.prefix}/supervisors/"
+        if not topic.startswith(head) or not topic.endswith("/cmd"):
+            return None
+        supervisor = topic[len(head):-len("/cmd")]
+        return supervisor if supervisor and "/" not in supervisor else None
+
     def call_events(self, call_id: object) -> str:
         return f"{self.prefix}/calls/{level(call_id)}/events"
 

@@ -4,7 +4,7 @@ Uses pyst2's `asterisk.config` parser (the one part of pyst2 worth keeping). Che
 AMI user exists with the secret and least privileges the engine needs, that it is limited to
 loopback, that the dialplan hands calls to our FastAGI port and falls back when the engine
 does not finish a call (HOTLINE_DONE), and that consult transfers can work (an attended-transfer
-feature code, the hotline-consult context).
+feature code, the hotline-consult context, the hotline-spy context of live monitoring).
 """
 
 from __future__ import annotations
@@ -110,6 +110,9 @@ def _check_dialplan(path: Path, config: HotlineConfig) -> list[Finding]:
         Finding(any("/consult/" in v for values in sections.get("hotline-consult", {}).values() for v in values), f,
                 "context [hotline-consult] hands consult legs to the engine (attended transfers)",
                 "copy [hotline-consult] from asterisk-conf/extensions.conf"),
+        Finding(any("ChanSpy(" in v for values in sections.get("hotline-spy", {}).values() for v in values), f,
+                "context [hotline-spy] runs ChanSpy for live monitoring (docs/monitoring.md)",
+                "copy [hotline-spy] from asterisk-conf/extensions.conf"),
     ]
 
 

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import Callable
 
-from acd.config import load_acd
+from acd.config import AcdConfig, load_acd_config, to_specs
 from cti.services.acd import AcdService
 from common.yamlconf import ConfigError, ConfigIssue
 
@@ -20,6 +20,7 @@ class AcdConfigWatcher:
                  on_change: Callable[[list[ConfigIssue]], None] | None = None) -> None:
         self.path, self.acd = path, acd
         self.on_change = on_change or (lambda issues: None)
+        self.on_config: list[Callable[[AcdConfig], None]] = []  # the new file, once applied (supervisors)
         self._mtime = self._stat()
         self.reloads = 0
 
@@ -36,12 +37,15 @@ class AcdConfigWatcher:
             return False
         self._mtime = mtime
         try:
-            queues, agents = load_acd(self.path)
+            config = load_acd_config(self.path)
+            queues, agents = to_specs(config)
         except ConfigError as exc:
             log.error("%s rejected; the running ACD configuration is kept:\n%s", self.path, exc)
             self.on_change(exc.issues)
             return False
         self.acd.reload(queues, agents)
+        for listener in self.on_config:
+            listener(config)
         self.reloads += 1
         log.info("%s reloaded: %d queues, %d agents", self.path, len(queues), len(agents))
         self.on_change([])

@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from cti.web import routes_auth, routes_board, routes_desk
+from cti.web import routes_auth, routes_board, routes_desk, routes_supervise
 from cti.web.access import Access
 from cti.web.guard import ApiError, SecurityHeaders, api_error, session_of
 from cti.web.live import LiveHub
@@ -73,6 +73,8 @@ class WebContext:
     secure_cookies: bool = False
     board_interval: float = 1.0
     today: Callable[[], dict[str, Any]] | None = None  # today's queue figures (cti.services.today)
+    # live monitoring: a supervisor id -> whom he may monitor and his session (None: not a supervisor)
+    monitoring: Callable[[str], dict[str, Any] | None] | None = None
 
 
 def _page(name: str) -> Callable[[Request], Awaitable[FileResponse]]:
@@ -101,6 +103,7 @@ def make_app(web: WebContext) -> Starlette:
         Route("/api/me", routes_auth.me),
         Route("/api/agents/{agent_id}", routes_desk.agent_view),
         Route("/api/agents/{agent_id}/commands", routes_desk.agent_command, methods=["POST"]),
+        Route("/api/supervise", routes_supervise.supervise, methods=["POST"]),
         Route("/api/wallboard", routes_board.wallboard),
         Route("/api/events", routes_board.events),
         Route("/api/openapi.json", _openapi),
@@ -115,11 +118,12 @@ def make_context(*, users_file: Path, commands, agents, queues, queue_names, age
                  admin_token: str | None = None, session_ttl_s: float = 43200.0, login_attempts: int = 5,
                  login_window_s: float = 300.0, secure_cookies: bool = False,
                  board_interval: float = 1.0,
-                 today: Callable[[], dict[str, Any]] | None = None) -> WebContext:
+                 today: Callable[[], dict[str, Any]] | None = None,
+                 monitoring: Callable[[str], dict[str, Any] | None] | None = None) -> WebContext:
     access, alerts = Access(agents_of, queue_names), alerts or NoAlerts()
     hub = LiveHub(access)
     alerts.subscribe(hub.alert)
     return WebContext(UserStore(users_file), Sessions(session_ttl_s, clock),
                       LoginLimiter(login_attempts, login_window_s, clock), access, hub, commands,
                       agents, queues, queue_names, alerts, metrics, admin_token, secure_cookies, board_interval,
-                      today)
+                      today, monitoring)

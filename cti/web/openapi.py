@@ -43,6 +43,11 @@ def spec() -> dict[str, Any]:
                               "target": {"type": "string"}, "colleague": {"type": "string"},
                               "number": {"type": "string"}, "at": {"type": "string", "format": "date-time"},
                               "request_id": {"type": "string"}}}
+    supervise = {"type": "object", "required": ["cmd"], "description": "the MQTT supervisor vocabulary",
+                 "properties": {"cmd": {"type": "string", "enum": ["listen", "whisper", "barge", "mode", "stop",
+                                                                   "list"]},
+                                "agent": {"type": "string"}, "request_id": {"type": "string"},
+                                "mode": {"type": "string", "enum": ["listen", "whisper", "barge"]}}}
     login = {"type": "object", "required": ["user", "password"],
              "properties": {"user": {"type": "string"}, "password": {"type": "string"}}}
     view = {**_op("an agent's state; for the agent himself also his current screen pop", codes=(401, 403, 404)),
@@ -64,7 +69,11 @@ def spec() -> dict[str, Any]:
             "/api/me": {"get": _op("the session's user and csrf token")},
             "/api/agents/{agent_id}": {"get": view},
             "/api/agents/{agent_id}/commands": {"post": act},
-            "/api/wallboard": {"get": _op("queues, agents and alerts of the supervisor's scope", codes=(401, 403))},
+            "/api/supervise": {"post": _op("live monitoring as the session's supervisor (docs/monitoring.md): "
+                                           "listen / whisper / barge an agent, switch mode, stop",
+                                           body=supervise, write=True, codes=(400, 401, 403, 404, 409))},
+            "/api/wallboard": {"get": _op("queues, agents and alerts of the supervisor's scope, and his "
+                                          "monitoring scope and session (monitor)", codes=(401, 403))},
             "/api/events": {"get": _op("Server-Sent Events: state, screenpop, consult, preview, call, board, "
                                        "alert, resync, ping")},
             "/metrics": {"get": {**_op("Prometheus text; loopback, admin session or Bearer admin token",

@@ -29,7 +29,9 @@ THRESHOLDS = {"wait_warn_s": 30, "wait_alarm_s": 90,  # longest wait of a queue
 
 def board_of(web, user: User) -> dict[str, Any]:
     queues = with_today(web.queues(), web.today() if web.today else None)
-    return {**web.access.board(user, queues, web.agents(), web.alerts.active()), "thresholds": THRESHOLDS}
+    monitor = web.monitoring(user.id) if web.monitoring else None  # his monitoring scope and session
+    return {**web.access.board(user, queues, web.agents(), web.alerts.active()), "thresholds": THRESHOLDS,
+            "monitor": monitor}
 
 
 def with_today(queues: list[dict[str, Any]], today: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -49,3 +49,16 @@ def test_invalid_change_is_rejected_with_issues_and_the_old_config_keeps_serving
     assert seen and seen[0] and "queuez" in str(seen[0][0])
     assert set(acd.queue_names()) == queues_before
     assert watcher.check() is False  # unchanged file: not re-reported
+
+
+def test_supervisors_reload_with_the_acd_and_a_bad_one_keeps_the_old_scopes(tmp_path):
+    from acd.supervisor_config import to_supervisors
+
+    path, acd, watcher, _ = _setup(tmp_path)
+    scopes: list[dict] = []
+    watcher.on_config.append(lambda config: scopes.append(to_supervisors(config.supervisors)))
+    _touch(path, path.read_text().replace("queues: [billing, vip]", "queues: [billing]", 1), 2)
+    assert watcher.check() is True
+    assert scopes[-1]["sup1"].queues == ("billing",)
+    _touch(path, path.read_text().replace("queues: [billing]", "queues: [biling]", 1), 3)
+    assert watcher.check() is False and len(scopes) == 1  # rejected: nobody told, the old scopes stay

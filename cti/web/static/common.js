@@ -67,6 +67,8 @@ const LABELS = {
     "Priority": "优先级", "Name": "姓名", "Answered today": "今日接通/来电", "SL today": "今日服务水平",
     "ASA today": "今日平均应答", "Abandoned today": "今日放弃率", "Today's figures": "今日数据", "since": "自",
     "as of": "更新于", "old": "前的数据", "database unreachable": "数据库不可用",
+    "Listen": "监听", "Whisper": "密语", "Barge": "强插", "Stop": "结束", "Monitoring": "监听中",
+    "ringing your phone": "正在呼叫您的话机",
   },
 };
 let lang = localStorage.getItem("hotline.lang") || (navigator.language.startsWith("zh") ? "zh" : "en");

@@ -129,7 +129,33 @@ function agentCard(a, th, age) {
   return el("div", { class: `agent s-${a.state} ${cls}`, "data-agent": a.id, "data-state": a.state },
     el("div", { class: "agent-id" }, a.id), el("div", { class: "agent-name" }, a.name),
     el("div", { class: "agent-state" }, t(a.state), a.reason ? ` · ${a.reason}` : ""),
-    el("div", { class: "agent-time" }, a.state === "logged_out" ? "" : duration(since)));
+    el("div", { class: "agent-time" }, a.state === "logged_out" ? "" : duration(since)),
+    monitorActions(a));
+}
+
+// Live monitoring (docs/monitoring.md): for an agent on a call in the supervisor's monitoring scope,
+// Listen / Whisper / Barge ring the supervisor's own phone; during his session, the other modes and
+// Stop. The engine checks the scope again and logs every session (POST /api/supervise).
+const MODES = { listen: "Listen", whisper: "Whisper", barge: "Barge" };
+function monitorActions(a) {
+  const m = board.data.monitor;
+  if (!m) return null;
+  const session = m.session && m.session.agent === a.id ? m.session : null;
+  const mine = m.agents.some(x => x.id === a.id && x.call);
+  if (!session && (!mine || a.state !== "on_call" || m.session)) return null;
+  const button = (name, label, body) => el("button", { type: "button", class: `spy spy-${name}`, "data-spy": name,
+    onclick: () => supervise(body) }, t(label));
+  if (!session) return el("div", { class: "spy-actions" }, Object.entries(MODES).map(([mode, label]) => button(mode, label, { cmd: mode, agent: a.id })));
+  return el("div", { class: "spy-actions", "data-session": session.mode },
+    el("span", { class: "spy-mode" }, `${t("Monitoring")}: ${t(MODES[session.mode])}${session.state === "starting" ? ` (${t("ringing your phone")})` : ""}`),
+    Object.entries(MODES).filter(([mode]) => mode !== session.mode && session.state === "active").map(([mode, label]) => button(mode, label, { cmd: "mode", mode })),
+    button("stop", "Stop", { cmd: "stop" }));
+}
+
+async function supervise(body) {
+  const reply = await api("POST", "/api/supervise", body);
+  $("spy-status").textContent = reply.ok ? "" : reply.message || reply.error_id;
+  if (reply.ok && reply.session && board.data.monitor) { board.data.monitor.session = reply.session; render(); }
 }
 
 start();
