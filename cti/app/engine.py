@@ -3,6 +3,13 @@
 Shutdown order (SIGTERM/SIGINT or `stop()`): stop intake (FastAGI listener closed) -> drain live
 calls (bounded by shutdown.drain_timeout) -> close the web desk (live streams ended first) ->
 flush CDRs to the database or spool -> close MQTT -> close AMI.
+
+With `ha.enabled` (docs/standby.md) the engine first waits as a STANDBY: it connects nothing but
+the database, where it polls for the lease. Only once it holds the lease does it restore agents and
+cases from the records and start everything above. If it loses the lease it stops acting at once
+(`_lease_lost`: no FastAGI intake, live calls handed back to the dialplan, no ACD ticks, no
+dialer), flushes its records and exits with EXIT_LEASE_LOST for its supervisor to restart it,
+as a standby. A clean stop releases the lease last, after the records are flushed.
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ from cti.calls.desk import DeskActions
 from cti.mqtt import MqttBridge
 from cti.store.customers import CustomerDirectory, create_and_seed
 from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
+from cti.store.lease import create_lease_table, schema_lock
+from common.lease import LeaseTiming
+from cti.services.standby import FencedRecords, LeaseKeeper
 from cti.calls.outbound import OutboundCalls
 from cti.services.dialer import DialerService
 from cti.services.flows import FlowLibrary
@@ -44,6 +54,7 @@ from cti.services.case_desk import CaseCalls, CaseDirectory, make_case_service
 from cti.web import WebServer, make_context
 
 log = logging.getLogger("hotline.app")
+EXIT_LEASE_LOST = 75  # EX_TEMPFAIL: the supervisor (systemd Restart=on-failure) starts us again, as a standby
 
 
 class Engine:
@@ -53,7 +64,11 @@ class Engine:
         self.config = config
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
-        self.db = make_engine(config.database.url)
+        self.db = make_engine(config.database.url, schema=config.database.schema_name)
+        self.exit_code = 0
+        self.ha = self._lease_keeper(config)
+        self._acting: list[asyncio.Task] = []  # what stops at once when the lease is lost
+        self._lease_task: asyncio.Task | None = None
         self.cdrs = CdrWriter(self.db, Path(config.database.spool_dir) / "cdr.jsonl",
                               batch_size=config.database.batch_size)
         a = config.ami
@@ -83,8 +98,9 @@ class Engine:
             self.acd.notifier.on_event.append(self.case_calls.on_acd_event)
             self.directory = CaseDirectory(self.directory, self.cases)
             self.commands.cases = CaseCommands(self.cases, self.acd)
+        call_records = FencedRecords(self.cdrs, lambda: self.ha.fence) if self.ha else self.cdrs
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
-                                  self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
+                                  call_records, ami_up=self.ami.connected.is_set, acd=self.acd,
                                   directory=self.directory, book_callback=self._book_callback)
         self.calls.ended_listeners.append(lambda cdr: self.consults.on_call_ended(cdr.call_id))
         self.alerts = AlertService(self.acd)  # the wallboard's AlertsProvider
@@ -99,6 +115,13 @@ class Engine:
         self.acd.decision_observers.append(self.metrics.on_decision)
         self.today = self._today(config)
         self.web = self._web(config, alerts=self.alerts, metrics=lambda: self.metrics.render()[0].decode())
+
+    def _lease_keeper(self, config: HotlineConfig) -> LeaseKeeper | None:
+        h = config.ha
+        if not h.enabled:
+            return None
+        return LeaseKeeper(self.db, h.node, LeaseTiming(h.lease_s, h.margin_s), h.renew_every_s,
+                           on_lost=self._lease_lost)
 
     def _mqtt(self, config: HotlineConfig) -> MqttBridge | None:
         m = config.mqtt
@@ -142,6 +165,9 @@ class Engine:
         return WebServer(context, h.host, h.port)
 
     async def _on_call(self, session: CallSession) -> None:
+        if self.ha is not None and not self.ha.may_act():
+            log.warning("call %s handed back to the dialplan: this engine does not hold the lease", session.uniqueid)
+            return
         if session.script.startswith("dialer/"):
             await self.outbound.handle(session)
         elif session.script.startswith("consult/"):
@@ -161,6 +187,8 @@ class Engine:
     async def run(self) -> None:
         await self._prepare()
         async with asyncio.TaskGroup() as tg:
+            if self.ha is not None and not await self._take_over(tg):
+                return
             background = [
                 tg.create_task(self.ami.run(), name="ami-link"),
                 tg.create_task(self.registry.consume(self.ami.events), name="ami-events"),
@@ -176,6 +204,7 @@ class Engine:
                 *([tg.create_task(self.cases.run(self.config.cases.tick_interval), name="case-ticks")]
                   if self.cases else []),
             ]
+            self._acting = [t for t in background if t.get_name() in ("acd-ticks", "dialer-pacing", "case-ticks")]
             await self.control.start()
             await self.agi.start()
             log.info("engine ready: FastAGI %s:%d, AMI %s:%d, database %s, flows %s, web %s",
@@ -189,13 +218,60 @@ class Engine:
     async def _prepare(self) -> None:
         self.flows.scan()
         try:
-            await asyncio.wait_for(create_schema(self.db), 15)
-            await asyncio.wait_for(create_and_seed(self.db), 15)
-            await self._restore_agents()
-            if self.cases is not None:
-                log.info("cases: %d open or awaiting follow-up", await asyncio.wait_for(self.cases.load(), 15))
+            await asyncio.wait_for(self._create_tables(), 15)
+            if self.ha is None:
+                await self._restore()
         except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
             log.error("database unreachable at start (%s); CDRs go to the spool until it returns", exc)
+
+    async def _create_tables(self) -> None:
+        if self.ha is None:
+            await create_schema(self.db)
+            await create_and_seed(self.db)
+            return
+        async with schema_lock(self.db):  # two engines starting together must not race CREATE TABLE
+            await create_schema(self.db)
+            await create_and_seed(self.db)
+            await create_lease_table(self.db)
+
+    async def _restore(self) -> None:
+        """What the records say about agents and cases (at start, or when a standby takes over)."""
+        await self._restore_agents()
+        if self.cases is not None:
+            log.info("cases: %d open or awaiting follow-up", await asyncio.wait_for(self.cases.load(), 15))
+
+    async def _take_over(self, tg: asyncio.TaskGroup) -> bool:
+        """STANDBY until this engine holds the lease (True), or until stopped first (False)."""
+        assert self.ha is not None
+        lease = self._lease_task = tg.create_task(self.ha.run(), name="ha-lease")
+        log.info("engine standby: node %s waits for the lease (FastAGI, AMI, dialer and ACD idle)", self.ha.node)
+        active, stop = asyncio.create_task(self.ha.active.wait()), asyncio.create_task(self._stop.wait())
+        await asyncio.wait({active, stop, lease}, return_when=asyncio.FIRST_COMPLETED)
+        active.cancel(), stop.cancel()
+        if not self.ha.active.is_set() or self._stop.is_set():
+            await self.ha.release()
+            lease.cancel()
+            await self.db.dispose()
+            log.info("stopped (standby)")
+            return False
+        try:
+            await self._restore()
+        except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
+            log.error("takeover: agents and cases not restored (%s); agents log in again", exc)
+        log.warning("takeover: %s serves calls from now on (CDRs marked %s)", self.ha.node, self.ha.fence)
+        return True
+
+    def _lease_lost(self, why: str) -> None:
+        """Stop acting NOW (synchronously, from the lease timer or renewal): another engine may take
+        over as soon as our lease lapses. Records already made are still flushed, then we exit."""
+        handed_back = self.agi.abort()
+        for task in self._acting:
+            task.cancel()
+        log.error("lease lost (%s): no new calls, %d live calls handed back to the dialplan, ACD and dialer "
+                  "stopped; flushing records, then exiting (%d) to restart as a standby",
+                  why, handed_back, EXIT_LEASE_LOST)
+        self.exit_code = EXIT_LEASE_LOST
+        self._stop.set()
 
     async def _restore_agents(self) -> None:
         """Agents logged in when the engine stopped are logged in again, in the state they had."""
@@ -203,9 +279,9 @@ class Engine:
         self.acd.restore({agent_id: (rec.to_state, rec.reason or "") for agent_id, rec in last.items()})
 
     async def _shutdown(self, background: list[asyncio.Task]) -> None:
-        log.info("stopping: no new calls; draining %d live calls (up to %.0f s)",
-                 self.agi.active_sessions, self.config.shutdown.drain_timeout)
-        await self.agi.close(self.config.shutdown.drain_timeout)
+        drain = 0.0 if self.exit_code == EXIT_LEASE_LOST else self.config.shutdown.drain_timeout
+        log.info("stopping: no new calls; draining %d live calls (up to %.0f s)", self.agi.active_sessions, drain)
+        await self.agi.close(drain)
         await self.calls.drain(5.0)
         if self.cases is not None:
             await self.case_calls.drain(5.0)
@@ -216,6 +292,10 @@ class Engine:
         if self.mqtt:
             await self.mqtt.close(5.0)
         await self.ami.close()
+        if self.ha is not None:
+            await self.ha.release()  # last: the standby must not take over while we still drain calls
+            if self._lease_task is not None:
+                self._lease_task.cancel()
         for task in background:
             task.cancel()
         await self.db.dispose()
@@ -227,11 +307,12 @@ def _safe_url(url: str) -> str:
     return f"{head.split('//')[0]}//***@{tail}" if sep else url
 
 
-async def serve(config: HotlineConfig) -> None:
-    """Run the engine until SIGTERM or SIGINT."""
+async def serve(config: HotlineConfig) -> int:
+    """Run the engine until SIGTERM or SIGINT (or a lost lease); returns the process exit code."""
     engine = Engine(config)
     gc.freeze()  # config, flows and indexes are long-lived: keep full collections from scanning them
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, engine.stop)
     await engine.run()
+    return engine.exit_code
