@@ -58,6 +58,7 @@ class LeaseKeeper:
 
     async def run(self) -> None:
         """Wait for the lease, then keep it until it is lost or released."""
+        self.standby_since = self._clock()
         await self._wait_for_lease()
         if self.machine.state is not LeaseState.ACTIVE:
             return

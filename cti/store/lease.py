@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 LEASE_NAME = "hotline"
 _SCHEMA_LOCK = 0x686F746C696E65  # "hotline": serialises table creation between engines starting together
+_LEASE_TABLE_LOCK = _SCHEMA_LOCK + 1  # its own key: create_lease_table also runs inside schema_lock
 
 _CREATE = text("""
 CREATE TABLE IF NOT EXISTS engine_lease (
@@ -102,7 +103,7 @@ async def schema_lock(engine: AsyncEngine) -> AsyncIterator[None]:
 async def create_lease_table(engine: AsyncEngine) -> None:
     require_postgres(engine)
     async with engine.begin() as conn:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LEASE_TABLE_LOCK})
         await conn.execute(_CREATE)
 
 
