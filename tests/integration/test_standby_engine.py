@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from cti.app.control import request
 from cti.ami import events as ev
-from cti.store import fetch_cdrs, fetch_queue_log, make_engine
+from cti.store import fetch_agent_states, fetch_cdrs, fetch_queue_log, make_engine
 from cti.store.lease import read_lease
 from tests.support import sipp
 from tests.support.pg import PG_URL, require_postgres
@@ -243,3 +243,63 @@ async def test_sigkill_of_the_active_engine_while_calls_wait_standby_takes_over(
 async def _renewed_since(db, before) -> bool:
     row = await read_lease(db)
     return row is not None and row.renewed_at > before
+
+
+async def test_an_engine_that_finds_another_epoch_stops_acting_at_once_and_exits(sandbox, ami, tmp_path):
+    """The fencing path without a second process: someone else's epoch appears in the lease row (as
+    after a takeover that this engine did not see coming); at its next renewal the engine refuses
+    new calls, hands its waiting caller back to the dialplan, flushes its records and exits 75."""
+    fallbacks: set[str] = set()
+
+    async def watch_fallbacks() -> None:
+        while True:
+            event = await ami.events.get()
+            if isinstance(event, ev.UserEvent) and event.name == "HotlineFallback":
+                fallbacks.add(event.headers.get("Linkedid", ""))
+
+    watcher = asyncio.create_task(watch_fallbacks())
+    async with pg_schema() as schema:
+        db = make_engine(PG_URL, schema=schema)
+        a = await EngineProcess("a", write_config(tmp_path, "a", schema)).start()
+        try:
+            await a.logged("engine ready", 30)
+            await a.control({"cmd": "agent.login", "agent": "1001"})
+            await a.control({"cmd": "agent.pause", "agent": "1001", "reason": "lunch"})
+            caller = asyncio.create_task(sipp.call(tmp_path, [Pause(1500), Dtmf("0"), Pause(30000), HangUp()],
+                                                   caller="5552200", timeout_s=60))
+            enqueued: list = []
+
+            async def queued() -> bool:
+                enqueued[:] = await fetch_queue_log(db, event="enqueue")
+                return len(enqueued) == 1
+
+            await until(queued, 30, 0.2, "the caller queued at A")
+            async with db.begin() as conn:
+                await conn.execute(text("UPDATE engine_lease SET holder = 'b', epoch = epoch + 1, "
+                                        "expires_at = now() + interval '60 seconds'"))
+            fenced = time.monotonic()
+            lost = await a.logged("lease lost", 5)
+            assert lost - fenced <= 2.0 + 1.0  # at the next renewal (renew_every_s 2)
+            assert "1 live calls handed back" in next(line for _, line in a.lines if "lease lost" in line)
+            await until(lambda: enqueued[0].call_id in fallbacks, 10, 0.1, "the waiting caller in the fallback")
+            assert await refuses_connections(PORTS["a"])
+            assert await a.stop() == 75  # EXIT_LEASE_LOST: the supervisor restarts it, as a standby
+
+            # Records made before and at the loss are in the database: the agent's states, the
+            # enqueue, and the handed-back call's CDR, marked with the tenure that served it.
+            states = [r.to_state for r in await fetch_agent_states(db, agent_id="1001")]
+            assert states[-2:] == ["ready", "paused"], states
+            cdrs = await fetch_cdrs(db, call_id=enqueued[0].call_id)
+            assert [(r.engine_node, r.queue) for r in cdrs] == [("a@1", "billing")]
+            assert [r.event for r in await fetch_queue_log(db, call_id=enqueued[0].call_id)][0] == "enqueue"
+            assert not any(r.event == "offer" for r in await fetch_queue_log(db))
+            assert (await read_lease(db)).fence == "b@2"  # a lost engine never touches the lease again
+            await asyncio.wait_for(caller, 60)
+            assert not any("Traceback" in line for _, line in a.lines), a.log()
+        finally:
+            watcher.cancel()
+            if a.proc is not None and a.proc.returncode is None:
+                a.proc.kill()
+                await a.proc.wait()
+            await db.dispose()
+
