@@ -5,7 +5,8 @@ calls (bounded by shutdown.drain_timeout) -> close the web desk (live streams en
 flush CDRs to the database or spool -> close MQTT -> close AMI.
 
 With `ha.enabled` (docs/standby.md) the engine first waits as a STANDBY: it connects nothing but
-the database, where it polls for the lease. Only once it holds the lease does it restore agents and
+the database, where it polls for the lease (and its record writer replays a spool left by an
+earlier run). Only once it holds the lease does it restore agents and
 cases from the records and start everything above. If it loses the lease it stops acting at once
 (`_lease_lost`: no FastAGI intake, live calls handed back to the dialplan, no ACD ticks, no
 dialer), flushes its records and exits with EXIT_LEASE_LOST for its supervisor to restart it,
@@ -187,12 +188,13 @@ class Engine:
     async def run(self) -> None:
         await self._prepare()
         async with asyncio.TaskGroup() as tg:
+            writer = tg.create_task(self.cdrs.run(), name="cdr-writer")  # a standby too replays its spool
             if self.ha is not None and not await self._take_over(tg):
                 return
             background = [
                 tg.create_task(self.ami.run(), name="ami-link"),
                 tg.create_task(self.registry.consume(self.ami.events), name="ami-events"),
-                tg.create_task(self.cdrs.run(), name="cdr-writer"),
+                writer,
                 tg.create_task(self.flows.watch(), name="ivr-reload"),
                 tg.create_task(self.acd.run_ticks(self.config.acd.tick_interval), name="acd-ticks"),
                 tg.create_task(self.dialer.run(), name="dialer-pacing"),
@@ -251,6 +253,7 @@ class Engine:
         if not self.ha.active.is_set() or self._stop.is_set():
             await self.ha.release()
             lease.cancel()
+            await self.cdrs.close()
             await self.db.dispose()
             log.info("stopped (standby)")
             return False

@@ -98,6 +98,10 @@ class LeaseKeeper:
             epoch = await asyncio.wait_for(sql.acquire(self._db, self.node, lease_s), self._renew_every)
         except _DB_ERRORS as exc:
             self.machine.acquire_failed(describe(exc))
+            if self._seen_holder != "unreachable":
+                self._seen_holder = "unreachable"
+                log.warning("standby: %s cannot reach the database (%s); retrying every %.1f s",
+                            self.node, describe(exc), self._renew_every)
             return
         if epoch is not None:
             if self.machine.acquired(epoch, sent, self._clock()) is LeaseState.ACTIVE:
