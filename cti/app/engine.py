@@ -8,7 +8,7 @@ With `ha.enabled` (docs/standby.md) the engine first waits as a STANDBY: it conn
 the database, where it polls for the lease (and its record writer replays a spool left by an
 earlier run). Only once it holds the lease does it restore agents and
 cases from the records and start everything above. If it loses the lease it stops acting at once
-(`_lease_lost`: no FastAGI intake, live calls handed back to the dialplan, no ACD ticks, no
+(cti/app/standby_role.py: no FastAGI intake, live calls handed back to the dialplan, no ACD ticks, no
 dialer), flushes its records and exits with EXIT_LEASE_LOST for its supervisor to restart it,
 as a standby. A clean stop releases the lease last, after the records are flushed.
 """
@@ -45,8 +45,8 @@ from cti.mqtt import MqttBridge
 from cti.store.customers import CustomerDirectory, create_and_seed
 from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
 from cti.store.lease import create_lease_table, schema_lock
-from common.lease import LeaseTiming
-from cti.services.standby import FencedRecords, LeaseKeeper
+from cti.services.standby import FencedRecords
+from cti.app.standby_role import EXIT_LEASE_LOST, lease_keeper, take_over
 from cti.calls.outbound import OutboundCalls
 from cti.services.dialer import DialerService
 from cti.services.flows import FlowLibrary
@@ -55,7 +55,6 @@ from cti.services.case_desk import CaseCalls, CaseDirectory, make_case_service
 from cti.web import WebServer, make_context
 
 log = logging.getLogger("hotline.app")
-EXIT_LEASE_LOST = 75  # EX_TEMPFAIL: the supervisor (systemd Restart=on-failure) starts us again, as a standby
 
 
 class Engine:
@@ -67,7 +66,7 @@ class Engine:
         self._stop = asyncio.Event()
         self.db = make_engine(config.database.url, schema=config.database.schema_name)
         self.exit_code = 0
-        self.ha = self._lease_keeper(config)
+        self.ha = lease_keeper(self, config)
         self._acting: list[asyncio.Task] = []  # what stops at once when the lease is lost
         self._lease_task: asyncio.Task | None = None
         self.cdrs = CdrWriter(self.db, Path(config.database.spool_dir) / "cdr.jsonl",
@@ -116,13 +115,6 @@ class Engine:
         self.acd.decision_observers.append(self.metrics.on_decision)
         self.today = self._today(config)
         self.web = self._web(config, alerts=self.alerts, metrics=lambda: self.metrics.render()[0].decode())
-
-    def _lease_keeper(self, config: HotlineConfig) -> LeaseKeeper | None:
-        h = config.ha
-        if not h.enabled:
-            return None
-        return LeaseKeeper(self.db, h.node, LeaseTiming(h.lease_s, h.margin_s), h.renew_every_s,
-                           on_lost=self._lease_lost)
 
     def _mqtt(self, config: HotlineConfig) -> MqttBridge | None:
         m = config.mqtt
@@ -189,7 +181,7 @@ class Engine:
         await self._prepare()
         async with asyncio.TaskGroup() as tg:
             writer = tg.create_task(self.cdrs.run(), name="cdr-writer")  # a standby too replays its spool
-            if self.ha is not None and not await self._take_over(tg):
+            if self.ha is not None and not await take_over(self, tg):
                 return
             background = [
                 tg.create_task(self.ami.run(), name="ami-link"),
@@ -241,40 +233,6 @@ class Engine:
         await self._restore_agents()
         if self.cases is not None:
             log.info("cases: %d open or awaiting follow-up", await asyncio.wait_for(self.cases.load(), 15))
-
-    async def _take_over(self, tg: asyncio.TaskGroup) -> bool:
-        """STANDBY until this engine holds the lease (True), or until stopped first (False)."""
-        assert self.ha is not None
-        lease = self._lease_task = tg.create_task(self.ha.run(), name="ha-lease")
-        log.info("engine standby: node %s waits for the lease (FastAGI, AMI, dialer and ACD idle)", self.ha.node)
-        active, stop = asyncio.create_task(self.ha.active.wait()), asyncio.create_task(self._stop.wait())
-        await asyncio.wait({active, stop, lease}, return_when=asyncio.FIRST_COMPLETED)
-        active.cancel(), stop.cancel()
-        if not self.ha.active.is_set() or self._stop.is_set():
-            await self.ha.release()
-            lease.cancel()
-            await self.cdrs.close()
-            await self.db.dispose()
-            log.info("stopped (standby)")
-            return False
-        try:
-            await self._restore()
-        except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
-            log.error("takeover: agents and cases not restored (%s); agents log in again", exc)
-        log.warning("takeover: %s serves calls from now on (CDRs marked %s)", self.ha.node, self.ha.fence)
-        return True
-
-    def _lease_lost(self, why: str) -> None:
-        """Stop acting NOW (synchronously, from the lease timer or renewal): another engine may take
-        over as soon as our lease lapses. Records already made are still flushed, then we exit."""
-        handed_back = self.agi.abort()
-        for task in self._acting:
-            task.cancel()
-        log.error("lease lost (%s): no new calls, %d live calls handed back to the dialplan, ACD and dialer "
-                  "stopped; flushing records, then exiting (%d) to restart as a standby",
-                  why, handed_back, EXIT_LEASE_LOST)
-        self.exit_code = EXIT_LEASE_LOST
-        self._stop.set()
 
     async def _restore_agents(self) -> None:
         """Agents logged in when the engine stopped are logged in again, in the state they had."""

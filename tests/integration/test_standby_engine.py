@@ -115,6 +115,16 @@ class EngineProcess:
         return code
 
 
+async def watch_fallbacks(ami, seen: set[str]) -> None:
+    """Collect the calls Asterisk sent to [hotline-fallback] (its HotlineFallback user event). The
+    body's Uniqueid repeats the channel's header, so panoramisk keeps a list: read the caller
+    channel's Linkedid, which is its own uniqueid."""
+    while True:
+        event = await ami.events.get()
+        if isinstance(event, ev.UserEvent) and event.name == "HotlineFallback":
+            seen.add(event.headers.get("Linkedid", ""))
+
+
 async def refuses_connections(port: int) -> bool:
     try:
         _, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -126,16 +136,7 @@ async def refuses_connections(port: int) -> bool:
 
 async def test_sigkill_of_the_active_engine_while_calls_wait_standby_takes_over(sandbox, ami, tmp_path):
     fallbacks: set[str] = set()
-
-    async def watch_fallbacks() -> None:
-        while True:
-            event = await ami.events.get()
-            if isinstance(event, ev.UserEvent) and event.name == "HotlineFallback":
-                # (the body's Uniqueid repeats the channel's header, so panoramisk keeps a list: read
-                # the caller channel's Linkedid, which is its own uniqueid)
-                fallbacks.add(event.headers.get("Linkedid", ""))
-
-    watcher = asyncio.create_task(watch_fallbacks())
+    watcher = asyncio.create_task(watch_fallbacks(ami, fallbacks))
     async with pg_schema() as schema:
         db = make_engine(PG_URL, schema=schema)
         a = await EngineProcess("a", write_config(tmp_path, "a", schema)).start()
@@ -250,14 +251,7 @@ async def test_an_engine_that_finds_another_epoch_stops_acting_at_once_and_exits
     after a takeover that this engine did not see coming); at its next renewal the engine refuses
     new calls, hands its waiting caller back to the dialplan, flushes its records and exits 75."""
     fallbacks: set[str] = set()
-
-    async def watch_fallbacks() -> None:
-        while True:
-            event = await ami.events.get()
-            if isinstance(event, ev.UserEvent) and event.name == "HotlineFallback":
-                fallbacks.add(event.headers.get("Linkedid", ""))
-
-    watcher = asyncio.create_task(watch_fallbacks())
+    watcher = asyncio.create_task(watch_fallbacks(ami, fallbacks))
     async with pg_schema() as schema:
         db = make_engine(PG_URL, schema=schema)
         a = await EngineProcess("a", write_config(tmp_path, "a", schema)).start()
