@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from common.calendar import check_zone
 from common.yamlconf import validate
@@ -182,13 +182,15 @@ class HotlineConfig(_Section):
     shutdown: ShutdownConfig = Field(default_factory=ShutdownConfig)
     ha: HaConfig = Field(default_factory=HaConfig)
 
-    @model_validator(mode="after")
-    def _ha_needs_postgres(self) -> Self:
-        if self.ha.enabled and not self.database.url.startswith("postgresql"):
+    @field_validator("ha")
+    @classmethod
+    def _ha_needs_postgres(cls, ha: HaConfig, info: ValidationInfo) -> HaConfig:
+        database = info.data.get("database")  # validated before ha (field order)
+        if ha.enabled and database is not None and not database.url.startswith("postgresql"):
             raise ValueError("ha.enabled needs database.url on PostgreSQL (postgresql+asyncpg://user:pass@host/db): "
                              "both engines must share one database, which holds the lease with its own clock "
                              "and row locks; SQLite is a local file a standby elsewhere cannot share")
-        return self
+        return ha
 
     @classmethod
     def default(cls) -> HotlineConfig:

@@ -35,8 +35,9 @@ def test_ha_on_postgres_with_the_default_timing(tmp_path):
 def test_ha_on_sqlite_is_refused_with_the_reason(tmp_path):
     with pytest.raises(ConfigError) as info:
         load(tmp_path, "ha: {enabled: true, node: a}\n")
-    text = str(info.value)
-    assert "ha.enabled needs database.url on PostgreSQL" in text and "SQLite is a local file" in text
+    [issue] = info.value.issues
+    assert issue.line == 2  # the ha: line, where the operator switched it on
+    assert "ha.enabled needs database.url on PostgreSQL" in str(issue) and "SQLite is a local file" in str(issue)
 
 
 @pytest.mark.parametrize("timing", ["lease_s: 4, margin_s: 4", "lease_s: 10, renew_every_s: 5, margin_s: 2"])
