@@ -240,19 +240,21 @@ class Engine:
         self.acd.restore({agent_id: (rec.to_state, rec.reason or "") for agent_id, rec in last.items()})
 
     async def _shutdown(self, background: list[asyncio.Task]) -> None:
-        drain = 0.0 if self.exit_code == EXIT_LEASE_LOST else self.config.shutdown.drain_timeout
+        lost = self.exit_code == EXIT_LEASE_LOST
+        drain = 0.0 if lost else self.config.shutdown.drain_timeout
         log.info("stopping: no new calls; draining %d live calls (up to %.0f s)", self.agi.active_sessions, drain)
         await self.agi.close(drain)
+        if lost:  # nothing may act any more: no desk or MQTT command, no AMI action, even before the records flush
+            await self._close_desk()
+            await self._close_cti_and_ami()
         await self.calls.drain(5.0)
         if self.cases is not None:
             await self.case_calls.drain(5.0)
-        if self.web:
-            await self.web.close()
-        await self.control.close()
+        if not lost:
+            await self._close_desk()
         await self.cdrs.close()
-        if self.mqtt:
-            await self.mqtt.close(5.0)
-        await self.ami.close()
+        if not lost:
+            await self._close_cti_and_ami()
         if self.ha is not None:
             await self.ha.release()  # last: the standby must not take over while we still drain calls
             if self._lease_task is not None:
@@ -261,6 +263,16 @@ class Engine:
             task.cancel()
         await self.db.dispose()
         log.info("stopped")
+
+    async def _close_desk(self) -> None:
+        if self.web:
+            await self.web.close()
+        await self.control.close()
+
+    async def _close_cti_and_ami(self) -> None:
+        if self.mqtt:
+            await self.mqtt.close(5.0)
+        await self.ami.close()
 
 
 def _safe_url(url: str) -> str:
