@@ -69,6 +69,7 @@ class Engine:
         self.ha = lease_keeper(self, config)
         self._acting: list[asyncio.Task] = []  # what stops at once when the lease is lost
         self._lease_task: asyncio.Task | None = None
+        self.tables_ready = False
         self.cdrs = CdrWriter(self.db, Path(config.database.spool_dir) / "cdr.jsonl",
                               batch_size=config.database.batch_size)
         a = config.ami
@@ -227,6 +228,7 @@ class Engine:
             await create_schema(self.db)
             await create_and_seed(self.db)
             await create_lease_table(self.db)
+        self.tables_ready = True
 
     async def _restore(self) -> None:
         """What the records say about agents and cases (at start, or when a standby takes over)."""

@@ -37,6 +37,7 @@ async def take_over(engine: Engine, tg: asyncio.TaskGroup) -> bool:
     """STANDBY until this engine holds the lease (True), or until it is stopped first (False)."""
     ha = engine.ha
     assert ha is not None
+    await _tables_when_the_database_answers(engine, ha.renew_every_s)
     lease = engine._lease_task = tg.create_task(ha.run(), name="ha-lease")
     log.info("engine standby: node %s waits for the lease (FastAGI, AMI, dialer and ACD idle)", ha.node)
     active, stop = asyncio.create_task(ha.active.wait()), asyncio.create_task(engine._stop.wait())
@@ -55,6 +56,16 @@ async def take_over(engine: Engine, tg: asyncio.TaskGroup) -> bool:
         log.error("takeover: agents and cases not restored (%s); agents log in again", exc)
     log.warning("takeover: %s serves calls from now on (CDRs marked %s)", ha.node, ha.fence)
     return True
+
+
+async def _tables_when_the_database_answers(engine: Engine, retry_s: float) -> None:
+    """A standby started while the database was down creates the tables (the lease's too) once it
+    answers: the lease cannot be polled before."""
+    while not engine.tables_ready and not engine._stop.is_set():
+        try:
+            await asyncio.wait_for(engine._create_tables(), 15)
+        except (OSError, asyncio.TimeoutError, SQLAlchemyError):
+            await asyncio.sleep(retry_s)
 
 
 def lease_lost(engine: Engine, why: str) -> None:

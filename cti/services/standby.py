@@ -42,6 +42,7 @@ class LeaseKeeper:
         self.machine = LeaseMachine(node, timing)
         self.active = asyncio.Event()
         self.standby_since = clock()
+        self.renew_every_s = renew_every_s
         self._timer: asyncio.TimerHandle | None = None
         self._seen_holder: str | None = None
 

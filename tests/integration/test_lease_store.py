@@ -144,3 +144,54 @@ async def test_an_active_keeper_whose_database_stops_answering_stops_at_its_safe
     assert safe_until - 0.45 <= stopped <= safe_until + 0.45, (blocked, safe_until, stopped)
     assert stopped - blocked < 1.5 - 0.5 + 0.3  # never past lease - margin after the last renewal
     await asyncio.wait_for(task, 2)
+
+
+async def test_an_engine_started_while_the_database_is_down_stands_by_then_takes_the_lease(tmp_path, caplog):
+    """No tables, no lease row, no database at start: the engine waits as a standby, and once the
+    database answers it creates the tables (the lease's too) and becomes the active engine."""
+    import socket
+
+    from cti.app.config import HotlineConfig
+    from cti.app.engine import Engine
+    from tests.support.pg import pg_url_via
+    from tests.support.tcpproxy import TcpProxy
+
+    def free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    async with database("postgresql", tmp_path) as pg:
+        schema = (await _search_path(pg))
+        proxy = TcpProxy("127.0.0.1", 5432)
+        await proxy.start()
+        await proxy.cut()  # the database is down
+        config = HotlineConfig.model_validate({
+            "ami": {"secret": "s", "port": free_port(), "reconnect_max": 1.0},  # nothing listens: AMI stays down
+            "agi": {"port": free_port()},
+            "database": {"url": pg_url_via("127.0.0.1", proxy.port), "schema_name": schema,
+                         "spool_dir": str(tmp_path / "spool")},
+            "control": {"socket": str(tmp_path / "ctl.sock")},
+            "ivr": {"flows_dir": str(tmp_path / "no-flows")}, "mqtt": {"enabled": False},
+            "http": {"enabled": False}, "cases": {"enabled": False},
+            "ha": {"enabled": True, "node": "late", "lease_s": 3, "renew_every_s": 0.5, "margin_s": 1}})
+        engine = Engine(config)
+        task = asyncio.create_task(engine.run())
+        try:
+            await until(lambda: any("database unreachable at start" in r.getMessage() for r in caplog.records),
+                        20, 0.05, "the engine found the database down")
+            assert engine._lease_task is None and not engine.ready.is_set()  # no lease poll without tables
+            await proxy.restore()  # the database is back
+            await until(engine.ready.is_set, 20, 0.1, "the engine active once the database answers")
+            row = await lease.read_lease(pg)
+            assert (row.holder, row.epoch) == ("late", 1)
+        finally:
+            engine.stop()
+            await asyncio.wait_for(task, 20)
+            await proxy.stop()
+        assert engine.exit_code == 0 and (await lease.read_lease(pg)).expires_in_s < 0  # released at stop
+
+
+async def _search_path(pg) -> str:
+    async with pg.connect() as conn:
+        return (await conn.execute(text("SELECT current_schema()"))).scalar_one()
