@@ -195,3 +195,24 @@ async def test_an_engine_started_while_the_database_is_down_stands_by_then_takes
 async def _search_path(pg) -> str:
     async with pg.connect() as conn:
         return (await conn.execute(text("SELECT current_schema()"))).scalar_one()
+
+
+async def test_ha_status_reads_holder_epoch_and_expiry_from_the_database(pg, tmp_path, capsys):
+    import json
+
+    from cti.cli.main import main
+    from tests.support.pg import PG_URL
+
+    config = tmp_path / "hotline.yaml"
+    config.write_text(json.dumps({"ami": {"secret": "s"}, "database": {
+        "url": PG_URL, "schema_name": await _search_path(pg)}}))
+    assert await asyncio.to_thread(main, ["ha", "status", "-c", str(config)]) == 3
+    assert "no engine has held the lease yet" in capsys.readouterr().out
+    epoch = await lease.acquire(pg, "hotline-a", 10.0)
+    assert await asyncio.to_thread(main, ["ha", "status", "-c", str(config), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["holder"], shown["epoch"], shown["active"]) == ("hotline-a", 1, True)
+    assert 9.0 < shown["expires_in_s"] <= 10.0
+    await lease.release(pg, "hotline-a", epoch)
+    assert await asyncio.to_thread(main, ["ha", "status", "-c", str(config)]) == 3
+    assert "no active engine: the lease of hotline-a (epoch 1) lapsed" in capsys.readouterr().out
