@@ -84,6 +84,17 @@ class FastAgiServer:
         if self._server is not None:
             await self._server.wait_closed()
 
+    def abort(self) -> int:
+        """Stop serving at once (the engine lost its lease): refuse new connections and cancel every
+        live session. Their sockets close, so Asterisk continues each call in its dialplan (the
+        fallback: HOTLINE_DONE is unset). Returns how many calls were handed back; `close()` after."""
+        self._closing = True
+        if self._server is not None:
+            self._server.close()
+        for task in self._tasks:
+            task.cancel()
+        return len(self._tasks)
+
     async def __aenter__(self) -> FastAgiServer:
         await self.start()
         return self

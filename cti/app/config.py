@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from common.calendar import check_zone
 from common.yamlconf import validate
@@ -71,6 +71,26 @@ class DatabaseConfig(_Section):
     url: Host = "sqlite+aiosqlite:///var/hotline.db"
     spool_dir: Host = "var/spool"
     batch_size: Positive = 500
+    schema_name: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")] | None = None  # PostgreSQL search_path
+
+
+class HaConfig(_Section):
+    """Standby engine (docs/standby.md): two engines on one PostgreSQL, one active at a time."""
+
+    enabled: bool = False
+    node: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,60}$")] = "hotline"  # unique per engine
+    lease_s: Seconds = 10.0  # the lease lasts this long after each renewal (database clock)
+    renew_every_s: Seconds = 2.0  # the active engine renews, the standby tries to take over, this often
+    margin_s: Seconds = 2.0  # the active engine stops acting this long before its lease could lapse
+
+    @model_validator(mode="after")
+    def _renewals_fit_in_the_lease(self) -> Self:
+        if self.margin_s >= self.lease_s:
+            raise ValueError("margin_s must be shorter than lease_s")
+        if self.renew_every_s * 2 > self.lease_s - self.margin_s:
+            raise ValueError("renew_every_s must leave room for two renewals within lease_s - margin_s "
+                             "(e.g. lease_s: 10, renew_every_s: 2, margin_s: 2)")
+        return self
 
 
 class MqttConfig(_Section):
@@ -194,6 +214,17 @@ class HotlineConfig(_Section):
     http: HttpConfig = Field(default_factory=HttpConfig)
     recordings: RecordingsConfig = Field(default_factory=RecordingsConfig)
     shutdown: ShutdownConfig = Field(default_factory=ShutdownConfig)
+    ha: HaConfig = Field(default_factory=HaConfig)
+
+    @field_validator("ha")
+    @classmethod
+    def _ha_needs_postgres(cls, ha: HaConfig, info: ValidationInfo) -> HaConfig:
+        database = info.data.get("database")  # validated before ha (field order)
+        if ha.enabled and database is not None and not database.url.startswith("postgresql"):
+            raise ValueError("ha.enabled needs database.url on PostgreSQL (postgresql+asyncpg://user:pass@host/db): "
+                             "both engines must share one database, which holds the lease with its own clock "
+                             "and row locks; SQLite is a local file a standby elsewhere cannot share")
+        return ha
 
     @classmethod
     def default(cls) -> HotlineConfig:

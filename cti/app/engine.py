@@ -3,6 +3,14 @@
 Shutdown order (SIGTERM/SIGINT or `stop()`): stop intake (FastAGI listener closed) -> drain live
 calls (bounded by shutdown.drain_timeout) -> close the web desk (live streams ended first) ->
 flush CDRs to the database or spool -> close MQTT -> close AMI.
+
+With `ha.enabled` (docs/standby.md) the engine first waits as a STANDBY: it connects nothing but
+the database, where it polls for the lease (and its record writer replays a spool left by an
+earlier run). Only once it holds the lease does it restore agents and
+cases from the records and start everything above. If it loses the lease it stops acting at once
+(cti/app/standby_role.py: no FastAGI intake, live calls handed back to the dialplan, no ACD ticks, no
+dialer), flushes its records and exits with EXIT_LEASE_LOST for its supervisor to restart it,
+as a standby. A clean stop releases the lease last, after the records are flushed.
 """
 
 from __future__ import annotations
@@ -40,6 +48,9 @@ from cti.calls.desk import DeskActions
 from cti.mqtt import MqttBridge
 from cti.store.customers import CustomerDirectory, create_and_seed
 from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
+from cti.store.lease import create_lease_table, schema_lock
+from cti.services.standby import FencedRecords
+from cti.app.standby_role import EXIT_LEASE_LOST, lease_keeper, take_over
 from cti.calls.outbound import OutboundCalls
 from cti.services.dialer import DialerService
 from cti.services.flows import FlowLibrary
@@ -57,7 +68,12 @@ class Engine:
         self.config = config
         self.ready = asyncio.Event()
         self._stop = asyncio.Event()
-        self.db = make_engine(config.database.url)
+        self.db = make_engine(config.database.url, schema=config.database.schema_name)
+        self.exit_code = 0
+        self.ha = lease_keeper(self, config)
+        self._acting: list[asyncio.Task] = []  # what stops at once when the lease is lost
+        self._lease_task: asyncio.Task | None = None
+        self.tables_ready = False
         self.cdrs = CdrWriter(self.db, Path(config.database.spool_dir) / "cdr.jsonl",
                               batch_size=config.database.batch_size)
         a = config.ami
@@ -95,8 +111,9 @@ class Engine:
             self.acd.notifier.on_event.append(self.case_calls.on_acd_event)
             self.directory = CaseDirectory(self.directory, self.cases)
             self.commands.cases = CaseCommands(self.cases, self.acd)
+        call_records = FencedRecords(self.cdrs, lambda: self.ha.fence) if self.ha else self.cdrs
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
-                                  self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
+                                  call_records, ami_up=self.ami.connected.is_set, acd=self.acd,
                                   directory=self.directory, book_callback=self._book_callback,
                                   recorder=self.recorder)
         self.calls.ended_listeners.append(lambda cdr: self.consults.on_call_ended(cdr.call_id))
@@ -170,6 +187,9 @@ class Engine:
         return self.monitor.list(user_id) if user_id in self.monitor.supervisors else None
 
     async def _on_call(self, session: CallSession) -> None:
+        if self.ha is not None and not self.ha.may_act():
+            log.warning("call %s handed back to the dialplan: this engine does not hold the lease", session.uniqueid)
+            return
         if session.script.startswith("dialer/"):
             await self.outbound.handle(session)
         elif session.script.startswith("consult/"):
@@ -189,10 +209,13 @@ class Engine:
     async def run(self) -> None:
         await self._prepare()
         async with asyncio.TaskGroup() as tg:
+            writer = tg.create_task(self.cdrs.run(), name="cdr-writer")  # a standby too replays its spool
+            if self.ha is not None and not await take_over(self, tg):
+                return
             background = [
                 tg.create_task(self.ami.run(), name="ami-link"),
                 tg.create_task(self.registry.consume(self.ami.events), name="ami-events"),
-                tg.create_task(self.cdrs.run(), name="cdr-writer"),
+                writer,
                 tg.create_task(self.flows.watch(), name="ivr-reload"),
                 tg.create_task(self.acd.run_ticks(self.config.acd.tick_interval), name="acd-ticks"),
                 tg.create_task(self.dialer.run(), name="dialer-pacing"),
@@ -204,6 +227,7 @@ class Engine:
                 *([tg.create_task(self.cases.run(self.config.cases.tick_interval), name="case-ticks")]
                   if self.cases else []),
             ]
+            self._acting = [t for t in background if t.get_name() in ("acd-ticks", "dialer-pacing", "case-ticks")]
             await self.control.start()
             await self.agi.start()
             log.info("engine ready: FastAGI %s:%d, AMI %s:%d, database %s, flows %s, web %s",
@@ -217,13 +241,28 @@ class Engine:
     async def _prepare(self) -> None:
         self.flows.scan()
         try:
-            await asyncio.wait_for(create_schema(self.db), 15)
-            await asyncio.wait_for(create_and_seed(self.db), 15)
-            await self._restore_agents()
-            if self.cases is not None:
-                log.info("cases: %d open or awaiting follow-up", await asyncio.wait_for(self.cases.load(), 15))
+            await asyncio.wait_for(self._create_tables(), 15)
+            if self.ha is None:
+                await self._restore()
         except (OSError, asyncio.TimeoutError, SQLAlchemyError) as exc:
             log.error("database unreachable at start (%s); CDRs go to the spool until it returns", exc)
+
+    async def _create_tables(self) -> None:
+        if self.ha is None:
+            await create_schema(self.db)
+            await create_and_seed(self.db)
+            return
+        async with schema_lock(self.db):  # two engines starting together must not race CREATE TABLE
+            await create_schema(self.db)
+            await create_and_seed(self.db)
+            await create_lease_table(self.db)
+        self.tables_ready = True
+
+    async def _restore(self) -> None:
+        """What the records say about agents and cases (at start, or when a standby takes over)."""
+        await self._restore_agents()
+        if self.cases is not None:
+            log.info("cases: %d open or awaiting follow-up", await asyncio.wait_for(self.cases.load(), 15))
 
     async def _restore_agents(self) -> None:
         """Agents logged in when the engine stopped are logged in again, in the state they had."""
@@ -231,24 +270,40 @@ class Engine:
         self.acd.restore({agent_id: (rec.to_state, rec.reason or "") for agent_id, rec in last.items()})
 
     async def _shutdown(self, background: list[asyncio.Task]) -> None:
-        log.info("stopping: no new calls; draining %d live calls (up to %.0f s)",
-                 self.agi.active_sessions, self.config.shutdown.drain_timeout)
-        await self.agi.close(self.config.shutdown.drain_timeout)
+        lost = self.exit_code == EXIT_LEASE_LOST
+        drain = 0.0 if lost else self.config.shutdown.drain_timeout
+        log.info("stopping: no new calls; draining %d live calls (up to %.0f s)", self.agi.active_sessions, drain)
+        await self.agi.close(drain)
+        if lost:  # nothing may act any more: no desk or MQTT command, no AMI action, even before the records flush
+            await self._close_desk()
+            await self._close_cti_and_ami()
         await self.calls.drain(5.0)
         if self.cases is not None:
             await self.case_calls.drain(5.0)
-        if self.web:
-            await self.web.close()
-        await self.control.close()
-        await self.monitor.close()
+        if not lost:
+            await self._close_desk()
+        await self.monitor.close()  # (AMI is gone when the lease was lost: the sessions are still logged)
         await self.cdrs.close()
-        if self.mqtt:
-            await self.mqtt.close(5.0)
-        await self.ami.close()
+        if not lost:
+            await self._close_cti_and_ami()
+        if self.ha is not None:
+            await self.ha.release()  # last: the standby must not take over while we still drain calls
+            if self._lease_task is not None:
+                self._lease_task.cancel()
         for task in background:
             task.cancel()
         await self.db.dispose()
         log.info("stopped")
+
+    async def _close_desk(self) -> None:
+        if self.web:
+            await self.web.close()
+        await self.control.close()
+
+    async def _close_cti_and_ami(self) -> None:
+        if self.mqtt:
+            await self.mqtt.close(5.0)
+        await self.ami.close()
 
 
 def _safe_url(url: str) -> str:
@@ -256,11 +311,12 @@ def _safe_url(url: str) -> str:
     return f"{head.split('//')[0]}//***@{tail}" if sep else url
 
 
-async def serve(config: HotlineConfig) -> None:
-    """Run the engine until SIGTERM or SIGINT."""
+async def serve(config: HotlineConfig) -> int:
+    """Run the engine until SIGTERM or SIGINT (or a lost lease); returns the process exit code."""
     engine = Engine(config)
     gc.freeze()  # config, flows and indexes are long-lived: keep full collections from scanning them
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, engine.stop)
     await engine.run()
+    return engine.exit_code

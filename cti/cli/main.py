@@ -71,6 +71,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     from acd import cli as acd_cli
     from cti.cli import cases as cases_cli
     from cti.cli import dialer as dialer_engine_cli
+    from cti.cli import ha as ha_cli
     from cti.cli import monitor as monitor_cli
     from cti.cli import mqtt as mqtt_cli
     from cti.cli import planning as planning_cli
@@ -96,6 +97,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     qa_cli.register(sub)
     recordings_cli.register(sub)
     supervise_cli.register(sub)
+    ha_cli.register(sub)
 
 
 def _acd_queue_names(path: Path) -> list[str]:
@@ -116,10 +118,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency; plain asyncio still works
-        asyncio.run(serve(config))
-    else:
-        uvloop.run(serve(config))
-    return 0
+        return asyncio.run(serve(config))
+    return uvloop.run(serve(config))
 
 
 def _sandbox(args: argparse.Namespace) -> int:

@@ -39,8 +39,10 @@ def make_engine(
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
     echo: bool = False,
+    schema: str | None = None,
 ) -> AsyncEngine:
-    """Create an `AsyncEngine` tuned for the record writer (see module docstring)."""
+    """Create an `AsyncEngine` tuned for the record writer (see module docstring); `schema`: the
+    PostgreSQL schema to use instead of `public` (its search_path; `database.schema_name`)."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -51,6 +53,8 @@ def make_engine(
     connect_args: dict[str, Any] = {}
     if parsed.get_driver_name() == "asyncpg":
         connect_args = {"timeout": connect_timeout, "command_timeout": command_timeout}
+        if schema:
+            connect_args["server_settings"] = {"search_path": schema}
     return create_async_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
 
 
