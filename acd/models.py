@@ -102,6 +102,7 @@ class QueueSpec:
     language_routing: bool = False
     whisper: bool = False  # the agent hears the queue and the caller's tier before the bridge
     alerts: tuple[Rule, ...] = ()  # volume alerts (acd.alerts), defaults merged in by acd.config
+    survey: str | None = None  # IVR flow for the post-call survey (cti.calls.survey); None: no survey
 
     @property
     def levels(self) -> int:

@@ -151,6 +151,17 @@ class Campaign(_Section):
     script: str = ""
     screen_pop: list[ScreenPopField] = Field(default_factory=list)
     pacing: PacingPriors = PacingPriors()
+    survey: Name | None = Field(None, description=(
+        "IVR flow (config/ivr/) an answered person runs instead of waiting for an agent: an automated "
+        "survey (回访); dialed `survey_lines` at a time, whatever the agents do"))
+    survey_lines: Annotated[int, Field(ge=1, le=100)] = 2
+
+    @model_validator(mode="after")
+    def _survey_needs_no_preview(self) -> Self:
+        if self.survey is not None and self.mode == "preview":
+            raise ValueError("an automated survey campaign has no agent to preview its leads: "
+                             "remove 'mode: preview' (its calls are paced by survey_lines)")
+        return self
 
     @field_validator("caller_id")
     @classmethod

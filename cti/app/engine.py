@@ -37,6 +37,7 @@ from cti.mqtt import MqttBridge
 from cti.store.customers import CustomerDirectory, create_and_seed
 from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
 from cti.calls.outbound import OutboundCalls
+from cti.calls.survey import Surveys, check_survey_flows
 from cti.services.dialer import DialerService
 from cti.services.flows import FlowLibrary
 from cti.app.case_commands import CaseCommands
@@ -83,9 +84,12 @@ class Engine:
             self.acd.notifier.on_event.append(self.case_calls.on_acd_event)
             self.directory = CaseDirectory(self.directory, self.cases)
             self.commands.cases = CaseCommands(self.cases, self.acd)
+        self.surveys = Surveys(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.cdrs)
+        self.outbound.surveys = self.surveys
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
                                   self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
-                                  directory=self.directory, book_callback=self._book_callback)
+                                  directory=self.directory, book_callback=self._book_callback,
+                                  surveys=self.surveys)
         self.calls.ended_listeners.append(lambda cdr: self.consults.on_call_ended(cdr.call_id))
         self.alerts = AlertService(self.acd)  # the wallboard's AlertsProvider
         self.acd.notifier.on_event.append(self.alerts.on_acd_event)
@@ -188,6 +192,7 @@ class Engine:
 
     async def _prepare(self) -> None:
         self.flows.scan()
+        check_survey_flows(Path(self.config.acd.config), self.flows.current())
         try:
             await asyncio.wait_for(create_schema(self.db), 15)
             await asyncio.wait_for(create_and_seed(self.db), 15)

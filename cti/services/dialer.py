@@ -37,7 +37,7 @@ from dialer.lead_state import LeadEvent
 from dialer.lead_state import apply as move_lead
 from dialer.leads import Lead, LeadStatus, retry_after
 from dialer.numbers import load_dnc
-from dialer.pacing import PacingState, make_pacer
+from dialer.pacing import PacingState, SurveyPacer, make_pacer
 from cti.services.preview import PreviewDesk
 from dialer.stats import PacingStats, Priors
 from cti.store.leads import load_dialable
@@ -77,8 +77,9 @@ class DialerService:
             p = campaign.pacing
             stats = PacingStats(Priors(p.answer_rate, p.live_rate, p.ring_s, p.talk_s, p.wrapup_s),
                                 ring_timeout_s=campaign.ring_timeout_s)
-            pacer = make_pacer(campaign.mode, stats, cap=campaign.abandon_cap,
-                               window=campaign.abandon_window_calls, target_fraction=p.target_fraction)
+            pacer = SurveyPacer(campaign.survey_lines) if campaign.survey else \
+                make_pacer(campaign.mode, stats, cap=campaign.abandon_cap, window=campaign.abandon_window_calls,
+                           target_fraction=p.target_fraction)
             run = self.runs[campaign.name] = CampaignRun(campaign, hopper, pacer, stats)
         run.step(CampaignEvent.START)
         log.info("campaign %s running (%s, %d leads in the hopper)", run.campaign.name, run.campaign.mode,
