@@ -86,6 +86,7 @@ class Engine:
             self.commands.cases = CaseCommands(self.cases, self.acd)
         self.surveys = Surveys(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.cdrs)
         self.outbound.surveys = self.surveys
+        self.dialer.survey_flows = self.flows.current  # a survey campaign whose flow is missing will not start
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
                                   self.cdrs, ami_up=self.ami.connected.is_set, acd=self.acd,
                                   directory=self.directory, book_callback=self._book_callback,

@@ -20,7 +20,10 @@ import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Callable, Collection
 from typing import Protocol
+
+from common.yamlconf import ConfigError
 
 from acd.events import AcdEvent, CallQueueEvent, QueueEvent
 from acd.models import AgentState
@@ -30,7 +33,7 @@ from cti.services.dialer_models import Attempt, CampaignRun
 from cti.services.bookings import Bookings
 from cti.services.lead_saves import LeadSaves
 from dialer.attempt_state import AttemptEvent, AttemptState
-from dialer.campaign import Campaign, find_campaign
+from dialer.campaign import Campaign, campaign_path, load_campaign, survey_issues
 from dialer.campaign_state import CampaignEvent, CampaignState
 from dialer.hopper import Hopper
 from dialer.lead_state import LeadEvent
@@ -59,6 +62,7 @@ class DialerService:
         self.records = records
         self.interval, self.clock = interval, clock
         self.runs: dict[str, CampaignRun] = {}
+        self.survey_flows: Callable[[], Collection[str]] | None = None  # served IVR flows (campaign `survey:`)
         self._attempts: dict[str, Attempt] = {}
         self._live: dict[str, Attempt] = {}  # by the call's uniqueid: persons waiting for an agent
         self.saves = LeadSaves(db)
@@ -70,7 +74,10 @@ class DialerService:
     async def start(self, name: str) -> dict:
         run = self.runs.get(name)
         if run is None:
-            campaign = find_campaign(name, self.campaigns_dir)
+            path = campaign_path(name, self.campaigns_dir)
+            campaign = load_campaign(path)
+            if self.survey_flows is not None and (issues := survey_issues(path, campaign, self.survey_flows())):
+                raise ConfigError(issues)  # an automated survey without its flow would only hang up on people
             dnc, _ = load_dnc(campaign.dnc_lists)
             hopper = Hopper(campaign, dnc)
             hopper.extend(await load_dialable(self.db, campaign.name), _utc())

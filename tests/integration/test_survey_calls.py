@@ -22,7 +22,7 @@ from cti.reports.service import build_report
 from cti.store import fetch_dial_attempts
 from cti.store.quality_schema import survey_answer
 from tests.support import sipp
-from tests.support.sipp import AwaitHangup, Dtmf, Pause
+from tests.support.sipp import AwaitHangup, Dtmf, HangUp, Pause
 from tests.support.until import until
 
 pytestmark = pytest.mark.integration
@@ -85,6 +85,16 @@ async def test_caller_rates_the_agent_after_the_agent_hangs_up_and_a_silent_call
     starts = [r.created for r in caplog.records if r.getMessage().startswith("call ") and " from '" in r.getMessage()]
     rates = [r.created for r in caplog.records if r.getMessage().endswith("plays survey_rate")]
     print(f"survey prompt started {rates[0] - starts[0]:.1f} s into the rated call")
+
+
+async def test_caller_hanging_up_during_the_survey_question_is_stored_as_hung_up(hotline, tmp_path):
+    ready(hotline, "1001")
+    result = await sipp.call(tmp_path, [*PRESS_0, Pause(8000), HangUp()], caller="5551203")  # mid-question
+    assert result.ok, result.stderr
+    row = await hotline.cdr(caller="5551203")
+    assert (row.agent, row.disposition) == ("1001", "caller_hangup")
+    assert row.ivr_path.endswith(">agent>csat:their_language>csat:rating(hung_up)"), row.ivr_path
+    assert await answers(hotline, row.call_id) == {"csat": ("hung_up", None, 5, "1001", "billing", "csat")}
 
 
 async def test_automated_survey_campaign_puts_the_answered_person_through_the_same_questions(
