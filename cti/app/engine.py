@@ -84,6 +84,7 @@ class Engine:
             self.acd.notifier.on_event.append(self.case_calls.on_acd_event)
             self.directory = CaseDirectory(self.directory, self.cases)
             self.commands.cases = CaseCommands(self.cases, self.acd)
+            self.outbound.cases = self.cases  # an automated 回访 survey's score confirms or reopens the case
         self.surveys = Surveys(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.cdrs)
         self.outbound.surveys = self.surveys
         self.dialer.survey_flows = self.flows.current  # a survey campaign whose flow is missing will not start

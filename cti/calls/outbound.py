@@ -19,7 +19,8 @@ from acd.models import Task
 from cti.services.acd import AcdService
 from cti.agi import CallerHungUp, CallSession
 from cti.calls.queue_call import QueueCall, QueueOutcome
-from cti.calls.survey import Surveys, SurveyTarget
+from cti.calls.survey import Surveys, SurveyTarget, answer_case
+from cti.services.cases import CaseService
 from cti.services.dialer import Attempt, DialerService
 
 log = logging.getLogger("hotline.dialer")
@@ -35,6 +36,7 @@ class OutboundCalls:
         self.dialer, self.acd, self.sounds_dir = dialer, acd, sounds_dir
         self.safe_harbor_s = safe_harbor_s
         self.surveys: Surveys | None = None  # for campaigns with `survey:` (set by the engine)
+        self.cases: CaseService | None = None  # a case follow-up's survey score is the case's verdict
 
     def prompt(self, name: str, language: str = "en") -> str:
         return str((self.sounds_dir / language / name).resolve())
@@ -87,8 +89,12 @@ class OutboundCalls:
         else:
             variables = {"language": "en", **attempt.lead.data, "name": attempt.lead.name}
             await self.surveys.run(call, campaign.survey, SurveyTarget(call.uniqueid, campaign=campaign.name),
-                                   variables)
+                                   variables, answered=lambda ratings: self._case_verdict(attempt, call, ratings))
         await call.hangup()
+
+    async def _case_verdict(self, attempt: Attempt, call: CallSession, ratings: list) -> None:
+        if self.cases is not None:
+            await answer_case(self.cases, attempt.lead.data, call.uniqueid, ratings)
 
     async def _amd(self, call: CallSession, campaign) -> tuple[str, str]:
         if not campaign.amd.enabled:

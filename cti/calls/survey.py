@@ -33,11 +33,15 @@ from cti.agi import CallSession
 from cti.calls.flow_runner import FlowRunner
 from cti.calls.queue_call import QueueOutcome
 from cti.services.acd import AcdService
+from cti.services.cases import CaseService
 from cti.store.quality_models import SurveyAnswerRecord
 from ivr.models import Flow
 from ivr.stepper_rate import Rating
 
 log = logging.getLogger("hotline.survey")
+
+
+AnswersHook = Callable[[list[Rating]], Awaitable[None]]
 
 
 class RecordSink(Protocol):
@@ -68,11 +72,11 @@ class Surveys:
         return self._flows().get(name)
 
     async def run(self, call: CallSession, name: str, target: SurveyTarget, variables: Mapping[str, str],
-                  path: list[str] | None = None) -> FlowRunner | None:
+                  path: list[str] | None = None, answered: AnswersHook | None = None) -> FlowRunner | None:
         """Walk survey `name` on `call`; None (and an error logged) when no such flow is served.
 
-        `path`, the calling flow's IVR path, gets the survey's nodes (`survey_path`) even when the
-        caller hangs up mid-survey."""
+        Even when the caller hangs up mid-survey: `path`, the calling flow's IVR path, gets the
+        survey's nodes (`survey_path`), and `answered` is awaited with the questions put."""
         flow = self.flow(name)
         if flow is None:
             log.error("call %s: survey flow %r is not served (check config/ivr/); no survey", call.uniqueid, name)
@@ -86,6 +90,8 @@ class Surveys:
             self.store(name, target, runner.walk.ratings)
             if path is not None:
                 path.extend(survey_path(name, runner))
+            if answered is not None:
+                await answered(list(runner.walk.ratings))
         return runner
 
     def store(self, survey: str, target: SurveyTarget, ratings: list[Rating]) -> None:
@@ -127,6 +133,28 @@ class PostCallSurvey:
         variables = {**walk.variables, "language": walk.language}  # the survey speaks the caller's language
         await self.surveys.run(call, spec.survey, SurveyTarget(call.uniqueid, queue, outcome.agent), variables,
                                path=walk.path)
+
+
+async def answer_case(cases: CaseService, data: Mapping[str, str], call_id: str, ratings: list[Rating]) -> None:
+    """A case's follow-up call (回访: the lead's data holds `case_id`) taken by an automated survey:
+    the first answer on the case's follow-up scale is the customer's verdict, as the 回访 agent's
+    disposition score is (`CaseService.answer`: under the bar reopens, else confirms). No such
+    answer: the case stays closed, as when nobody was reached."""
+    case_id = data.get("case_id", "")
+    if not case_id:
+        return
+    follow = cases.policy.follow_up
+    scale = follow.scale_max if follow else 5
+    score = next((r.score for r in ratings if r.score is not None and r.scale == scale), None)
+    if score is None:
+        log.info("case %s: follow-up survey on call %s gave no 1-%d score; the case stays closed", case_id, call_id,
+                 scale)
+        return
+    try:
+        await cases.answer(case_id, score, "automated survey", by="survey", call_id=call_id,
+                           booking=data.get("case_booking") or None)
+    except LookupError as exc:
+        log.warning("case %s: follow-up survey score %d on call %s not applied: %s", case_id, score, call_id, exc)
 
 
 def check_survey_flows(acd_config: Path, flows: Mapping[str, Flow]) -> list[ConfigIssue]:

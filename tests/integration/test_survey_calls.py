@@ -3,11 +3,13 @@ answers, talks 4 s, hangs up first) takes the call, then the caller hears the cs
 queue and answers with SIP INFO keys; the answers are stored with the call, the agent and the queue,
 and `hotline report` shows CSAT with its response rate. A silent caller is stored as no_answer.
 An automated survey campaign (回访) calls simulated customers (customer-sim 21XX presses keys with
-SendDTMF) and stores their answers with the campaign."""
+SendDTMF) and stores their answers with the campaign; as a closed case's follow-up call (回访)
+its score reopens the case."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from pathlib import Path
@@ -20,6 +22,8 @@ from cti.reports.options import ReportOptions
 from cti.reports.render import to_table
 from cti.reports.service import build_report
 from cti.store import fetch_dial_attempts
+from cti.store.cases import fetch_cases
+from tests.integration.conftest import engine_config, start_engine, stop_engine
 from cti.store.quality_schema import survey_answer
 from tests.support import sipp
 from tests.support.sipp import AwaitHangup, Dtmf, HangUp, Pause
@@ -129,3 +133,41 @@ async def test_automated_survey_campaign_puts_the_answered_person_through_the_sa
     [row] = [r for r in report["csat"]["by_campaign"] if r["question"] == "csat"]
     assert (row["key"], row["offered"], row["answered"], row["response_pct"], row["mean_score"]) == \
         ("test_survey", 2, 1, 50.0, 4.0)
+
+
+async def test_a_closed_case_follow_up_taken_by_the_automated_survey_reopens_the_case_on_a_low_score(
+        sandbox, tmp_path):
+    path = engine_config(tmp_path, acd=str(DATA / "acd_survey.yaml"), campaigns=str(DATA / "survey_campaigns"))
+    config = json.loads(path.read_text())
+    config["cases"] = {"config": str(DATA / "cases_survey.yaml"), "tick_interval": 3600}
+    path.write_text(json.dumps(config))
+    hotline = await start_engine(path)
+    try:
+        cases = hotline.engine.cases
+        case = await cases.open(kind="complaint", category="service", customer="2102", by="1001",
+                                description="billed twice")  # customer-sim 2102 will rate 2
+        await cases.take(case.id, "1001")
+        await cases.resolve(case.id, "1001", "refund issued")
+        await cases.close(case.id, "1001")  # books the follow-up lead in test_survey_follow_up
+        reply = await hotline.engine.commands.execute_async({"cmd": "dialer.start",
+                                                              "campaign": "test_survey_follow_up"})
+        assert reply["ok"] and reply["campaign"]["hopper"] == 1, reply
+
+        await until(lambda: str(cases.get(case.id).state) == "reopened", 60, 0.5,
+                    "the follow-up survey's score 2 reopened the case")
+        [stored] = await fetch_cases(hotline.engine.db, case_id=case.id)
+        attempts: list = []
+
+        async def attempt_stored() -> bool:
+            await hotline.engine.cdrs.flush(5)
+            attempts[:] = await fetch_dial_attempts(hotline.engine.db, campaign="test_survey_follow_up")
+            return len(attempts) == 1
+
+        await until(attempt_stored, 30, 0.5, "the follow-up attempt stored")
+        attempt = attempts[0]
+        assert (attempt.outcome, attempt.agent) == ("human", None)
+        assert (stored.score, stored.reopened) == (2, 1)
+        assert attempt.call_id in stored.calls
+        assert (await answers(hotline, attempt.call_id))["csat"] == ("answered", 2, 5, None, None, "csat")
+    finally:
+        await stop_engine(hotline)

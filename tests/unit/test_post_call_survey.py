@@ -176,3 +176,40 @@ def test_ivr_validate_checks_the_acd_survey_keys_against_the_flows(tmp_path, cap
     assert f"{acd}:{line}:13: queue 'billing': survey flow 'csta' does not exist; did you mean 'csat'?" in out
     acd.write_text(text)
     assert main(["ivr", "validate", str(REPO / "config/ivr"), "--acd", str(acd), "--sounds", str(SOUNDS)]) == 0
+
+
+class FakeCases:
+    """What `answer_case` needs of the case service: its follow-up policy and `answer`."""
+
+    def __init__(self, scale_max: int = 5, known: bool = True) -> None:
+        self.policy = type("Policy", (), {"follow_up": type("Follow", (), {"scale_max": scale_max})()})()
+        self.known, self.answers = known, []
+
+    async def answer(self, case_id, score, answer="", by="follow_up", call_id=None, booking=None):
+        if not self.known:
+            raise LookupError(f"no open case {case_id!r}")
+        self.answers.append((case_id, score, by, call_id, booking))
+
+
+async def test_a_case_follow_up_survey_gives_the_case_the_first_score_on_its_scale() -> None:
+    from cti.calls.survey import answer_case
+    from ivr.stepper_rate import Rating
+
+    cases = FakeCases()
+    ratings = [Rating("solved", "solved", 2, "answered", 1), Rating("rating", "csat", 5, "answered", 2)]
+    await answer_case(cases, {"case_id": "C-1", "case_booking": "C-1/0"}, "call-9", ratings)
+    assert cases.answers == [("C-1", 2, "survey", "call-9", "C-1/0")]
+
+
+async def test_no_score_or_no_case_leaves_the_case_alone(caplog) -> None:
+    from cti.calls.survey import answer_case
+    from ivr.stepper_rate import Rating
+
+    cases = FakeCases()
+    await answer_case(cases, {"case_id": "C-1"}, "c", [Rating("rating", "csat", 5, "no_answer")])
+    await answer_case(cases, {}, "c", [Rating("rating", "csat", 5, "answered", 4)])  # not a case's follow-up
+    assert cases.answers == []
+    gone = FakeCases(known=False)
+    with caplog.at_level(logging.WARNING, logger="hotline.survey"):
+        await answer_case(gone, {"case_id": "C-2"}, "c", [Rating("rating", "csat", 5, "answered", 4)])
+    assert "not applied" in caplog.text
