@@ -116,9 +116,6 @@ def survey_path(name: str, runner: FlowRunner) -> list[str]:
     return [f"{name}:{node}" + (f"({results[node]})" if node in results else "") for node in runner.walk.path]
 
 
-AfterAgent = Callable[[CallSession, QueueOutcome, "str | None"], Awaitable[None]]
-
-
 class PostCallSurvey:
     """The hook a call's `QueueStay` runs after the agent hung up first (see the module docstring)."""
 
@@ -130,9 +127,17 @@ class PostCallSurvey:
         if spec is None or not spec.survey:
             return
         walk = self.caller.walk
-        variables = {**walk.variables, "language": walk.language}  # the survey speaks the caller's language
+        variables = {**walk.variables, "language": self._language()}
         await self.surveys.run(call, spec.survey, SurveyTarget(call.uniqueid, queue, outcome.agent), variables,
                                path=walk.path)
+
+    def _language(self) -> str:
+        """The caller's language: the one their flow switched to, else their `language` variable
+        (the customer record's), else their flow's."""
+        walk = self.caller.walk
+        if walk.language != self.caller.flow.language:
+            return walk.language
+        return walk.variables.get("language") or walk.language
 
 
 async def answer_case(cases: CaseService, data: Mapping[str, str], call_id: str, ratings: list[Rating]) -> None:

@@ -18,7 +18,7 @@ from cti.store import CdrRecord
 from cti.store.quality_models import SurveyAnswerRecord
 from tests.support.clock import FakeClock
 from tests.support.fake_call import HANGUP, FakeCall
-from tests.support.inbound import SOUNDS, shipped_flows
+from tests.support.inbound import SOUNDS, Directory, shipped_flows
 from tests.support.sinks import RecordingSink
 
 REPO = SOUNDS.parent
@@ -32,7 +32,7 @@ def flows():
 class Centre:
     """Inbound calls with surveys: billing surveys with csat, faults with `faults_survey`."""
 
-    def __init__(self, flows, faults_survey: str | None = None) -> None:
+    def __init__(self, flows, faults_survey: str | None = None, directory=None) -> None:
         self.clock = FakeClock()
         self.records = RecordingSink()
         queues = {"billing": QueueSpec("billing", {"billing": 1}, wrapup_s=10, survey="csat"),
@@ -42,7 +42,8 @@ class Centre:
         for agent in agents:
             self.acd.agent_command(agent, "login")
         surveys = Surveys(lambda: flows, SOUNDS, self.records, clock=self.clock.wall)
-        self.calls = InboundCalls(lambda: flows, SOUNDS, CallRegistry(), self.records, acd=self.acd, surveys=surveys)
+        self.calls = InboundCalls(lambda: flows, SOUNDS, CallRegistry(), self.records, acd=self.acd, surveys=surveys,
+                                  directory=directory)
 
     def call(self, steps=(), **kwargs) -> FakeCall:
         return FakeCall(steps, clock=self.clock, **kwargs)
@@ -76,6 +77,15 @@ async def test_agent_hangs_up_first_and_the_caller_rates_the_call_on_both_questi
                             "csat:heard_rating>csat:solved(1)>csat:goodbye>csat:done>done")
     assert (cdr.disposition, cdr.agent, cdr.queue) == ("completed", "A", "billing")
     assert centre.acd.router.agent("A").state == "wrap_up"  # the survey does not hold the agent
+
+
+async def test_a_mandarin_customer_is_surveyed_in_mandarin(flows) -> None:
+    centre = Centre(flows, directory=Directory({"5559002": {"tier": "normal", "language": "zh"}}))
+    call = centre.call(["0"], caller="5559002")
+    after_the_agent(call, "4", "1")
+    await centre.serve(call)
+    assert call.prompts[-3:] == ["zh/survey_rate", "zh/survey_solved", "zh/survey_thanks"]
+    assert [score for _, _, _, score, *_ in centre.answers()] == [4, 1]
 
 
 async def test_silence_is_stored_as_no_answer_without_a_score_and_skips_the_second_question(flows) -> None:
