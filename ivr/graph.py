@@ -73,8 +73,8 @@ def to_mermaid(flow: Flow) -> str:
     # Ids are n0, n1...: a node called 'end' or 'a-b' would break Mermaid's parser.
     ids = {name: f"n{i}" for i, name in enumerate(flow.nodes)}
     shapes = {MenuNode: ('{"', '"}'), CollectNode: ('{"', '"}'), RateNode: ('{"', '"}'),
-              QueueNode: ('[["', '"]]'), TransferNode: ('[["', '"]]'), BranchNode: ('{{"', '"}}'), HoursNode: ('{{"', '"}}'),
-              LookupNode: ('[("', '")]'), GotoNode: ('>"', '"]'), HangupNode: ('(("', '"))')}
+              QueueNode: ('[["', '"]]'), TransferNode: ('[["', '"]]'), BranchNode: ('{{"', '"}}'),
+              HoursNode: ('{{"', '"}}'), LookupNode: ('[("', '")]'), GotoNode: ('>"', '"]'), HangupNode: ('(("', '"))')}
     lines = [f"%% IVR flow {flow.name}", "flowchart TD", '    start(["call"]) --> ' + ids[flow.entry]]
     for name, node in flow.nodes.items():
         left, right = shapes.get(type(node), ('["', '"]'))
@@ -89,8 +89,8 @@ def to_mermaid(flow: Flow) -> str:
 
 def to_dot(flow: Flow) -> str:
     shapes = {MenuNode: "diamond", CollectNode: "diamond", RateNode: "diamond", QueueNode: "box3d",
-              TransferNode: "box3d", BranchNode: "hexagon", HoursNode: "hexagon", LookupNode: "cylinder", GotoNode: "cds",
-              HangupNode: "doublecircle"}
+              TransferNode: "box3d", BranchNode: "hexagon", HoursNode: "hexagon", LookupNode: "cylinder",
+              GotoNode: "cds", HangupNode: "doublecircle"}
     lines = [f'digraph "{flow.name}" {{', "    rankdir=TB;", '    node [fontname="Helvetica"];',
              '    "__start" [shape=point, label=""];', f'    "__start" -> "{flow.entry}";']
     for name, node in flow.nodes.items():

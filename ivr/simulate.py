@@ -1,9 +1,9 @@
 """Walk a flow without a phone: the same `Walk` a call uses, with prompt texts instead of sound.
 
-Keys answer menus, collect and rate (survey question) nodes (`--digits 1,-,123456#,1`: one entry per attempt, `-` or empty
-= silence; a menu takes the first key of an entry, a collect node the whole entry up to a
-terminator); when the script runs out the caller stays silent, which every valid flow turns into
-an ending. Prompts are shown as their text from sounds/prompts.yaml in the flow's language. A
+Keys answer menus, collect and rate (survey question) nodes (`--digits 1,-,123456#,1`: one entry
+per attempt, `-` or empty = silence; a menu or rate node takes the first key of an entry, a collect
+node the whole entry up to a terminator); when the script runs out the caller stays silent, which
+every valid flow turns into an ending. Prompts are shown as their text from sounds/prompts.yaml in the flow's language. A
 queue node gets the outcome given (`answered` unless told otherwise), a transfer `answered`, a
 call-back booking `booked`; branch nodes read the call variables given; customer_db lookups look in
 the demo customer table (ivr.customers.DEMO) unless another `lookup` is given, http lookups find

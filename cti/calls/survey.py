@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
@@ -95,17 +95,19 @@ class Surveys:
         return runner
 
     def store(self, survey: str, target: SurveyTarget, ratings: list[Rating]) -> None:
+        if not target.call_id:  # a channel always has a uniqueid; never lose answers for want of one
+            target = replace(target, call_id=f"survey-{uuid.uuid4().hex}")
+        at = self.clock()
         for rating in ratings:
-            self.records.submit(answer_record(survey, target, rating, self.clock()))
+            self.records.submit(answer_record(survey, target, rating, at))
         log.info("call %s: survey %s answers %s", target.call_id, survey,
                  ", ".join(f"{r.question}={r.score if r.score is not None else r.status}" for r in ratings) or "none")
 
 
 def answer_record(survey: str, target: SurveyTarget, rating: Rating, at: datetime) -> SurveyAnswerRecord:
     """One survey_answer row, keyed `<call id>:<question>` (a replayed spool cannot count it twice)."""
-    call_id = target.call_id or f"survey-{uuid.uuid4().hex}"
-    return SurveyAnswerRecord(answer_id=f"{call_id}:{rating.question}", call_id=call_id, survey=survey,
-                              question=rating.question, scale=rating.scale, status=rating.status,
+    return SurveyAnswerRecord(answer_id=f"{target.call_id}:{rating.question}", call_id=target.call_id,
+                              survey=survey, question=rating.question, scale=rating.scale, status=rating.status,
                               score=rating.score, queue=target.queue, agent=target.agent,
                               campaign=target.campaign, at=at)
 
