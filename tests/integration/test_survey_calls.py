@@ -31,7 +31,9 @@ from tests.support.until import until
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).parent / "data"
-PRESS_0 = [Pause(1500), Dtmf("0", "info")]
+# 0 twice: a key that comes before the engine's first prompt runs is lost (first call after a sandbox
+# reload); a second 0 lands in the queue's wait (ignored) or in the bridge to the agent (harmless).
+PRESS_0 = [Pause(1500), Dtmf("0", "info"), Pause(1500), Dtmf("0", "info")]
 
 
 @pytest.fixture
@@ -59,7 +61,7 @@ async def test_caller_rates_the_agent_after_the_agent_hangs_up_and_a_silent_call
     ready(hotline, "1001")
     # 0 to the agent at ~1.5 s; the agent talks 4 s and hangs up; the survey's first prompt (6.4 s)
     # starts about 6.5 s in (measured) and waits 5 s after it: a key at ~11.5 s lands mid-question.
-    rater = [*PRESS_0, Pause(10000), Dtmf("4", "info"), Pause(3000), Dtmf("1", "info"), AwaitHangup(60000)]
+    rater = [*PRESS_0, Pause(8500), Dtmf("4", "info"), Pause(3000), Dtmf("1", "info"), AwaitHangup(60000)]
     result = await sipp.call(tmp_path, rater, caller="5551201")
     assert result.ok, result.stderr
     rated = await hotline.cdr(caller="5551201")
@@ -93,7 +95,7 @@ async def test_caller_rates_the_agent_after_the_agent_hangs_up_and_a_silent_call
 
 async def test_caller_hanging_up_during_the_survey_question_is_stored_as_hung_up(hotline, tmp_path):
     ready(hotline, "1001")
-    result = await sipp.call(tmp_path, [*PRESS_0, Pause(8000), HangUp()], caller="5551203")  # mid-question
+    result = await sipp.call(tmp_path, [*PRESS_0, Pause(6500), HangUp()], caller="5551203")  # mid-question
     assert result.ok, result.stderr
     row = await hotline.cdr(caller="5551203")
     assert (row.agent, row.disposition) == ("1001", "caller_hangup")
