@@ -29,6 +29,7 @@ Interface = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*/[A-Za-z0-9_.@:
 Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 Text = Annotated[str, Field(min_length=1, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Seconds = Annotated[float, Field(gt=0)]
+FlowName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]  # an IVR flow's name (ivr.models)
 
 
 class _Model(BaseModel):
@@ -77,6 +78,7 @@ class QueueConfig(_Model):
     alerts: QueueAlerts | None = None  # overrides of the top-level alert defaults, kind by kind
     record: RecordMode = Field("never", description="record the bridged call: never, on_demand (the agent "
                                                     "starts it from the desk) or always (docs/recordings.md)")
+    survey: FlowName | None = Field(None, description="IVR flow a caller is handed to when the agent hangs up first")
 
 
 class AcdConfig(_Model):
@@ -116,7 +118,7 @@ def to_specs(config: AcdConfig) -> tuple[dict[str, QueueSpec], dict[str, Agent]]
         escalation=tuple(EscalationStep(s.after_s, s.relax_levels, dict(s.add_skills), tuple(s.add_queues))
                          for s in q.escalation),
         when_nobody=q.when_nobody, language_routing=q.language_routing, whisper=q.whisper,
-        alerts=rules_for(config.alerts, q.alerts), record=q.record)
+        alerts=rules_for(config.alerts, q.alerts), record=q.record, survey=q.survey)
         for name, q in config.queues.items()}
     agents = {a.id: Agent(a.id, a.name, a.interface, dict(a.skills), tuple(a.languages))
               for a in config.agents}

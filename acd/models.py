@@ -103,6 +103,7 @@ class QueueSpec:
     whisper: bool = False  # the agent hears the queue and the caller's tier before the bridge
     alerts: tuple[Rule, ...] = ()  # volume alerts (acd.alerts), defaults merged in by acd.config
     record: str = "never"  # never | on_demand | always (common.recording)
+    survey: str | None = None  # IVR flow for the post-call survey (cti.calls.survey); None: no survey
 
     @property
     def levels(self) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import string
 from datetime import datetime, time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from common.recording import RecordMode
 from common.safety import check_value
-from common.yamlconf import validate
+from common.flowrefs import unknown_flow
+from common.yamlconf import ConfigIssue, load_yaml_with_marks, validate
 from dialer.numbers import normalize_number
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")]
@@ -155,6 +157,17 @@ class Campaign(_Section):
     record: RecordMode = Field("never", description="record the answered person's talk with the agent: never, "
                                                     "on_demand or always (docs/recordings.md); the queue's own setting "
                                                     "applies too: the call is recorded as the stronger of the two says")
+    survey: Name | None = Field(None, description=(
+        "IVR flow (config/ivr/) an answered person runs instead of waiting for an agent: an automated "
+        "survey (回访); dialed `survey_lines` at a time, whatever the agents do"))
+    survey_lines: Annotated[int, Field(ge=1, le=100)] = 2
+
+    @model_validator(mode="after")
+    def _survey_needs_no_preview(self) -> Self:
+        if self.survey is not None and self.mode == "preview":
+            raise ValueError("an automated survey campaign has no agent to preview its leads: "
+                             "remove 'mode: preview' (its calls are paced by survey_lines)")
+        return self
 
     @field_validator("caller_id")
     @classmethod
@@ -213,7 +226,18 @@ def load_campaign(path: str | Path) -> Campaign:
 
 def find_campaign(spec: str, campaigns_dir: Path = Path("config/campaigns")) -> Campaign:
     """A campaign by file path, or by name (``campaigns_dir/NAME.yaml``): the CLI's CAMPAIGN argument."""
+    return load_campaign(campaign_path(spec, campaigns_dir))
+
+
+def campaign_path(spec: str, campaigns_dir: Path = Path("config/campaigns")) -> Path:
     path = Path(spec)
-    if path.suffix in (".yaml", ".yml") or path.is_file():
-        return load_campaign(path)
-    return load_campaign(campaigns_dir / f"{spec}.yaml")
+    return path if path.suffix in (".yaml", ".yml") or path.is_file() else campaigns_dir / f"{spec}.yaml"
+
+
+def survey_issues(path: str | Path, campaign: Campaign, flows: Collection[str]) -> list[ConfigIssue]:
+    """The campaign's `survey:` must name a served IVR flow (file:line:col at the key's value)."""
+    if campaign.survey is None or campaign.survey in flows:
+        return []
+    _, marks = load_yaml_with_marks(path)
+    return [unknown_flow(f"campaign {campaign.name!r}", "survey", campaign.survey, flows, str(path), marks,
+                         ("survey",))]

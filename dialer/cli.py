@@ -43,7 +43,8 @@ def _validate(args: argparse.Namespace) -> int:
     from common.validate import check_files
     from dialer.campaign import load_campaign
 
-    return check_files(args.paths, load_campaign, lambda c: f"campaign {c.name!r}, {c.mode}")
+    return check_files(args.paths, load_campaign, lambda c: f"campaign {c.name!r}, " + (
+        f"automated survey {c.survey!r}, {c.survey_lines} lines" if c.survey else c.mode))
 
 
 def _simulate(args: argparse.Namespace) -> int:

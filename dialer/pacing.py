@@ -117,6 +117,22 @@ class ProgressivePacer:
         pass
 
 
+class SurveyPacer:
+    """An automated survey campaign: no agent takes its calls, so keep `lines` calls going."""
+
+    def __init__(self, lines: int) -> None:
+        self.lines = lines
+
+    def lines_to_dial(self, state: PacingState, now: float) -> int:
+        return _capped(state, self.lines - state.calls_in_progress)
+
+    def observe_live(self, abandoned: bool) -> None:
+        pass
+
+    def start_day(self) -> None:
+        pass
+
+
 def _capped(state: PacingState, lines: int) -> int:
     if state.max_lines is not None:
         lines = min(lines, state.max_lines - state.calls_in_progress)

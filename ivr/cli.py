@@ -16,9 +16,10 @@ from common.validate import check_files
 from ivr.stepper import QUEUE_RESULTS
 
 QueueNames = Callable[[Path], Collection[str]]
+SurveyRefs = Callable[[Path, Collection[str]], list]  # (acd.yaml, flow names) -> issues of its `survey:` keys
 
 
-def register(sub: argparse._SubParsersAction, queue_names: QueueNames) -> None:
+def register(sub: argparse._SubParsersAction, queue_names: QueueNames, survey_refs: SurveyRefs | None = None) -> None:
     ivr = sub.add_parser("ivr", help="IVR flow tools")
     ivr_sub = ivr.add_subparsers(required=True, metavar="ACTION")
     val = ivr_sub.add_parser("validate", help="check flow files; every error as file:line:col")
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction, queue_names: QueueNames) -> None:
     val.add_argument("--sounds", type=Path, default=Path("sounds"))
     val.add_argument("--acd", type=Path, default=Path("config/acd.yaml"),
                      help="ACD config whose queue names queue nodes must use ('' to skip the check)")
-    val.set_defaults(func=lambda args: _validate(args, queue_names))
+    val.set_defaults(func=lambda args: _validate(args, queue_names, survey_refs))
     _simulate_parser(ivr_sub)
     graph = ivr_sub.add_parser("graph", help="draw a flow as Mermaid (.mmd), Graphviz (.dot) or SVG (.svg)")
     graph.add_argument("flow", metavar="FLOW", help="flow name (or path to its .yaml file)")
@@ -53,7 +54,7 @@ def _simulate_parser(ivr_sub: argparse._SubParsersAction) -> None:
     sim.set_defaults(func=_simulate)
 
 
-def _validate(args: argparse.Namespace, queue_names: QueueNames) -> int:
+def _validate(args: argparse.Namespace, queue_names: QueueNames, survey_refs: SurveyRefs | None = None) -> int:
     from ivr.loader import load_flow
 
     from ivr.advice import file_warnings
@@ -66,7 +67,23 @@ def _validate(args: argparse.Namespace, queue_names: QueueNames) -> int:
             print(warning)
         return flow
 
-    return check_files(args.paths, load, lambda flow: f"flow {flow.name!r}, {len(flow.nodes)} nodes")
+    failed = check_files(args.paths, load, lambda flow: f"flow {flow.name!r}, {len(flow.nodes)} nodes")
+    if queues is None or survey_refs is None:
+        return failed
+    return max(failed, _check_surveys(args.paths, args.acd, survey_refs))
+
+
+def _check_surveys(paths: list[Path], acd: Path, survey_refs: SurveyRefs) -> int:
+    """The ACD's `survey:` keys against the flows of the folders validated (file:line:col in acd.yaml)."""
+    from ivr.loader import load_flows
+
+    names: set[str] = set()
+    for folder in {p if p.is_dir() else p.parent for p in paths}:
+        names |= set(load_flows(folder)[0])
+    issues = survey_refs(acd, names)
+    for issue in issues:
+        print(issue)
+    return 1 if issues else 0
 
 
 def _digits(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ivr.models import VoicemailNode
 from ivr.models import (BranchNode, CallbackNode, CollectNode, Flow, GotoNode, HangupNode, HoursNode, LanguageNode,
-                        LookupNode, MenuNode, PlayNode, QueueNode, SayNode, SetNode, TransferNode)
+                        LookupNode, MenuNode, PlayNode, QueueNode, RateNode, SayNode, SetNode, TransferNode)
 
 FALLBACK, SILENCE, NEXT = "timeout/invalid", "silence", "next"
 
@@ -40,6 +40,8 @@ def _caption(node: object) -> str:
         return f"menu {node.prompt}"
     if isinstance(node, CollectNode):
         return f"collect {node.variable} ({node.min_length}-{node.max_length} keys{', confirm' if node.confirm else ''})"
+    if isinstance(node, RateNode):
+        return f"rate {node.prompt} (1-{node.scale})"
     if isinstance(node, SayNode):
         return f"say {node.kind} {node.value}"
     if isinstance(node, SetNode):
@@ -70,9 +72,9 @@ def _caption(node: object) -> str:
 def to_mermaid(flow: Flow) -> str:
     # Ids are n0, n1...: a node called 'end' or 'a-b' would break Mermaid's parser.
     ids = {name: f"n{i}" for i, name in enumerate(flow.nodes)}
-    shapes = {MenuNode: ('{"', '"}'), CollectNode: ('{"', '"}'), QueueNode: ('[["', '"]]'),
-              TransferNode: ('[["', '"]]'), BranchNode: ('{{"', '"}}'), HoursNode: ('{{"', '"}}'),
-              LookupNode: ('[("', '")]'), GotoNode: ('>"', '"]'), HangupNode: ('(("', '"))')}
+    shapes = {MenuNode: ('{"', '"}'), CollectNode: ('{"', '"}'), RateNode: ('{"', '"}'),
+              QueueNode: ('[["', '"]]'), TransferNode: ('[["', '"]]'), BranchNode: ('{{"', '"}}'),
+              HoursNode: ('{{"', '"}}'), LookupNode: ('[("', '")]'), GotoNode: ('>"', '"]'), HangupNode: ('(("', '"))')}
     lines = [f"%% IVR flow {flow.name}", "flowchart TD", '    start(["call"]) --> ' + ids[flow.entry]]
     for name, node in flow.nodes.items():
         left, right = shapes.get(type(node), ('["', '"]'))
@@ -86,9 +88,9 @@ def to_mermaid(flow: Flow) -> str:
 
 
 def to_dot(flow: Flow) -> str:
-    shapes = {MenuNode: "diamond", CollectNode: "diamond", QueueNode: "box3d", TransferNode: "box3d",
-              BranchNode: "hexagon", HoursNode: "hexagon", LookupNode: "cylinder", GotoNode: "cds",
-              HangupNode: "doublecircle"}
+    shapes = {MenuNode: "diamond", CollectNode: "diamond", RateNode: "diamond", QueueNode: "box3d",
+              TransferNode: "box3d", BranchNode: "hexagon", HoursNode: "hexagon", LookupNode: "cylinder",
+              GotoNode: "cds", HangupNode: "doublecircle"}
     lines = [f'digraph "{flow.name}" {{', "    rankdir=TB;", '    node [fontname="Helvetica"];',
              '    "__start" [shape=point, label=""];', f'    "__start" -> "{flow.entry}";']
     for name, node in flow.nodes.items():

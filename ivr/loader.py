@@ -14,7 +14,7 @@ from typing import Any
 
 from common.yamlconf import ConfigError, ConfigIssue, NodeMarks, Position, load_yaml_with_marks, validate
 from ivr.flowgraph import cycles, reachable
-from ivr.models import CollectNode, Flow, GotoNode, MenuNode, Node, QueueNode
+from ivr.models import CollectNode, Flow, GotoNode, MenuNode, Node, QueueNode, RateNode
 
 # Every `type:` the schema knows, read from the models so a new node kind needs no edit here.
 NODE_TYPES = tuple(typing.get_args(kind.model_fields["type"].annotation)[0]
@@ -146,6 +146,28 @@ def graph_issues(flow: Flow, file: str = "<flow>", marks: Marks | None = None) -
                    for name in cycle]
     for cycle in cycles(list(flow.nodes), lambda n: resolve(flow.nodes[n].silent_exits())):
         issues += _silent_loop_issues(file, flow, marks, cycle)
+    return issues + _question_issues(flow, file, marks, resolve)
+
+
+def _question_issues(flow: Flow, file: str, marks: Marks,
+                     resolve: Callable[[list[str]], list[str]]) -> list[ConfigIssue]:
+    """Survey questions (rate nodes): each id once per flow, and each put at most once per call."""
+    issues: list[ConfigIssue] = []
+    seen: dict[str, str] = {}
+    for name, node in flow.nodes.items():
+        if not isinstance(node, RateNode):
+            continue
+        question = node.question_id(name)
+        if question in seen:
+            pos = where(marks, "nodes", name, "question" if node.question else "type")
+            issues.append(ConfigIssue(file, pos.line, pos.col,
+                                      f"survey question {question!r} is asked by nodes {seen[question]!r} and {name!r}",
+                                      "give each rate node its own 'question' id (it is the answer's key)"))
+        seen.setdefault(question, name)
+        after = resolve(flow.targets(name))
+        if any(name in reachable(start, lambda n: resolve(flow.targets(n))) for start in after):
+            issues.append(_at_node(file, marks, name, f"rate node {name!r} can be reached again from itself",
+                                   "put each survey question once per call: lead its next onwards, not back"))
     return issues
 
 

@@ -11,9 +11,10 @@ loader, the graph drawer and the reachability checks share one description of th
 `no_input_exits()` are the exits a call may take without waiting for the caller (the loader
 refuses loops of them), `silent_exits()` the ones a caller who never presses a key takes.
 
-The node kinds live in `ivr.nodes_caller` (talking with the caller) and `ivr.nodes_routing`
-(deciding where the call goes), on the shared base of `ivr.node_base`; this module assembles
-them into the `Node` union and the `Flow`, and re-exports them for the rest of the package.
+The node kinds live in `ivr.nodes_caller` (talking with the caller), `ivr.nodes_routing`
+(deciding where the call goes) and `ivr.nodes_survey` (survey questions), on the shared base of
+`ivr.node_base`; this module assembles them into the `Node` union and the `Flow`, and re-exports
+them for the rest of the package.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ from ivr.node_base import DIGITS, LANGUAGES, TEMPLATE_FIELD, WEEKDAYS, NodeName 
 from ivr.nodes_caller import CollectNode, LanguageNode, MenuNode, PlayNode, SayNode, SetNode
 from ivr.nodes_routing import (BranchNode, CallbackNode, GotoNode, HangupNode, HoursNode, LookupNode, QueueNode,
                                TransferNode, VoicemailNode)
+from ivr.nodes_survey import RateNode
 
 Node = Annotated[Union[PlayNode, MenuNode, CollectNode, SayNode, SetNode, LanguageNode, HoursNode, LookupNode,
-                       QueueNode, TransferNode, CallbackNode, VoicemailNode, GotoNode, BranchNode, HangupNode],
+                       QueueNode, TransferNode, CallbackNode, VoicemailNode, GotoNode, BranchNode, HangupNode,
+                       RateNode],
                  Field(discriminator="type")]
 
 

@@ -1,9 +1,9 @@
 """Walk a flow without a phone: the same `Walk` a call uses, with prompt texts instead of sound.
 
-Keys answer menus and collect nodes (`--digits 1,-,123456#,1`: one entry per attempt, `-` or empty
-= silence; a menu takes the first key of an entry, a collect node the whole entry up to a
-terminator); when the script runs out the caller stays silent, which every valid flow turns into
-an ending. Prompts are shown as their text from sounds/prompts.yaml in the flow's language. A
+Keys answer menus, collect and rate (survey question) nodes (`--digits 1,-,123456#,1`: one entry
+per attempt, `-` or empty = silence; a menu or rate node takes the first key of an entry, a collect
+node the whole entry up to a terminator); when the script runs out the caller stays silent, which
+every valid flow turns into an ending. Prompts are shown as their text from sounds/prompts.yaml in the flow's language. A
 queue node gets the outcome given (`answered` unless told otherwise), a transfer `answered`, a
 call-back booking `booked`; branch nodes read the call variables given; customer_db lookups look in
 the demo customer table (ivr.customers.DEMO) unless another `lookup` is given, http lookups find
@@ -27,6 +27,7 @@ from ivr.struggle import ivr_exit
 from ivr.stepper import Voicemail
 from ivr.stepper import (Callback, Collect, Decision, Enqueue, Event, Finish, GotoFlow, Lookup, LookupFailure, Play,
                          Result, Say, Transfer, Walk)
+from ivr.stepper_rate import Rating
 
 KeySource = Callable[[str], str]
 """Given the menu node being asked, the key the caller presses ('' for silence)."""
@@ -39,6 +40,7 @@ class Simulation:
     digits: list[str]
     exit_node: str
     prompts: list[str]
+    ratings: tuple[Rating, ...] = ()  # survey questions put (rate nodes)
 
 
 def parse_digits(text: str) -> list[str]:
@@ -122,11 +124,15 @@ def simulate(flow: Flow, texts: dict[str, str], keys: KeySource, out: TextIO, ca
         result = answer[type(command)](command)  # type: ignore[operator]
         say(f"   {_service(command)}: {_shown(result)}")
         command = walk.feed(result)
-    result = Simulation(command.disposition, list(walk.path), list(walk.digits), walk.exit_node, heard)
+    result = Simulation(command.disposition, list(walk.path), list(walk.digits), walk.exit_node, heard,
+                        tuple(walk.ratings))
     say(f"disposition: {result.disposition}")
     say(f"path: {' > '.join(result.path)}")
     say(f"digits: {''.join(result.digits) or '(none)'}")
     say(f"exit node: {result.exit_node}")
+    for rating in walk.ratings:
+        say(f"survey {rating.question} (1-{rating.scale}): "
+            + (str(rating.score) if rating.score is not None else rating.status))
     queued = any(d.event is Event.ENTER and d.detail == "queue" for d in walk.trail)
     say(f"ivr exit: {ivr_exit(walk.visits, result.disposition, queued)}"
         + (f" ({walk.path_text})" if any(v.struggled for v in walk.visits) else ""))
@@ -212,4 +218,5 @@ def _describe(d: Decision) -> str:
         Event.LANGUAGE: f"   language now {d.detail}",
         Event.SKIPPED: f"   says nothing: {d.detail}",
         Event.LOOKUP: f"   lookup: {d.detail}",
+        Event.RATED: f"   survey answer {d.detail}",
     }.get(d.event, f"   {d.event}: {d.detail}")

@@ -8,8 +8,9 @@ this flow) are passed through inside one `feed`. The walk records the path of no
 another flow reached by `goto` as `flow:node`) and the keys the caller pressed, so the CDR can
 say where each caller went and left, and a trail of `Decision`s that the simulator prints.
 
-Menu and collect answers live in `ivr.stepper_asks` (a mixin over the walk's state); the
-decisions it records in `ivr.trail`.
+Menu and collect answers live in `ivr.stepper_asks` (a mixin over the walk's state), survey
+questions (rate nodes, one `Rating` each in `ratings`) in `ivr.stepper_rate`; the decisions it
+records in `ivr.trail`.
 
 A key pressed while a barge-in prompt plays is kept ("type-ahead") and answers the next menu
 without replaying it; a wrong type-ahead key gets the no-match prompt but costs no attempt,
@@ -34,9 +35,10 @@ from ivr.commands import (CALLBACK_RESULTS, QUEUE_RESULTS, TRANSFER_RESULTS, VOI
                           Callback, Collect, Command, Enqueue, Finish, GotoFlow, Lookup, LookupFailure, Play, Result,
                           Say, Transfer, Voicemail)
 from ivr.models import (LANGUAGES, BranchNode, CallbackNode, CollectNode, Flow, GotoNode, HangupNode, HoursNode,
-                        LanguageNode, LookupNode, MenuNode, PlayNode, QueueNode, SayNode, SetNode, TransferNode,
-                        VoicemailNode)
+                        LanguageNode, LookupNode, MenuNode, PlayNode, QueueNode, RateNode, SayNode, SetNode,
+                        TransferNode, VoicemailNode)
 from ivr.stepper_asks import ALL_KEYS, AskingMixin, _keys
+from ivr.stepper_rate import Rating, RatingMixin
 from ivr.struggle import NodeVisit, VisitEnd, annotated_path
 from ivr.trail import Decision, Event, FlowLoopError  # noqa: F401
 from ivr.values import hours_state, missing_fields, pick_fields, render, say_value
@@ -45,7 +47,7 @@ _WAITS = (Play, Collect, Enqueue, Transfer)  # commands that wait for the caller
 
 
 @dataclass
-class Walk(AskingMixin):
+class Walk(AskingMixin, RatingMixin):
     """The state of one call inside one flow (and the flows it goes on to)."""
 
     flow: Flow
@@ -54,6 +56,7 @@ class Walk(AskingMixin):
     digits: list[str] = field(default_factory=list)
     trail: list[Decision] = field(default_factory=list)
     visits: list[NodeVisit] = field(default_factory=list)  # menu and collect visits (ivr.struggle)
+    ratings: list[Rating] = field(default_factory=list)  # survey questions put (ivr.stepper_rate)
     node: str = ""
     variables: dict[str, str] = field(default_factory=dict)
     now: datetime | None = None
@@ -66,6 +69,7 @@ class Walk(AskingMixin):
     _entry: str = ""
     _phase: str = ""
     _steps: int = 0
+    _rating_open: bool = False
     _last: Command | None = None
 
     def __post_init__(self) -> None:
@@ -87,6 +91,7 @@ class Walk(AskingMixin):
 
     def caller_left(self) -> None:
         """The caller hung up: a question still being asked ends as `hung_up`."""
+        self._rating_hung_up()
         if self.visits and self.visits[-1].end == VisitEnd.OPEN:
             self.visits[-1].end = VisitEnd.HUNG_UP
 
@@ -111,6 +116,8 @@ class Walk(AskingMixin):
             return self._menu_answer(current, _keys(result)[:1])
         if isinstance(current, CollectNode):
             return self._collect_answer(current, _keys(result))
+        if isinstance(current, RateNode):
+            return self._rate_answer(current, _keys(result)[:1])
         if isinstance(current, SayNode):
             return self._enter(current.next)
         if isinstance(current, LookupNode):
@@ -152,6 +159,8 @@ class Walk(AskingMixin):
         if isinstance(node, CollectNode):
             self._pending = ""
             return self._ask(node, (node.prompt,))
+        if isinstance(node, RateNode):
+            return self._rate_enter(node)
         if isinstance(node, BranchNode):
             value = self.variables.get(node.variable, "")
             return self._leave(Event.CHOICE, node.cases.get(value, node.default))

@@ -24,6 +24,7 @@ class Event(StrEnum):
     FALLBACK = "fallback"      # detail: target node
     ON_SILENCE = "on_silence"  # detail: target node
     FINISH = "finish"          # detail: disposition
+    RATED = "rated"            # detail: question=score, or question=no_answer / invalid
 
 
 @dataclass(frozen=True)

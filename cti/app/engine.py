@@ -19,9 +19,7 @@ import asyncio
 import gc
 import logging
 import signal
-import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,24 +37,21 @@ from acd.router import Router
 from cti.services.acd import AcdService
 from cti.services.alerts import AlertService
 from cti.services.metrics import EngineMetrics
-from cti.services.recordings import Recorder
-from cti.services.today import TodayFigures
-from cti.reports.today import queues_today
 from cti.calls.consult import Consults
 from cti.app.control import Commands, ControlServer
 from cti.calls.desk import DeskActions
-from cti.mqtt import MqttBridge
 from cti.store.customers import CustomerDirectory, create_and_seed
 from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
 from cti.store.lease import create_lease_table, schema_lock
 from cti.services.standby import FencedRecords
+from cti.app.frontends import make_mqtt, make_recorder, make_today, make_web
 from cti.app.standby_role import EXIT_LEASE_LOST, lease_keeper, take_over
 from cti.calls.outbound import OutboundCalls
+from cti.calls.survey import Surveys, check_survey_flows
 from cti.services.dialer import DialerService
 from cti.services.flows import FlowLibrary
 from cti.app.case_commands import CaseCommands
 from cti.services.case_desk import CaseCalls, CaseDirectory, make_case_service
-from cti.web import WebServer, make_context
 
 log = logging.getLogger("hotline.app")
 
@@ -91,7 +86,7 @@ class Engine:
         d = config.dialer
         self.dialer = DialerService(Path(d.campaigns_dir), self.db, self.ami, self.acd, self.cdrs, interval=d.interval)
         self.registry.on_originate_response.append(self.dialer.on_originate_response)
-        self.recorder = self._recorder(config)
+        self.recorder = make_recorder(self, config)
         self.outbound = OutboundCalls(self.dialer, self.acd, Path(config.ivr.sounds_dir), safe_harbor_s=d.safe_harbor_s,
                                       recorder=self.recorder)
         self.consults = Consults(self.acd, self.ami, self.registry, max_wait_s=config.acd.consult_wait_s)
@@ -111,15 +106,19 @@ class Engine:
             self.acd.notifier.on_event.append(self.case_calls.on_acd_event)
             self.directory = CaseDirectory(self.directory, self.cases)
             self.commands.cases = CaseCommands(self.cases, self.acd)
+            self.outbound.cases = self.cases  # an automated 回访 survey's score confirms or reopens the case
+        self.surveys = Surveys(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.cdrs)
+        self.outbound.surveys = self.surveys
+        self.dialer.survey_flows = self.flows.current  # a survey campaign whose flow is missing will not start
         call_records = FencedRecords(self.cdrs, lambda: self.ha.fence) if self.ha else self.cdrs
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
                                   call_records, ami_up=self.ami.connected.is_set, acd=self.acd,
                                   directory=self.directory, book_callback=self._book_callback,
-                                  recorder=self.recorder)
+                                  recorder=self.recorder, surveys=self.surveys)
         self.calls.ended_listeners.append(lambda cdr: self.consults.on_call_ended(cdr.call_id))
         self.alerts = AlertService(self.acd)  # the wallboard's AlertsProvider
         self.acd.notifier.on_event.append(self.alerts.on_acd_event)
-        self.mqtt = self._mqtt(config)
+        self.mqtt = make_mqtt(self, config)
         g = config.agi
         self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,
                                  max_sessions=g.max_sessions, command_timeout=g.command_timeout)
@@ -127,64 +126,8 @@ class Engine:
                                      alerts=self.alerts, recordings=self.recorder)  # render serves GET /metrics
         self.acd.notifier.on_event.append(self.metrics.on_acd_event)
         self.acd.decision_observers.append(self.metrics.on_decision)
-        self.today = self._today(config)
-        self.web = self._web(config, alerts=self.alerts, metrics=lambda: self.metrics.render()[0].decode())
-
-    def _recorder(self, config: HotlineConfig) -> Recorder:
-        """Call recordings (docs/recordings.md): Asterisk writes under recordings.asterisk_dir, the
-        engine reads the same files under recordings.engine_dir()."""
-        r = config.recordings
-
-        def channel_of(call_id: str) -> str | None:
-            info = self.registry.get(call_id)
-            return info.channel if info and info.channel else None
-        return Recorder(r.engine_dir(), r.asterisk_dir, self.ami, self.cdrs, settle_timeout_s=r.settle_timeout_s,
-                        channel_of=channel_of)
-
-    def _mqtt(self, config: HotlineConfig) -> MqttBridge | None:
-        m = config.mqtt
-        if not m.enabled:
-            return None
-        bridge = MqttBridge(m.host, m.port, m.topic_prefix, self.commands, username=m.username,
-                            password=m.password(), client_id=m.client_id, stats_provider=self.commands.queues,
-                            stats_interval=m.stats_interval)
-        self.acd.notifier.listeners.append(bridge.listener)
-        self.alerts.listeners.append(bridge.listener)
-        self.flows.on_change(lambda name, issues: bridge.ivr_flow(
-            name, "rejected" if issues else "reloaded", [str(i) for i in issues]))
-        self.calls.ended_listeners.append(lambda cdr: bridge.call_event(
-            cdr.call_id, "ended", disposition=cdr.disposition, ivr_exit=cdr.ivr_exit, caller=cdr.caller,
-            queue=cdr.queue, agent=cdr.agent, ivr_path=cdr.ivr_path, duration_s=cdr.duration_s))
-        return bridge
-
-    def _today(self, config: HotlineConfig) -> TodayFigures:
-        """Today's queue figures (from local midnight), each queue against its current SL threshold."""
-        zone = ZoneInfo(config.engine.timezone)
-
-        def thresholds() -> dict[str, float]:
-            return {name: self.acd.queue(name).sl_seconds for name in self.acd.queue_names()}
-        return TodayFigures(lambda now: queues_today(self.db, thresholds(), now, zone),
-                            interval=config.http.today_interval, timeout=config.http.today_timeout)
-
-    def _web(self, config: HotlineConfig, alerts=None, metrics=None) -> WebServer | None:
-        """The browser desk and wallboard; `alerts` (an AlertFeed) and `metrics` (Prometheus text)
-        are the seams later features plug into (docs/web.md)."""
-        h = config.http
-        if not h.enabled:
-            return None
-        context = make_context(
-            users_file=Path(h.users_file), commands=self.commands, agents=self.commands.agents,
-            queues=self.commands.queues, queue_names=self.acd.queue_names,
-            agents_of=lambda q: [a.id for a in self.acd.agents_of(q)], clock=time.monotonic, alerts=alerts,
-            metrics=metrics, admin_token=h.admin_token(), session_ttl_s=h.session_ttl_s,
-            login_attempts=h.login_attempts, login_window_s=h.login_window_s, secure_cookies=h.secure_cookies,
-            board_interval=h.board_interval, today=self.today.current, monitoring=self._monitoring)
-        self.acd.notifier.listeners.append(context.hub.listener)
-        return WebServer(context, h.host, h.port)
-
-    def _monitoring(self, user_id: str) -> dict | None:
-        """The wallboard's monitoring part for a web user who is a supervisor of config/acd.yaml."""
-        return self.monitor.list(user_id) if user_id in self.monitor.supervisors else None
+        self.today = make_today(self, config)
+        self.web = make_web(self, config, alerts=self.alerts, metrics=lambda: self.metrics.render()[0].decode())
 
     async def _on_call(self, session: CallSession) -> None:
         if self.ha is not None and not self.ha.may_act():
@@ -240,6 +183,7 @@ class Engine:
 
     async def _prepare(self) -> None:
         self.flows.scan()
+        check_survey_flows(Path(self.config.acd.config), self.flows.current())
         try:
             await asyncio.wait_for(self._create_tables(), 15)
             if self.ha is None:

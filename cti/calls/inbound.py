@@ -32,6 +32,7 @@ from cti.store import CdrRecord, IvrVisitRecord
 from ivr.models import Flow
 from ivr.struggle import ivr_exit
 from cti.calls.flow_runner import FlowRunner, IvrOutcome
+from cti.calls.survey import PostCallSurvey, Surveys
 from ivr.stepper import FlowLoopError
 
 log = logging.getLogger("hotline.calls")
@@ -67,7 +68,8 @@ class InboundCalls:
     def __init__(self, flows: Callable[[], dict[str, Flow]], sounds_dir: Path, registry: CallRegistry,
                  cdrs: CdrSink, *, hangup_wait: float = 2.0, ami_up: Callable[[], bool] = lambda: False,
                  acd: AcdService | None = None, directory: CustomerDirectory | None = None,
-                 book_callback=None, recorder: Recorder | None = None) -> None:
+                 book_callback=None, recorder: Recorder | None = None,
+                 surveys: Surveys | None = None) -> None:
         self._flows = flows
         self._recorder = recorder  # None: no call is recorded
         self._sounds_dir = sounds_dir
@@ -78,6 +80,7 @@ class InboundCalls:
         self._acd = acd
         self._directory = directory
         self._book_callback = book_callback  # async (Task) -> bool, or None: no call-back offer
+        self._surveys = surveys  # post-call surveys of queues with `survey:` (None: none)
         self.ended_listeners: list[Callable[[CdrRecord], None]] = []  # CTI "call ended" events
         self.served = 0
         self._recording: set[asyncio.Task[None]] = set()
@@ -98,9 +101,12 @@ class InboundCalls:
             return None
         facts.stay = QueueStay(self._acd, self._book_callback, self._recorder) if self._acd else None
         variables = {"caller": call.caller, **(await self._lookup(call.caller))}
-        return FlowRunner(flow, self._sounds_dir, variables=variables, queue_handler=facts.stay,
-                          customer_lookup=self._customer_lookup(), book_callback=self._ivr_callback,
-                          flows=self._flows)
+        runner = FlowRunner(flow, self._sounds_dir, variables=variables, queue_handler=facts.stay,
+                            customer_lookup=self._customer_lookup(), book_callback=self._ivr_callback,
+                            flows=self._flows)
+        if facts.stay and self._surveys:
+            facts.stay.after_agent = PostCallSurvey(self._surveys, self._acd, runner)
+        return runner
 
     async def drain(self, timeout: float) -> None:
         """Wait for pending CDRs of finished calls (at shutdown, before the writer flushes)."""

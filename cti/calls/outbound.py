@@ -6,7 +6,8 @@ as a validated application argument), leaves the campaign's message on a machine
 and puts a human into the campaign's ACD queue at top priority: a `QueueCall` in safe-harbor mode
 (the same wait loop as inbound callers). If no agent is reserved within the safe-harbor time the
 person hears the safe-harbor message and the attempt counts as dropped (abandoned by us), which
-is what the pacer's abandonment cap measures.
+is what the pacer's abandonment cap measures. A campaign with `survey:` puts a human into its
+survey flow instead (cti.calls.survey: an automated 回访, answers stored with the campaign).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from common.recording import stronger
 from cti.services.acd import AcdService
 from cti.agi import CallerHungUp, CallSession
 from cti.calls.queue_call import QueueCall, QueueOutcome
+from cti.calls.survey import Surveys, SurveyTarget, answer_case
+from cti.services.cases import CaseService
 from cti.services.dialer import Attempt, DialerService
 from cti.services.recordings import Recorder
 
@@ -37,6 +40,8 @@ class OutboundCalls:
         self.safe_harbor_s = safe_harbor_s
         self.recorder = recorder  # None: no call is recorded
         self._finishing: set[asyncio.Task] = set()
+        self.surveys: Surveys | None = None  # for campaigns with `survey:` (set by the engine)
+        self.cases: CaseService | None = None  # a case follow-up's survey score is the case's verdict
 
     def prompt(self, name: str, language: str = "en") -> str:
         return str((self.sounds_dir / language / name).resolve())
@@ -78,6 +83,9 @@ class OutboundCalls:
             await call.hangup()
             return
         self.dialer.classified(attempt, live=True, call_id=call.uniqueid)  # its task id in the ACD
+        if campaign.survey:
+            await self._survey(call, attempt, campaign, progress)
+            return
         result = await self._to_agent(call, attempt, campaign)
         progress["wait_s"] = result.wait_s
         if result.result == "answered":
@@ -87,6 +95,21 @@ class OutboundCalls:
         log.info("campaign %s: %s plays safe harbor %s", campaign.name, attempt.lead.number, campaign.safe_harbor_prompt)
         await call.play(self.prompt(campaign.safe_harbor_prompt))
         await call.hangup()
+
+    async def _survey(self, call: CallSession, attempt: Attempt, campaign, progress: dict) -> None:
+        """The person takes the survey; reaching them is the attempt's success, answers or not."""
+        progress["outcome"] = "human"
+        if self.surveys is None:
+            log.error("campaign %s has survey %r but the engine runs no surveys", campaign.name, campaign.survey)
+        else:
+            variables = {"language": "en", **attempt.lead.data, "name": attempt.lead.name}
+            await self.surveys.run(call, campaign.survey, SurveyTarget(call.uniqueid, campaign=campaign.name),
+                                   variables, answered=lambda ratings: self._case_verdict(attempt, call, ratings))
+        await call.hangup()
+
+    async def _case_verdict(self, attempt: Attempt, call: CallSession, ratings: list) -> None:
+        if self.cases is not None:
+            await answer_case(self.cases, attempt.lead.data, call.uniqueid, ratings)
 
     async def _amd(self, call: CallSession, campaign) -> tuple[str, str]:
         if not campaign.amd.enabled:

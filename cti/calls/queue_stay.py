@@ -4,13 +4,14 @@ The flow runner hands each `Enqueue` of the walk, with the caller's context, to 
 (one per call). It waits in the named queue (`QueueCall`), then, while an agent passes the call
 on by a blind transfer, in the next queue, with the same context plus who passed it. The stay
 keeps the last `QueueOutcome` and the queue the call ended in, even when the caller hangs up,
-for the call's CDR.
+for the call's CDR. When the agent hung up first, `after_agent` (the post-call survey,
+cti.calls.survey) has the caller before the flow goes on.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Callable, Mapping
+from typing import Awaitable, Callable, Mapping
 
 from acd.errors import UnknownQueue
 from cti.agi import CallSession
@@ -32,6 +33,8 @@ class QueueStay:
         self.book_callback = book_callback  # None: no call-back offer
         self.outcome: QueueOutcome | None = None
         self.queue: str | None = None  # where the call is (or ended) queued
+        # (call, outcome, queue) once the agent hung up first and the caller is still there
+        self.after_agent: Callable[[CallSession, QueueOutcome, str | None], Awaitable[None]] | None = None
 
     async def __call__(self, call: CallSession, command: Enqueue, context: Mapping[str, str],
                       prompt_path: Callable[[str], str]) -> str:
@@ -47,6 +50,8 @@ class QueueStay:
             outcome = await self._wait(queue_call)
             target = self.acd.take_transfer(call.uniqueid) if outcome.result == "answered" else None
             if target is None:
+                if outcome.result == "answered" and self.after_agent is not None:
+                    await self.after_agent(call, outcome, self.queue)
                 return outcome.result
             queue_call = self._transferred(call, queue_call, target, prompt_path)
 

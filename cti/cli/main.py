@@ -84,7 +84,7 @@ def _features(sub: argparse._SubParsersAction) -> None:
     from dialer import cli as dialer_cli
     from ivr import cli as ivr_cli
 
-    ivr_cli.register(sub, queue_names=_acd_queue_names)
+    ivr_cli.register(sub, queue_names=_acd_queue_names, survey_refs=_acd_survey_issues)
     acd_cli.register(sub)
     report_cli.register(sub)
     planning_cli.register(sub)
@@ -104,6 +104,12 @@ def _acd_queue_names(path: Path) -> list[str]:
     from acd.config import load_acd
 
     return list(load_acd(path)[0])
+
+
+def _acd_survey_issues(path: Path, flows) -> list:
+    from acd.survey_refs import survey_issues
+
+    return survey_issues(path, flows)
 
 
 def _run(args: argparse.Namespace) -> int:

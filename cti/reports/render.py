@@ -9,6 +9,7 @@ from typing import Any
 
 from cti.reports.cases import case_blocks, case_sections
 from cti.reports.qa import qa_blocks, qa_sections
+from cti.reports.csat import csat_blocks, csat_sections
 from cti.reports.service import Report
 
 QUEUE_COLUMNS = ("queue", "offered", "answered", "abandoned", "short_abandons", "service_level", "asa_s",
@@ -41,7 +42,7 @@ def _sections(report: Report) -> list[tuple[str, list[dict[str, Any]]]]:
                 ("ivr_drop_out", report["ivr"]["drop_out"]), ("ivr_struggle", report["ivr"]["struggle"])]
     if report.get("dialer") is not None:
         sections.append(("dialer", report["dialer"]))
-    return sections + case_sections(report) + qa_sections(report)
+    return sections + case_sections(report) + qa_sections(report) + csat_sections(report)
 
 
 def to_csv(report: Report) -> str:
@@ -92,7 +93,7 @@ def to_table(report: Report) -> str:
     ]
     if report.get("dialer") is not None:
         blocks.append(("Dialer", report["dialer"], tuple(report["dialer"][0]) if report["dialer"] else ()))
-    blocks += case_blocks(report) + qa_blocks(report)
+    blocks += case_blocks(report) + qa_blocks(report) + csat_blocks(report)
     for title, rows, columns in blocks:
         lines.append(title)
         lines.extend(_grid(rows, columns) if rows else ["  (none)"])

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from cti.reports import ivr, kpis
 from cti.reports.cases import cases_section
+from cti.reports.csat import csat_section
 from cti.reports.dialer import dialer_rows
 from cti.reports.from_rollups import RollupReads
 from cti.reports.options import ReportOptions
@@ -53,6 +54,7 @@ async def sections(conn: AsyncConnection, opts: ReportOptions, chosen: Plan) -> 
         "dialer": _dialer(await reads_for(chosen, "dialer").dialer(conn, opts)),
         "cases": await cases_section(conn, opts),
         "qa": await qa_section(conn, opts),
+        "csat": await csat_section(conn, opts),
         "source": chosen.by_report_section(),
     }
 

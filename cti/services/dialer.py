@@ -20,7 +20,10 @@ import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Callable, Collection
 from typing import Protocol
+
+from common.yamlconf import ConfigError
 
 from acd.events import AcdEvent, CallQueueEvent, QueueEvent
 from acd.models import AgentState
@@ -30,14 +33,14 @@ from cti.services.dialer_models import Attempt, CampaignRun
 from cti.services.bookings import Bookings
 from cti.services.lead_saves import LeadSaves
 from dialer.attempt_state import AttemptEvent, AttemptState
-from dialer.campaign import Campaign, find_campaign
+from dialer.campaign import Campaign, campaign_path, load_campaign, survey_issues
 from dialer.campaign_state import CampaignEvent, CampaignState
 from dialer.hopper import Hopper
 from dialer.lead_state import LeadEvent
 from dialer.lead_state import apply as move_lead
 from dialer.leads import Lead, LeadStatus, retry_after
 from dialer.numbers import load_dnc
-from dialer.pacing import PacingState, make_pacer
+from dialer.pacing import PacingState, SurveyPacer, make_pacer
 from cti.services.preview import PreviewDesk
 from dialer.stats import PacingStats, Priors
 from cti.store.leads import load_dialable
@@ -59,6 +62,7 @@ class DialerService:
         self.records = records
         self.interval, self.clock = interval, clock
         self.runs: dict[str, CampaignRun] = {}
+        self.survey_flows: Callable[[], Collection[str]] | None = None  # served IVR flows (campaign `survey:`)
         self._attempts: dict[str, Attempt] = {}
         self._live: dict[str, Attempt] = {}  # by the call's uniqueid: persons waiting for an agent
         self.saves = LeadSaves(db)
@@ -70,15 +74,19 @@ class DialerService:
     async def start(self, name: str) -> dict:
         run = self.runs.get(name)
         if run is None:
-            campaign = find_campaign(name, self.campaigns_dir)
+            path = campaign_path(name, self.campaigns_dir)
+            campaign = load_campaign(path)
+            if self.survey_flows is not None and (issues := survey_issues(path, campaign, self.survey_flows())):
+                raise ConfigError(issues)  # an automated survey without its flow would only hang up on people
             dnc, _ = load_dnc(campaign.dnc_lists)
             hopper = Hopper(campaign, dnc)
             hopper.extend(await load_dialable(self.db, campaign.name), _utc())
             p = campaign.pacing
             stats = PacingStats(Priors(p.answer_rate, p.live_rate, p.ring_s, p.talk_s, p.wrapup_s),
                                 ring_timeout_s=campaign.ring_timeout_s)
-            pacer = make_pacer(campaign.mode, stats, cap=campaign.abandon_cap,
-                               window=campaign.abandon_window_calls, target_fraction=p.target_fraction)
+            pacer = SurveyPacer(campaign.survey_lines) if campaign.survey else \
+                make_pacer(campaign.mode, stats, cap=campaign.abandon_cap, window=campaign.abandon_window_calls,
+                           target_fraction=p.target_fraction)
             run = self.runs[campaign.name] = CampaignRun(campaign, hopper, pacer, stats)
         run.step(CampaignEvent.START)
         log.info("campaign %s running (%s, %d leads in the hopper)", run.campaign.name, run.campaign.mode,

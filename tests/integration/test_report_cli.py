@@ -50,7 +50,8 @@ def test_cli_csv_has_one_block_per_section(sqlite_url, tmp_path):
     assert main(["report", "--db", sqlite_url, *PERIOD, "--format", "csv", "-o", str(out)]) == 0
     blocks = {b.splitlines()[0]: b.splitlines()[1:] for b in out.read_text().strip().split("\n\n")}
     assert list(blocks) == ["# queues", "# agents", "# intervals", "# fcr", "# ivr", "# ivr_drop_out", "# ivr_struggle",
-                           "# dialer", "# cases_by_category", "# cases_by_agent"]
+                           "# dialer", "# cases_by_category", "# cases_by_agent", "# csat_by_agent", "# csat_by_queue",
+                           "# csat_by_campaign"]
     agents = list(csv.DictReader(io.StringIO("\n".join(blocks["# agents"]))))
     assert agents[0]["pause_s.lunch"] == "1800.0" and agents[1]["pause_s.lunch"] == "0.0"
 
