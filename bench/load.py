@@ -1,0 +1,308 @@
+"""Load bench: N calls a second for T seconds through the real path, the engine beside a bare responder.
+
+Run it holding the sandbox lock (nobody else may use Asterisk meanwhile):
+
+    flock /tmp/hotline-asterisk.lock .venv/bin/python bench/load.py --rate 20 --duration 30 [--json]
+
+For each responder (`--responders bare,engine` by default, in that order) it starts the responder
+on FastAGI 127.0.0.1:4573 (the engine as a `hotline run` subprocess with its own SQLite database in
+a temporary folder; the bare responder is bench/bare_agi.py), runs SIPp callers from 127.0.0.2
+into 10000 (bench/sipp/caller_hangup.xml: answer, listen `--hold` seconds, hang up), waits until
+Asterisk has no channel left, and prints:
+
+- calls attempted / completed / failed (SIPp's counters, with the reasons and any SIP codes
+  SIPp aborted a call on), CDRs written (the engine's database, after it stopped), calls the
+  engine's admission limit refused (its CDRs with disposition `refused`);
+- set-up time p50 / p99 / max: INVITE sent to 200 OK received, per call (SIPp timer 1). Asterisk
+  answers only when the responder's ANSWER arrives, so this spans SIP handling, the dialplan,
+  the FastAGI connect and the responder's start of the call; the first prompt's audio follows
+  the next AGI command (bare: at once; engine: after the caller's customer lookup);
+- CPU ms per call (utime + stime from /proc/<pid>/stat, from SIPp's start to the last channel's
+  end, divided by the calls attempted) of the responder, of Asterisk and of SIPp; how busy the
+  machine's cores were meanwhile; Asterisk's taskprocessor warnings and its deepest queues.
+
+`--configure` (default) first writes this checkout's asterisk-conf/ into the sandbox, as the test
+session does (`hotline sandbox up`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.load_stats import (  # noqa: E402
+    RunFigures, busiest, cpu_ticks, failure_reasons, format_table, per_call, percentile,
+    response_times_ms, stat_counters, unexpected_codes,
+)
+from cti.ops.sandbox import AMI_SECRET, Sandbox  # noqa: E402
+
+SCENARIO = REPO / "bench/sipp/caller_hangup.xml"
+TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+AGI_PORT = 4573
+SIP_PORT = 5090
+MEDIA_PORT = 40000
+_TP_WARNING = re.compile(r"Taskprocessor '([^']+)' queue reached")
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+# -- processes ----------------------------------------------------------------------------
+def _wait(predicate, timeout: float, what: str, step: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(step)
+    raise BenchError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _ticks(pid: int) -> int:
+    return cpu_ticks(Path(f"/proc/{pid}/stat").read_text())
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies over all cores from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def engine_config(workdir: Path, extra: dict) -> Path:
+    """A hotline.yaml for the bench: loopback sandbox, its own SQLite file, no web desk."""
+    config = {
+        "engine": {"log_level": extra.pop("log_level", "INFO")},
+        "ami": {"secret": AMI_SECRET},
+        "database": {"url": f"sqlite+aiosqlite:///{workdir}/cdr.db", "spool_dir": str(workdir / "spool")},
+        "ivr": {"flows_dir": str(REPO / "config/ivr"), "sounds_dir": str(REPO / "sounds")},
+        "acd": {"config": str(REPO / "config/acd.yaml")},
+        "dialer": {"campaigns_dir": str(REPO / "config/campaigns")},
+        "cases": {"config": str(REPO / "config/cases.yaml")},
+        "control": {"socket": str(workdir / "hotline.sock")},
+        "mqtt": {"enabled": True, "topic_prefix": f"bench{os.getpid()}", "client_id": f"hotline-bench-{os.getpid()}"},
+        "http": {"enabled": False},
+        "recordings": {"asterisk_root": ""},
+        "shutdown": {"drain_timeout": 10.0},
+    }
+    for section, values in extra.items():
+        config.setdefault(section, {}).update(values)
+    path = workdir / "hotline.yaml"
+    path.write_text(json.dumps(config, indent=2))
+    return path
+
+
+class Responder:
+    """The process answering FastAGI on 127.0.0.1:4573 during one run."""
+
+    def __init__(self, kind: str, workdir: Path, engine_extra: dict) -> None:
+        self.kind, self.workdir = kind, workdir
+        self.log = workdir / f"{kind}.log"
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        if kind == "engine":
+            cmd = [str(Path(sys.executable).with_name("hotline")), "run", "-c",
+                   str(engine_config(workdir, dict(engine_extra)))]
+        else:
+            cmd = [sys.executable, str(REPO / "bench/bare_agi.py"), "--port", str(AGI_PORT)]
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)
+        _wait(lambda: self._alive() and _port_open(AGI_PORT), 40, f"the {kind} to listen on {AGI_PORT} (see {self.log})")
+        if kind == "engine" and engine_extra.get("log_level", "INFO") in ("INFO", "DEBUG"):
+            _wait(lambda: "AMI connected" in self.log.read_text(errors="replace"), 20, "the engine's AMI link")
+
+    def _alive(self) -> bool:
+        if self.proc.poll() is not None:
+            raise BenchError(f"the {self.kind} exited ({self.proc.returncode}); see {self.log}:\n"
+                             + self.log.read_text(errors="replace")[-2000:])
+        return True
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Asterisk:
+    def __init__(self, box: Sandbox) -> None:
+        self.box = box
+        self.log = box.root / "var/log/asterisk/messages.log"
+
+    @property
+    def pid(self) -> int:
+        """The chroot's Asterisk, found by its root directory (its /var/run is the host's /run)."""
+        for proc in Path("/proc").iterdir():
+            if proc.name.isdigit() and (proc / "comm").exists():
+                try:
+                    if (proc / "comm").read_text().strip() == "asterisk" and \
+                            os.readlink(proc / "root") == str(self.box.root):
+                        return int(proc.name)
+                except OSError:
+                    continue
+        raise BenchError(f"no Asterisk process running in {self.box.root}")
+
+    def channels(self) -> int:
+        out = self.box.cli("core show channels count")
+        found = re.search(r"(\d+) active channel", out)
+        return int(found.group(1)) if found else 0
+
+    def log_size(self) -> int:
+        return self.log.stat().st_size if self.log.exists() else 0
+
+    def warnings_since(self, offset: int) -> list[str]:
+        with open(self.log, "rb") as f:
+            f.seek(offset)
+            text = f.read().decode(errors="replace")
+        return _TP_WARNING.findall(text)
+
+
+# -- one run --------------------------------------------------------------------------------
+def _sipp(workdir: Path, rate: float, duration: float, hold_s: float) -> subprocess.Popen:
+    calls = max(1, round(rate * duration))
+    cmd = ["sipp", "127.0.0.1:5060", "-sf", str(SCENARIO), "-s", "10000", "-i", "127.0.0.2",
+           "-p", str(SIP_PORT), "-mi", "127.0.0.2", "-mp", str(MEDIA_PORT),
+           "-r", f"{rate:g}", "-m", str(calls), "-l", str(int(rate * (hold_s + 40)) + 50),
+           "-d", str(int(hold_s * 1000)), "-recv_timeout", "40000", "-max_recv_loops", "5000",
+           "-timeout", f"{int(duration + hold_s + 120)}s", "-nostdin",
+           "-trace_stat", "-stf", str(workdir / "stat.csv"), "-fd", "1",
+           "-trace_rtt", "-rtt_freq", "1", "-trace_err", "-error_file", str(workdir / "errors.log")]
+    return subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=open(workdir / "sipp.stderr", "wb"),
+                            stdin=subprocess.DEVNULL)
+
+
+def run_one(kind: str, box: Sandbox, rate: float, duration: float, hold_s: float, engine_extra: dict) -> RunFigures:
+    workdir = Path(tempfile.mkdtemp(prefix=f"hotline-load-{kind}-"))
+    ast = Asterisk(box)
+    if _port_open(AGI_PORT):
+        raise BenchError(f"something already listens on {AGI_PORT}: another engine or test is running")
+    _wait(lambda: ast.channels() == 0, 60, "Asterisk to have no channels before the run", 1.0)
+    responder = Responder(kind, workdir, engine_extra)
+    figures = RunFigures(kind, rate, duration)
+    try:
+        box.cli("core reset taskprocessors")
+        log_at = ast.log_size()
+        before = (_ticks(responder.pid), _ticks(ast.pid), _machine_ticks())
+        sipp = _sipp(workdir, rate, duration, hold_s)
+        sipp_ticks = 0
+        while sipp.poll() is None:  # sample while it runs: /proc/<pid> is gone once it is reaped
+            try:
+                sipp_ticks = _ticks(sipp.pid)
+            except (OSError, IndexError):
+                pass
+            figures.peak_channels = max(figures.peak_channels, ast.channels())
+            time.sleep(1.0)
+        _wait(lambda: ast.channels() == 0, 90, "the last channel to end", 0.5)
+        after = (_ticks(responder.pid), _ticks(ast.pid), _machine_ticks())
+        figures.taskprocessor_warnings = len(ast.warnings_since(log_at))
+        figures.busiest_taskprocessors = busiest(box.cli("core show taskprocessors"))
+    finally:
+        responder.stop()
+    _read_sipp(workdir, figures)
+    calls = figures.attempted
+    figures.responder_cpu_ms_per_call = per_call((after[0] - before[0]) * TICK_MS, calls)
+    figures.asterisk_cpu_ms_per_call = per_call((after[1] - before[1]) * TICK_MS, calls)
+    figures.sipp_cpu_ms_per_call = per_call(sipp_ticks * TICK_MS, calls)
+    busy, total = after[2][0] - before[2][0], after[2][1] - before[2][1]
+    figures.machine_busy_pct = round(100 * busy / total, 1) if total else None
+    if kind == "engine":
+        figures.cdrs, figures.refused = _count_cdrs(workdir / "cdr.db")
+    print(f"  {kind}: details in {workdir}", file=sys.stderr)
+    return figures
+
+
+def _read_sipp(workdir: Path, figures: RunFigures) -> None:
+    counters = stat_counters((workdir / "stat.csv").read_text(errors="replace")) if (workdir / "stat.csv").exists() else {}
+    figures.attempted = counters.get("TotalCallCreated", 0)
+    figures.completed = counters.get("SuccessfulCall", 0)
+    figures.failed = counters.get("FailedCall", 0)
+    figures.failure_reasons = failure_reasons(counters)
+    errors = workdir / "errors.log"
+    figures.unexpected_codes = unexpected_codes(errors.read_text(errors="replace")) if errors.exists() else {}
+    times: list[float] = []
+    for rtt in workdir.glob("*_rtt.csv"):
+        times += response_times_ms(rtt.read_text(errors="replace"))
+    figures.setup_p50_ms = percentile(times, 50)
+    figures.setup_p99_ms = percentile(times, 99)
+    figures.setup_max_ms = max(times) if times else None
+
+
+def _count_cdrs(db: Path) -> tuple[int, int]:
+    with sqlite3.connect(db) as conn:
+        total = conn.execute("select count(*) from cdr").fetchone()[0]
+        refused = conn.execute("select count(*) from cdr where disposition = 'refused'").fetchone()[0]
+    return total, refused
+
+
+# -- command line ---------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="hotline load bench (hold /tmp/hotline-asterisk.lock)")
+    parser.add_argument("--rate", type=float, default=10.0, help="new calls per second")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of new calls")
+    parser.add_argument("--hold", type=float, default=4.0, help="seconds each caller listens before hanging up")
+    parser.add_argument("--responders", default="bare,engine", help="comma-separated: bare, engine")
+    parser.add_argument("--no-configure", dest="configure", action="store_false",
+                        help="leave the sandbox's configs as they are")
+    parser.add_argument("--engine-set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="hotline.yaml value for the engine, e.g. agi.max_calls=100 (repeatable)")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    args = parser.parse_args(argv)
+    box = Sandbox()
+    if args.configure:
+        status = box.up()
+        if not status.running:
+            raise BenchError(f"Asterisk sandbox not running: {status.describe()}")
+    extra = _engine_extra(args.engine_set)
+    runs = [run_one(kind.strip(), box, args.rate, args.duration, args.hold, extra)
+            for kind in args.responders.split(",") if kind.strip()]
+    if args.json:
+        print(json.dumps({"runs": [r.as_dict() for r in runs]}, indent=2))
+    else:
+        print(format_table(runs))
+    return 0 if all(r.failed == 0 for r in runs) else 1
+
+
+def _engine_extra(pairs: list[str]) -> dict:
+    extra: dict = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        section, _, name = key.partition(".")
+        if not name:
+            if section == "log_level":
+                extra["log_level"] = value
+                continue
+            raise SystemExit(f"--engine-set {pair!r}: write SECTION.KEY=VALUE")
+        try:
+            extra.setdefault(section, {})[name] = json.loads(value)
+        except ValueError:
+            extra.setdefault(section, {})[name] = value
+    return extra
+
+
+if __name__ == "__main__":
+    sys.exit(main())
