@@ -34,7 +34,7 @@ PORT = 14573
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def write_config(workdir: Path, log_level: str) -> Path:
+def write_config(workdir: Path, log_level: str, extra: dict | None = None) -> Path:
     config = {
         "engine": {"log_level": log_level},
         "ami": {"port": 1, "secret": "none", "reconnect_min": 30.0, "reconnect_max": 60.0},
@@ -49,6 +49,8 @@ def write_config(workdir: Path, log_level: str) -> Path:
         "http": {"enabled": False},
         "recordings": {"asterisk_root": ""},
     }
+    for section, values in (extra or {}).items():
+        config.setdefault(section, {}).update(values)
     path = workdir / "hotline.yaml"
     path.write_text(json.dumps(config))
     return path
@@ -105,11 +107,13 @@ def main() -> int:
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--profile", type=Path, help="run the engine under cProfile, write the stats here")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=JSON",
+                        help="hotline.yaml value, e.g. mqtt.enabled=false (repeatable)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="hotline-replay-"))
     log = workdir / "engine.log"
     cmd = [sys.executable] + (["-m", "cProfile", "-o", str(args.profile)] if args.profile else []) + \
-        ["-m", "cti.cli.main", "run", "-c", str(write_config(workdir, args.log_level))]
+        ["-m", "cti.cli.main", "run", "-c", str(write_config(workdir, args.log_level, _extra(args.set)))]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=workdir, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=out,
                                 stderr=subprocess.STDOUT)
@@ -128,6 +132,15 @@ def main() -> int:
     if args.profile:
         pstats.Stats(str(args.profile)).sort_stats("tottime").print_stats(args.top)
     return 0
+
+
+def _extra(pairs: list[str]) -> dict:
+    extra: dict = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        section, _, name = key.partition(".")
+        extra.setdefault(section, {})[name] = json.loads(value)
+    return extra
 
 
 if __name__ == "__main__":

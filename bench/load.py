@@ -189,14 +189,41 @@ def _sipp(workdir: Path, rate: float, duration: float, hold_s: float) -> subproc
            "-p", str(SIP_PORT), "-mi", "127.0.0.2", "-mp", str(MEDIA_PORT),
            "-r", f"{rate:g}", "-m", str(calls), "-l", str(int(rate * (hold_s + 40)) + 50),
            "-d", str(int(hold_s * 1000)), "-recv_timeout", "40000", "-max_recv_loops", "5000",
-           "-timeout", f"{int(duration + hold_s + 120)}s", "-nostdin",
+           "-timeout", f"{int(duration + hold_s + 60)}s", "-nostdin",
            "-trace_stat", "-stf", str(workdir / "stat.csv"), "-fd", "1",
            "-trace_rtt", "-rtt_freq", "1", "-trace_err", "-error_file", str(workdir / "errors.log")]
     return subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=open(workdir / "sipp.stderr", "wb"),
                             stdin=subprocess.DEVNULL)
 
 
-def run_one(kind: str, box: Sandbox, rate: float, duration: float, hold_s: float, engine_extra: dict) -> RunFigures:
+def _drain(box: Sandbox, ast: Asterisk, grace_s: float = 30.0) -> int:
+    """Wait for the calls to end; hang up (and count) any still up `grace_s` after SIPp finished
+    (callers SIPp gave up on, left in the fallback's queue)."""
+    try:
+        _wait(lambda: ast.channels() == 0, grace_s, "the last channel to end", 0.5)
+        return 0
+    except BenchError:
+        left = ast.channels()
+        box.cli("channel request hangup all")
+        _wait(lambda: ast.channels() == 0, 30, "hung-up channels to go", 0.5)
+        return left
+
+
+def _perf(workdir: Path, pid: int, duration: float, seconds: float) -> subprocess.Popen:
+    """perf-record Asterisk for `seconds`, starting a third into the run."""
+    script = f"sleep {duration / 3:.1f}; exec perf record -q -F 499 -g -p {pid} -o {workdir}/asterisk.perf -- sleep {seconds}"
+    return subprocess.Popen(["sh", "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _perf_report(workdir: Path, root: Path) -> None:
+    with open(workdir / "asterisk-perf.txt", "w") as out:
+        subprocess.run(["perf", "report", "-i", str(workdir / "asterisk.perf"), f"--symfs={root}", "--no-children",
+                        "--sort", "dso,sym", "--stdio", "-g", "none", "--percent-limit", "0.7"],
+                       stdout=out, stderr=subprocess.DEVNULL, timeout=120)
+
+
+def run_one(kind: str, box: Sandbox, rate: float, duration: float, hold_s: float, engine_extra: dict,
+            perf_s: float = 0.0) -> RunFigures:
     workdir = Path(tempfile.mkdtemp(prefix=f"hotline-load-{kind}-"))
     ast = Asterisk(box)
     if _port_open(AGI_PORT):
@@ -209,6 +236,7 @@ def run_one(kind: str, box: Sandbox, rate: float, duration: float, hold_s: float
         log_at = ast.log_size()
         before = (_ticks(responder.pid), _ticks(ast.pid), _machine_ticks())
         sipp = _sipp(workdir, rate, duration, hold_s)
+        profiler = _perf(workdir, ast.pid, duration, perf_s) if perf_s else None
         sipp_ticks = 0
         while sipp.poll() is None:  # sample while it runs: /proc/<pid> is gone once it is reaped
             try:
@@ -217,8 +245,11 @@ def run_one(kind: str, box: Sandbox, rate: float, duration: float, hold_s: float
                 pass
             figures.peak_channels = max(figures.peak_channels, ast.channels())
             time.sleep(1.0)
-        _wait(lambda: ast.channels() == 0, 90, "the last channel to end", 0.5)
+        figures.channels_left = _drain(box, ast)
         after = (_ticks(responder.pid), _ticks(ast.pid), _machine_ticks())
+        if profiler is not None:
+            profiler.wait()
+            _perf_report(workdir, box.root)
         figures.taskprocessor_warnings = len(ast.warnings_since(log_at))
         figures.busiest_taskprocessors = busiest(box.cli("core show taskprocessors"))
     finally:
@@ -268,17 +299,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--responders", default="bare,engine", help="comma-separated: bare, engine")
     parser.add_argument("--no-configure", dest="configure", action="store_false",
                         help="leave the sandbox's configs as they are")
+    parser.add_argument("--perf", type=float, default=0.0, metavar="SECONDS",
+                        help="perf-record Asterisk this long during each run (report in the run's folder)")
+    parser.add_argument("--restart", action="store_true",
+                        help="restart the sandbox's Asterisk first (fresh counters, start-only settings)")
     parser.add_argument("--engine-set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="hotline.yaml value for the engine, e.g. agi.max_calls=100 (repeatable)")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args(argv)
     box = Sandbox()
-    if args.configure:
+    if args.restart:
+        box.down()
+    if args.configure or args.restart:
         status = box.up()
         if not status.running:
             raise BenchError(f"Asterisk sandbox not running: {status.describe()}")
     extra = _engine_extra(args.engine_set)
-    runs = [run_one(kind.strip(), box, args.rate, args.duration, args.hold, extra)
+    runs = [run_one(kind.strip(), box, args.rate, args.duration, args.hold, extra, args.perf)
             for kind in args.responders.split(",") if kind.strip()]
     if args.json:
         print(json.dumps({"runs": [r.as_dict() for r in runs]}, indent=2))

@@ -30,6 +30,9 @@ CONF_DIR = REPO / "asterisk-conf"
 SOUNDS_DIR = REPO / "sounds"
 PACKAGES = "asterisk,asterisk-modules,asterisk-moh-opsound-wav,asterisk-core-sounds-en-wav"
 AMI_SECRET = "hotline-sandbox-secret"
+# Read by Asterisk at start only: a change needs a restart, not a reload (which modules load; the
+# stasis taskpool and declined message types; asterisk.conf's maxcalls and threads).
+START_ONLY = frozenset({"modules.conf", "stasis.conf", "asterisk.conf"})
 OWNED_DIRS = ("etc/asterisk", "var/lib/asterisk", "var/log/asterisk", "var/spool/asterisk",
               "usr/share/asterisk", "var/cache/asterisk")
 
@@ -90,8 +93,8 @@ class Sandbox:
             self._build()
         changed = self._write_configs()
         self._sync_sounds()
-        if self.status().running and "modules.conf" in changed:
-            self.down()  # which modules load is decided at start only
+        if self.status().running and changed & START_ONLY:
+            self.down()  # these files are read at start only
         if self.status().running:
             self._cli("core reload")
             self._cli("dialplan reload")
