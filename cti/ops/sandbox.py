@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -155,7 +156,19 @@ class Sandbox:
                 changed.add(src.name)
                 target.write_text(text)
         (self.root / "var/run/asterisk").mkdir(parents=True, exist_ok=True)
+        self._write_hosts()
         return changed
+
+    def _write_hosts(self) -> None:
+        """The chroot has no /etc/hosts of its own, so Asterisk's lookups of this machine's name go
+        to DNS. It makes one for EVERY call: res_rtp_asterisk finds "our IP" for the RTCP address
+        by resolving the hostname, inside the PJSIP serializer handling the INVITE. A resolver that
+        is slow or drops queries under load (5 s timeout) then stalls SIP for everyone: at 25
+        calls/s most calls failed with 408s and retransmissions (docs/performance.md)."""
+        hosts = self.root / "etc/hosts"
+        text = hosts_file(socket.gethostname())
+        if not hosts.exists() or hosts.read_text(errors="replace") != text:
+            hosts.write_text(text)
 
     def _sync_sounds(self) -> None:
         if not SOUNDS_DIR.exists():
@@ -199,6 +212,11 @@ class Sandbox:
                 raise SandboxError(f"asterisk -rx {command!r} failed: {result.stdout}{result.stderr}")
             return ""
         return result.stdout
+
+
+def hosts_file(hostname: str) -> str:
+    """An /etc/hosts in which this machine's name resolves locally, without DNS."""
+    return f"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
 
 def mounts_under(mountinfo: str, path: Path) -> list[str]:
