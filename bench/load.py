@@ -80,6 +80,13 @@ def _ticks(pid: int) -> int:
     return cpu_ticks(Path(f"/proc/{pid}/stat").read_text())
 
 
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def _machine_ticks() -> tuple[int, int]:
     """(busy, total) jiffies over all cores from /proc/stat."""
     fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -118,8 +125,9 @@ class Responder:
         self.log = workdir / f"{kind}.log"
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         if kind == "engine":
-            cmd = [str(Path(sys.executable).with_name("hotline")), "run", "-c",
-                   str(engine_config(workdir, dict(engine_extra)))]
+            profile = ["-m", "cProfile", "-o", str(workdir / "engine.prof")] if engine_extra.get("profile") else []
+            extra = {k: v for k, v in engine_extra.items() if k != "profile"}
+            cmd = [sys.executable, *profile, "-m", "cti.cli.main", "run", "-c", str(engine_config(workdir, extra))]
         else:
             cmd = [sys.executable, str(REPO / "bench/bare_agi.py"), "--port", str(AGI_PORT)]
         with open(self.log, "wb") as out:
@@ -244,6 +252,7 @@ def run_one(kind: str, box: Sandbox, rate: float, duration: float, hold_s: float
             except (OSError, IndexError):
                 pass
             figures.peak_channels = max(figures.peak_channels, ast.channels())
+            figures.responder_peak_rss_mb = max(figures.responder_peak_rss_mb or 0.0, _rss_mb(responder.pid))
             time.sleep(1.0)
         figures.channels_left = _drain(box, ast)
         after = (_ticks(responder.pid), _ticks(ast.pid), _machine_ticks())
@@ -305,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="restart the sandbox's Asterisk first (fresh counters, start-only settings)")
     parser.add_argument("--engine-set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="hotline.yaml value for the engine, e.g. agi.max_calls=100 (repeatable)")
+    parser.add_argument("--profile-engine", action="store_true",
+                        help="run the engine under cProfile (engine.prof in its folder; inflates its CPU figures)")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args(argv)
     box = Sandbox()
@@ -315,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
         if not status.running:
             raise BenchError(f"Asterisk sandbox not running: {status.describe()}")
     extra = _engine_extra(args.engine_set)
+    if args.profile_engine:
+        extra["profile"] = True
     runs = [run_one(kind.strip(), box, args.rate, args.duration, args.hold, extra, args.perf)
             for kind in args.responders.split(",") if kind.strip()]
     if args.json:

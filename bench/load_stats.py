@@ -107,6 +107,7 @@ class RunFigures:
     taskprocessor_warnings: int = 0  # "queue reached N scheduled tasks" lines in Asterisk's log
     busiest_taskprocessors: list[tuple[str, int]] = field(default_factory=list)  # (name, max depth)
     peak_channels: int = 0
+    responder_peak_rss_mb: float | None = None  # sampled once a second while SIPp runs
     channels_left: int = 0  # still up 30 s after SIPp ended (callers it gave up on): hung up by the bench
 
     def as_dict(self) -> dict:
@@ -144,7 +145,7 @@ ROWS = [
     ("responder CPU per call", "responder_cpu_ms_per_call", " ms"),
     ("Asterisk CPU per call", "asterisk_cpu_ms_per_call", " ms"),
     ("SIPp CPU per call", "sipp_cpu_ms_per_call", " ms"), ("machine busy (2 cores)", "machine_busy_pct", " %"),
-    ("peak channels", "peak_channels", ""), ("channels left over", "channels_left", ""), ("taskprocessor warnings", "taskprocessor_warnings", ""),
+    ("responder peak RSS", "responder_peak_rss_mb", " MB"), ("peak channels", "peak_channels", ""), ("channels left over", "channels_left", ""), ("taskprocessor warnings", "taskprocessor_warnings", ""),
 ]
 
 
