@@ -178,7 +178,7 @@ class FastAgiServer:
         except Exception:  # the single top-level handler guard; CancelledError is not an Exception
             log.exception("FastAGI handler failed for call %s from %s", session.uniqueid, peer)
         else:
-            log.info("call %s: handler finished", session.uniqueid)
+            log.debug("call %s: handler finished", session.uniqueid)  # the use case logs how the call ended
 
 
 async def _close(writer: asyncio.StreamWriter) -> None:

@@ -24,6 +24,8 @@ Port = Annotated[int, Field(ge=1, le=65535)]
 Seconds = Annotated[float, Field(gt=0)]
 Host = Annotated[str, Field(min_length=1)]
 Positive = Annotated[int, Field(gt=0)]
+NonNegative = Annotated[int, Field(ge=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0)]
 
 SANDBOX_AMI_SECRET = "hotline-sandbox-secret"
 
@@ -65,6 +67,9 @@ class AgiConfig(_Section):
     header_timeout: Seconds = 5.0
     command_timeout: Seconds = 30.0
     max_sessions: Positive = 1000
+    max_calls: NonNegative = 0
+    max_new_calls_per_s: NonNegativeFloat = 0.0
+    new_calls_burst: NonNegative = 0
 
 
 class DatabaseConfig(_Section):

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cti.agi import CallSession, FastAgiServer
 from cti.ami import AmiClient
+from cti.calls.admission import Admission, AdmissionLimits
 from cti.calls.inbound import InboundCalls
 from cti.app.config import HotlineConfig
 from cti.ami.registry import CallRegistry
@@ -122,6 +123,7 @@ class Engine:
         g = config.agi
         self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,
                                  max_sessions=g.max_sessions, command_timeout=g.command_timeout)
+        self.admission = Admission(AdmissionLimits(g.max_calls, g.max_new_calls_per_s, g.new_calls_burst))
         self.metrics = EngineMetrics(self.acd, agi=self.agi, ami=self.ami, records=self.cdrs, dialer=self.dialer,
                                      alerts=self.alerts, recordings=self.recorder)  # render serves GET /metrics
         self.acd.notifier.on_event.append(self.metrics.on_acd_event)
@@ -138,7 +140,12 @@ class Engine:
         elif session.script.startswith("consult/"):
             await self.consults.handle(session)
         else:
-            await self.calls.handle(session)
+            refusal = self.admission.decide(self.calls.active, time.monotonic())
+            if refusal is None:
+                await self.calls.handle(session)
+                return
+            self.agi.sessions_refused += 1
+            self.calls.refuse(session, refusal)
 
     async def _book_callback(self, task) -> bool:
         attrs = task.attributes

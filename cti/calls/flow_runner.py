@@ -92,6 +92,7 @@ class FlowRunner:
                  http_get: HttpGet = get_json, clock: Callable[[], datetime] | None = None) -> None:
         self.flow = flow
         self.sounds_dir = sounds_dir
+        self._sounds_root = str(sounds_dir.resolve())  # once: resolving stats every folder on the way
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.walk = Walk(flow, variables=dict(variables or {}), now=self.clock())
         self.queue_handler = queue_handler
@@ -103,7 +104,7 @@ class FlowRunner:
         self._channel_language = ""
 
     def prompt_path(self, name: str) -> str:
-        return str((self.sounds_dir / self.walk.language / name).resolve())
+        return f"{self._sounds_root}/{self.walk.language}/{name}"
 
     def caller_context(self) -> dict[str, str]:
         """What the walk knows of the caller (variables, path, keys), for the agent's screen pop."""

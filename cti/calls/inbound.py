@@ -37,6 +37,7 @@ from ivr.stepper import FlowLoopError
 
 log = logging.getLogger("hotline.calls")
 DONE_VARIABLE = "HOTLINE_DONE"
+REFUSED = "refused"  # CDR disposition of a call the admission limit sent to the dialplan's fallback
 NORMAL_CLEARING = 16
 
 
@@ -83,16 +84,31 @@ class InboundCalls:
         self._surveys = surveys  # post-call surveys of queues with `survey:` (None: none)
         self.ended_listeners: list[Callable[[CdrRecord], None]] = []  # CTI "call ended" events
         self.served = 0
+        self.active = 0  # calls inside `handle` now (the admission limit counts them)
         self._recording: set[asyncio.Task[None]] = set()
 
     async def handle(self, call: CallSession) -> None:
+        self.active += 1
         facts = CallFacts(started_at=_now())
-        runner = await self._runner(call, facts)
         try:
-            facts.disposition = await self._serve(call, runner, facts)
+            runner = await self._runner(call, facts)
+            try:
+                facts.disposition = await self._serve(call, runner, facts)
+            finally:
+                self.served += 1
+                self._record_later(call, runner, facts)
         finally:
-            self.served += 1
-            self._record_later(call, runner, facts)
+            self.active -= 1
+
+    def refuse(self, call: CallSession, reason: str) -> None:
+        """A call the admission limit turned away: no AGI command is sent, the dialplan falls back
+        when the socket closes; its CDR says `refused` (ivr_exit: the limit that refused it)."""
+        now = _now()
+        log.warning("call %s from %r refused (%s): the dialplan falls back", call.uniqueid, call.caller, reason)
+        self._cdrs.submit(CdrRecord(
+            call_id=call.uniqueid or f"agi-{id(call)}", direction="inbound", caller=strip_controls(call.caller),
+            caller_name=strip_controls(call.env.get("calleridname", "")), dialed=strip_controls(call.dialed),
+            started_at=now, ended_at=now, disposition=REFUSED, ivr_exit=reason))
 
     async def _runner(self, call: CallSession, facts: CallFacts) -> FlowRunner | None:
         """The call's IVR walk, queueing through the call's own `QueueStay`; None: no such flow."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +31,9 @@ CONF_DIR = REPO / "asterisk-conf"
 SOUNDS_DIR = REPO / "sounds"
 PACKAGES = "asterisk,asterisk-modules,asterisk-moh-opsound-wav,asterisk-core-sounds-en-wav"
 AMI_SECRET = "hotline-sandbox-secret"
+# Read by Asterisk at start only: a change needs a restart, not a reload (which modules load; the
+# stasis taskpool and declined message types; asterisk.conf's maxcalls and threads).
+START_ONLY = frozenset({"modules.conf", "stasis.conf", "asterisk.conf"})
 OWNED_DIRS = ("etc/asterisk", "var/lib/asterisk", "var/log/asterisk", "var/spool/asterisk",
               "usr/share/asterisk", "var/cache/asterisk")
 
@@ -90,11 +94,12 @@ class Sandbox:
             self._build()
         changed = self._write_configs()
         self._sync_sounds()
-        if self.status().running and "modules.conf" in changed:
-            self.down()  # which modules load is decided at start only
+        if self.status().running and changed & START_ONLY:
+            self.down()  # these files are read at start only
         if self.status().running:
-            self._cli("core reload")
-            self._cli("dialplan reload")
+            if changed:  # Asterisk 22.10 keeps a manager-topic subscription per reload (docs/performance.md)
+                self._cli("core reload")
+                self._cli("dialplan reload")
         else:
             self._start(timeout)
         return self.status()
@@ -152,7 +157,19 @@ class Sandbox:
                 changed.add(src.name)
                 target.write_text(text)
         (self.root / "var/run/asterisk").mkdir(parents=True, exist_ok=True)
+        self._write_hosts()
         return changed
+
+    def _write_hosts(self) -> None:
+        """The chroot has no /etc/hosts of its own, so Asterisk's lookups of this machine's name go
+        to DNS. It makes one for EVERY call: res_rtp_asterisk finds "our IP" for the RTCP address
+        by resolving the hostname, inside the PJSIP serializer handling the INVITE. A resolver that
+        is slow or drops queries under load (5 s timeout) then stalls SIP for everyone: at 25
+        calls/s most calls failed with 408s and retransmissions (docs/performance.md)."""
+        hosts = self.root / "etc/hosts"
+        text = hosts_file(socket.gethostname())
+        if not hosts.exists() or hosts.read_text(errors="replace") != text:
+            hosts.write_text(text)
 
     def _sync_sounds(self) -> None:
         if not SOUNDS_DIR.exists():
@@ -196,6 +213,11 @@ class Sandbox:
                 raise SandboxError(f"asterisk -rx {command!r} failed: {result.stdout}{result.stderr}")
             return ""
         return result.stdout
+
+
+def hosts_file(hostname: str) -> str:
+    """An /etc/hosts in which this machine's name resolves locally, without DNS."""
+    return f"127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
 
 def mounts_under(mountinfo: str, path: Path) -> list[str]:

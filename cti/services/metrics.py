@@ -138,7 +138,7 @@ class _LiveCollector(Collector):
                                 value=self.agi.active_sessions)
         yield CounterMetricFamily("hotline_agi_sessions", "FastAGI connections accepted since start",
                                   value=self.agi.sessions_total)
-        yield CounterMetricFamily("hotline_agi_sessions_refused", "FastAGI connections refused (limit, closing)",
+        yield CounterMetricFamily("hotline_agi_sessions_refused", "FastAGI connections refused (agi.max_sessions, admission limits, closing)",
                                   value=self.agi.sessions_refused)
 
     def _ami(self) -> Iterator[Metric]:

@@ -24,3 +24,11 @@ def test_mounts_under_a_half_built_chroot_are_found_deepest_first() -> None:
     assert mounts_under(info, Path("/c/asterisk-sid.building")) == [
         "/c/asterisk-sid.building/dev/shm", "/c/asterisk-sid.building/dev", "/c/asterisk-sid.building/proc",
         "/c/asterisk-sid.building/with space"]
+
+
+def test_the_chroot_hosts_file_resolves_this_machines_name_without_dns() -> None:
+    from cti.ops.sandbox import START_ONLY, hosts_file
+
+    lines = [line.split() for line in hosts_file("vm").splitlines()]
+    assert ["127.0.0.1", "localhost", "vm"] in lines
+    assert "stasis.conf" in START_ONLY and "pjsip.conf" not in START_ONLY
