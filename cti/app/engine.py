@@ -19,6 +19,7 @@ import asyncio
 import gc
 import logging
 import signal
+import time
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError

@@ -13,9 +13,18 @@ from cti.app.engine import Engine
 from cti.app.config import load_config
 from cti.ops.sandbox import AMI_SECRET, Sandbox
 from cti.store import fetch_cdrs
+from tests.support import sipp
 from tests.support.until import until
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def no_sipp_left_behind():
+    """A test that failed with a SIPp caller still running must not leave it holding its port
+    (the next test's caller could not bind it)."""
+    yield
+    sipp.kill_leftovers()
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,10 @@ from tests.integration.conftest import engine_config, start_engine, stop_engine
 SILENT = 0.001  # RMS amplitude (full scale 1) below which a window counts as silence (-60 dBFS)
 
 
-async def start_recording_engine(sandbox, tmp_path: Path, acd: Path, mqtt_port: int | None = None):
+async def start_recording_engine(sandbox, tmp_path: Path, acd: Path, mqtt_port: int | None = None,
+                                 web_port: int | None = None):
     """An engine whose recordings go to a directory of this test's own inside the sandbox chroot."""
-    path = engine_config(tmp_path, acd=str(acd), mqtt_port=mqtt_port)
+    path = engine_config(tmp_path, acd=str(acd), mqtt_port=mqtt_port, web_port=web_port)
     config = json.loads(path.read_text())
     asterisk_dir = f"/var/spool/asterisk/monitor/hotline-test-{uuid.uuid4().hex[:8]}"
     config["recordings"] = {"asterisk_root": str(sandbox.root), "asterisk_dir": asterisk_dir}

@@ -7,6 +7,7 @@ Callers come from 127.0.0.2, which pjsip.conf identifies as the `caller` endpoin
 from __future__ import annotations
 
 import asyncio
+import atexit
 import itertools
 import shutil
 from dataclasses import dataclass
@@ -195,6 +196,25 @@ class SippResult:
         return self.returncode == 0
 
 
+_live: set[asyncio.subprocess.Process] = set()
+
+
+def _kill(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            pass
+
+
+@atexit.register
+def kill_leftovers() -> None:
+    """A test that failed while its caller task was still running (the task is never cancelled
+    when the event loop closes) leaves SIPp running: kill it with the test process."""
+    for proc in list(_live):
+        _kill(proc)
+
+
 async def call(workdir: Path, steps: list[Step], *, dialed: str = "10000", caller: str = "5551000",
                timeout_s: float = 90.0, codec: str = "PCMU") -> SippResult:
     """Place one call from 127.0.0.2 and wait for the scenario to finish."""
@@ -209,11 +229,17 @@ async def call(workdir: Path, steps: list[Step], *, dialed: str = "10000", calle
         "-timeout", f"{int(timeout_s)}s", "-timeout_error", "-trace_err", "-error_file", str(path) + ".err",
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         cwd=workdir)
+    _live.add(proc)
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout_s + 10)
     except asyncio.TimeoutError:
         proc.kill()
         out, err = await proc.communicate()
+    except BaseException:  # the test failed or was cancelled: no SIPp may outlive it and hold its port
+        _kill(proc)
+        raise
+    finally:
+        _live.discard(proc)
     errors = Path(str(path) + ".err")
     tail = errors.read_text(errors="replace")[-2000:] if errors.exists() else ""
     return SippResult(proc.returncode or 0, out.decode(errors="replace")[-3000:], err.decode(errors="replace") + tail)
