@@ -9,7 +9,7 @@ that would replay on every reconnect) becomes an error reply with a stable ``err
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -59,27 +59,40 @@ def handle(agent_id: str, payload: bytes, retained: bool, execute: Execute) -> d
     return {"request_id": request["request_id"], **execute(bare(request))}
 
 
-def parse(agent_id: str, payload: bytes, retained: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The engine request for one command message, or the error reply refusing it."""
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def decode(payload: bytes, retained: bool, model: type[Model], commands: tuple[str, ...],
+           example: str) -> tuple[Model | None, Any, dict[str, Any] | None]:
+    """One command message's envelope, shared by agents' and supervisors' topics: (the validated
+    command, its request id, None) or (None, request id, the error reply refusing it)."""
     if retained:
-        return {}, error(None, "retained-command", "commands must not be published with retain: "
-                         "a retained command would run again on every reconnect")
+        return None, None, error(None, "retained-command", "commands must not be published with retain: "
+                                 "a retained command would run again on every reconnect")
     if len(payload) > MAX_PAYLOAD:
-        return {}, error(None, "payload-too-large", f"{len(payload)} bytes; commands are at most {MAX_PAYLOAD}")
+        return None, None, error(None, "payload-too-large",
+                                 f"{len(payload)} bytes; commands are at most {MAX_PAYLOAD}")
     try:
         body = json.loads(payload)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return {}, error(None, "bad-json", f"send one JSON object ({exc})")
+        return None, None, error(None, "bad-json", f"send one JSON object ({exc})")
     if not isinstance(body, dict):
-        return {}, error(None, "bad-json", "send one JSON object, e.g. {\"cmd\": \"ready\"}")
+        return None, None, error(None, "bad-json", f"send one JSON object, e.g. {example}")
     request_id = _request_id(body)
-    if body.get("cmd") not in AGENT_COMMANDS:
-        return {}, error(request_id, "unknown-command",
-                         f"cmd {body.get('cmd')!r} is not one of: {', '.join(AGENT_COMMANDS)}")
+    if body.get("cmd") not in commands:
+        return None, request_id, error(request_id, "unknown-command",
+                                       f"cmd {body.get('cmd')!r} is not one of: {', '.join(commands)}")
     try:
-        command = DesktopCommand.model_validate(body)
+        return model.model_validate(body), request_id, None
     except ValidationError as exc:
-        return {}, error(request_id, "invalid-command", _describe(exc))
+        return None, request_id, error(request_id, "invalid-command", _describe(exc))
+
+
+def parse(agent_id: str, payload: bytes, retained: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The engine request for one command message, or the error reply refusing it."""
+    command, request_id, refusal = decode(payload, retained, DesktopCommand, AGENT_COMMANDS, '{"cmd": "ready"}')
+    if command is None:
+        return {}, refusal
     if command.agent is not None and command.agent != agent_id:
         return {}, error(request_id, "agent-mismatch",
                          f"topic is for agent {agent_id!r} but the body names {command.agent!r}")

@@ -10,12 +10,11 @@ optional ``request_id`` echoed in the reply.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from cti.mqtt.inbound import MAX_PAYLOAD, RequestId, _describe, _request_id, error
+from cti.mqtt.inbound import RequestId, decode, error
 
 SUPERVISOR_COMMANDS = ("listen", "whisper", "barge", "mode", "stop", "list")
 
@@ -32,25 +31,10 @@ class SupervisorCommand(BaseModel):
 
 def parse(supervisor_id: str, payload: bytes, retained: bool) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The engine request (a ``supervise.*`` command) for one message, or the error reply refusing it."""
-    if retained:
-        return {}, error(None, "retained-command", "commands must not be published with retain: "
-                         "a retained command would run again on every reconnect")
-    if len(payload) > MAX_PAYLOAD:
-        return {}, error(None, "payload-too-large", f"{len(payload)} bytes; commands are at most {MAX_PAYLOAD}")
-    try:
-        body = json.loads(payload)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return {}, error(None, "bad-json", f"send one JSON object ({exc})")
-    if not isinstance(body, dict):
-        return {}, error(None, "bad-json", 'send one JSON object, e.g. {"cmd": "listen", "agent": "1001"}')
-    request_id = _request_id(body)
-    if body.get("cmd") not in SUPERVISOR_COMMANDS:
-        return {}, error(request_id, "unknown-command",
-                         f"cmd {body.get('cmd')!r} is not one of: {', '.join(SUPERVISOR_COMMANDS)}")
-    try:
-        command = SupervisorCommand.model_validate(body)
-    except ValidationError as exc:
-        return {}, error(request_id, "invalid-command", _describe(exc))
+    command, request_id, refusal = decode(payload, retained, SupervisorCommand, SUPERVISOR_COMMANDS,
+                                          '{"cmd": "listen", "agent": "1001"}')
+    if command is None:
+        return {}, refusal
     if command.supervisor is not None and command.supervisor != supervisor_id:
         return {}, error(request_id, "supervisor-mismatch",
                          f"topic is for supervisor {supervisor_id!r} but the body names {command.supervisor!r}")

@@ -14,6 +14,7 @@ from cti.app.config import load_config
 from cti.ops.sandbox import AMI_SECRET, Sandbox
 from cti.store import fetch_cdrs
 from tests.support import sipp
+from tests.support.mosquitto import Mosquitto, anonymous_config, free_port
 from tests.support.until import until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,6 +26,16 @@ def no_sipp_left_behind():
     (the next test's caller could not bind it)."""
     yield
     sipp.kill_leftovers()
+
+
+@pytest.fixture
+async def broker(tmp_path):
+    """A mosquitto of this test's own, anonymous, on a free port."""
+    port = free_port()
+    mosquitto = Mosquitto(tmp_path, port, anonymous_config(tmp_path, port))
+    await mosquitto.start()
+    yield mosquitto
+    await mosquitto.stop()
 
 
 @pytest.fixture(scope="session")

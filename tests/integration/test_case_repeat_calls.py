@@ -15,7 +15,7 @@ from cti.store import fetch_queue_log
 from cti.store.cases import fetch_case_log, fetch_cases
 from tests.integration.conftest import engine_config, start_engine, stop_engine
 from tests.support import sipp
-from tests.support.mosquitto import Mosquitto, Observer, anonymous_config, free_port
+from tests.support.mosquitto import Observer
 from tests.support.sipp import AwaitHangup
 from tests.support.until import until
 
@@ -23,15 +23,6 @@ pytestmark = pytest.mark.integration
 DATA = Path(__file__).parent / "data"
 CUSTOMER = "2006"
 REPLY = "hotline/agents/1003/reply"
-
-
-@pytest.fixture
-async def broker(tmp_path):
-    port = free_port()
-    mosquitto = Mosquitto(tmp_path, port, anonymous_config(tmp_path, port))
-    await mosquitto.start()
-    yield mosquitto
-    await mosquitto.stop()
 
 
 @pytest.fixture

@@ -9,21 +9,12 @@ from pathlib import Path
 import pytest
 
 from tests.support import sipp
-from tests.support.mosquitto import Mosquitto, Observer, anonymous_config, free_port
+from tests.support.mosquitto import Observer
 from tests.support.sipp import AwaitHangup, Dtmf, Pause
 from tests.support.until import until
 
 pytestmark = pytest.mark.integration
 ACD_YAML = Path(__file__).parent / "data/acd.yaml"
-
-
-@pytest.fixture
-async def broker(tmp_path):
-    port = free_port()
-    mosquitto = Mosquitto(tmp_path, port, anonymous_config(tmp_path, port))
-    await mosquitto.start()
-    yield mosquitto
-    await mosquitto.stop()
 
 
 async def test_agent_desktop_logs_in_over_mqtt_and_gets_the_screen_pop_of_a_gold_caller(engine_factory, broker,

@@ -22,7 +22,7 @@ import pytest
 
 from cti.store.recordings import fetch_recordings
 from tests.support import sipp
-from tests.support.mosquitto import Mosquitto, Observer, anonymous_config, free_port
+from tests.support.mosquitto import Observer
 from tests.support.recording import SILENT, silent_stretches, sox_stat, start_recording_engine, stop_recording_engine
 from tests.support.sipp import AwaitHangup, Dtmf, Pause, PlayAudio
 from tests.support.until import until
@@ -39,15 +39,6 @@ async def hotline(sandbox, tmp_path):
     running = await start_recording_engine(sandbox, tmp_path, ACD_YAML)
     yield running
     await stop_recording_engine(running)
-
-
-@pytest.fixture
-async def broker(tmp_path):
-    port = free_port()
-    mosquitto = Mosquitto(tmp_path, port, anonymous_config(tmp_path, port))
-    await mosquitto.start()
-    yield mosquitto
-    await mosquitto.stop()
 
 
 @pytest.fixture

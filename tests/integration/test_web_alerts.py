@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from cti.web.users import UserStore
 from tests.support import sipp
 from tests.support.browser import browser, screenshot_dir  # noqa: F401 (fixture)
-from tests.support.mosquitto import Mosquitto, Observer, anonymous_config, free_port
+from tests.support.mosquitto import Observer, free_port
 from tests.support.sipp import AwaitHangup, Dtmf, Pause
 from tests.support.until import until
 
@@ -45,15 +45,6 @@ def acd_with_billing_alert(tmp_path: Path) -> Path:
     path = tmp_path / "acd.yaml"
     path.write_text(text.replace("    whisper: true\n", BILLING_ALERTS))
     return path
-
-
-@pytest.fixture
-async def broker(tmp_path):
-    port = free_port()
-    mosquitto = Mosquitto(tmp_path, port, anonymous_config(tmp_path, port))
-    await mosquitto.start()
-    yield mosquitto
-    await mosquitto.stop()
 
 
 async def _agent(desk: Observer, cmd: str, **fields) -> None:
