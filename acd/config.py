@@ -42,6 +42,8 @@ class AgentConfig(_Model):
     interface: Interface  # what Dial takes, e.g. PJSIP/1001
     skills: dict[str, Level] = {}
     languages: list[Language] = ["en"]
+    node: Name | None = Field(None, description="the Asterisk node (hotline.yaml asterisk: name) his phone is on; "
+                                                "default: the first node (docs/nodes.md)")
 
 
 class ServiceLevelConfig(_Model):
@@ -120,7 +122,7 @@ def to_specs(config: AcdConfig) -> tuple[dict[str, QueueSpec], dict[str, Agent]]
         when_nobody=q.when_nobody, language_routing=q.language_routing, whisper=q.whisper,
         alerts=rules_for(config.alerts, q.alerts), record=q.record, survey=q.survey)
         for name, q in config.queues.items()}
-    agents = {a.id: Agent(a.id, a.name, a.interface, dict(a.skills), tuple(a.languages))
+    agents = {a.id: Agent(a.id, a.name, a.interface, dict(a.skills), tuple(a.languages), a.node or "")
               for a in config.agents}
     return queues, agents
 

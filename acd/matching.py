@@ -177,10 +177,15 @@ class ReadyHeap:
 
     def best(self) -> str | None:
         """The best live agent (not removed), dropping dead entries on the way."""
+        top = self.peek()
+        return top[1] if top else None
+
+    def peek(self) -> tuple[Any, str] | None:
+        """(strategy key, agent id) of the best live agent, to compare heaps of several nodes."""
         while self._heap:
-            _, token, agent_id = self._heap[0]
+            key, token, agent_id = self._heap[0]
             if self._valid(agent_id, token):
-                return agent_id
+                return key, agent_id
             heapq.heappop(self._heap)
         return None
 

@@ -40,6 +40,7 @@ class Agent:
     interface: str  # what Dial takes, e.g. "PJSIP/1001"
     skills: dict[str, int] = field(default_factory=dict)  # skill -> level 1..10
     languages: tuple[str, ...] = ("en",)
+    node: str = ""  # the Asterisk node his phone is on ("": the engine's first node; docs/nodes.md)
     state: AgentState = AgentState.LOGGED_OUT
     state_since: float = 0.0
     pause_reason: str = ""
@@ -123,6 +124,7 @@ class Task:
     attributes: dict[str, str] = field(default_factory=dict)  # tier, caller, ...
     kind: str = "call"  # or "consult": an agent asking a colleague (enters the queue log as consult_queued)
     pinned_agent: str | None = None  # for this agent only: offered if he is ready, else refused; never waits
+    node: str = ""  # the Asterisk node the caller is on: his agents are preferred ("": the first node)
     seq: int = 0  # arrival order, FIFO tie-break
     level: int = 0  # escalation steps applied
     requeued: bool = False  # returned after no answer: goes to the head of its priority

@@ -85,8 +85,41 @@ class Router(ConfigMixin, MatchingMixin, TimersMixin, QueriesMixin):
         self._qual = {}
         self._agent_quals = {}
         self._heaps = {}
+        self._default_node = ""
+        self._down_nodes = set()
         self._staffed = Counter()
         self.update_config(queues, agents)
+
+    # ------------------------------------------------------------ Asterisk nodes
+
+    def set_default_node(self, node: str) -> None:
+        """Agents and callers whose ``node`` is "" are on this one (the engine's first node). The
+        ready heaps are per node, so READY agents are filed again."""
+        if node == self._default_node:
+            return
+        self._default_node = node
+        self._heaps = {}
+        for agent in self._agents.values():
+            if agent.state is S.READY and agent.id not in self._res_of_agent:
+                token = self._ready_token[agent.id] = next(self._tokens)
+                for line in self._agent_lines(agent):
+                    spec = self._queues[line[0]]
+                    self._heap(line, self._node_of(agent)).push(self._strategy_key(spec, agent), token, agent.id)
+
+    def node_available(self, node: str, up: bool, now: float) -> Decision:
+        """The engine lost (``up`` False) or regained its link to an Asterisk node. Agents on a lost
+        node are offered nothing; when it is back, its READY agents take waiting calls at once."""
+        d = Decision()
+        if not up:
+            self._down_nodes.add(node)
+            return d
+        if node not in self._down_nodes:
+            return d
+        self._down_nodes.discard(node)
+        for agent in list(self._agents.values()):
+            if agent.state is S.READY and self._node_of(agent) == node and agent.id not in self._res_of_agent:
+                self._on_ready(agent, now, d)
+        return d
 
     # ------------------------------------------------------------ agent commands
 

@@ -75,7 +75,9 @@ class RouterBase:
     _now: float  # latest time seen, for update_config without an explicit now
     _qual: dict[QualKey, frozenset[str]]
     _agent_quals: dict[str, list[QualKey]]
-    _heaps: dict[LineKey, ReadyHeap]
+    _heaps: dict[LineKey, dict[str, ReadyHeap]]  # line -> Asterisk node -> READY agents of that node
+    _default_node: str  # the node of an agent or caller whose node is ""
+    _down_nodes: set[str]  # Asterisk nodes the engine has lost: their agents are not offered calls
     _staffed: Counter[LineKey]
 
     def _time_out(self, task: Task, now: float, d: Decision) -> None:
@@ -137,17 +139,37 @@ class RouterBase:
     def _lang_key(spec: QueueSpec, language: str) -> str:
         return language if spec.language_routing else ""
 
-    def _heap(self, line: LineKey) -> ReadyHeap:
-        heap = self._heaps.get(line)
+    def _heap(self, line: LineKey, node: str) -> ReadyHeap:
+        heaps = self._heaps.setdefault(line, {})
+        heap = heaps.get(node)
         if heap is None:
             capacity = len(self._qual.get(line[:2], ()))
-            heap = self._heaps[line] = ReadyHeap(capacity, self._is_live)
+            heap = heaps[node] = ReadyHeap(capacity, self._is_live)
         return heap
+
+    def _best_ready(self, line: LineKey, node: str) -> str | None:
+        """The line's best READY agent on ``node`` (the caller's Asterisk node: no trunk between
+        them); only when there is none, the best of the other nodes, by the same strategy key."""
+        heaps = self._heaps.get(line)
+        if not heaps:
+            return None
+        local = heaps.get(node)
+        top = local.peek() if local is not None else None
+        if top is not None:
+            return top[1]
+        for other, heap in heaps.items():
+            candidate = heap.peek() if other != node else None
+            if candidate is not None and (top is None or candidate[0] < top[0]):
+                top = candidate
+        return top[1] if top is not None else None
+
+    def _node_of(self, who: Agent | Task) -> str:
+        return who.node or self._default_node
 
     def _is_live(self, agent_id: str, token: int) -> bool:
         agent = self._agents.get(agent_id)
         return (agent is not None and agent.state is S.READY and self._ready_token.get(agent_id) == token
-                and agent_id not in self._retiring)
+                and agent_id not in self._retiring and self._node_of(agent) not in self._down_nodes)
 
     def _spec(self, queue: str) -> QueueSpec | None:
         return self._queues.get(queue) or self._old_specs.get(queue)

@@ -44,6 +44,7 @@ class ConfigMixin(RouterBase):
             if current is not new:
                 current.name, current.interface = new.name, new.interface
                 current.skills, current.languages = dict(new.skills), tuple(new.languages)
+                current.node = new.node
         for agent_id in self._agents.keys() - agents.keys():
             agent = self._agents[agent_id]
             if agent.state in BUSY:

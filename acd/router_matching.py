@@ -23,8 +23,7 @@ class MatchingMixin(RouterBase):
     def _place(self, task: Task, now: float, d: Decision) -> None:
         """A task arrives in its line: take the line's best READY agent, else wait."""
         line = self._line_of(task)
-        heap = self._heaps.get(line)
-        agent_id = heap.best() if heap else None
+        agent_id = self._best_ready(line, self._node_of(task))
         if agent_id is None:
             self._lines.add(line, task)
         else:
@@ -44,7 +43,10 @@ class MatchingMixin(RouterBase):
         return d
 
     def _on_ready(self, agent: Agent, now: float, d: Decision) -> None:
-        """An agent becomes READY: take the best head among his lines, else wait in their heaps."""
+        """An agent becomes READY: take the best head among his lines, else wait in their heaps
+        (an agent on a lost Asterisk node waits for `node_available` instead)."""
+        if self._node_of(agent) in self._down_nodes:
+            return
         best: tuple[Any, str] | None = None
         for line in self._agent_lines(agent):
             head = self._lines.head(line)
@@ -57,7 +59,7 @@ class MatchingMixin(RouterBase):
         token = self._ready_token[agent.id] = next(self._tokens)
         for line in self._agent_lines(agent):
             spec = self._queues[line[0]]
-            self._heap(line).push(self._strategy_key(spec, agent), token, agent.id)
+            self._heap(line, self._node_of(agent)).push(self._strategy_key(spec, agent), token, agent.id)
 
     def _reserve(self, task: Task, agent: Agent, now: float, d: Decision) -> None:
         spec = self._queues[task.queue]

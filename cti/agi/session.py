@@ -60,6 +60,7 @@ class CallSession:
         parser: ReplyParser | None = None,
     ) -> None:
         self.env: dict[str, str] = dict(env)
+        self.node = ""  # the Asterisk node the call is on (set by the engine: cti.ami.nodes)
         self._channel = AgiChannel(reader, writer, label=self.uniqueid, command_timeout=command_timeout,
                                    parser=parser)
         self._command_timeout = command_timeout

@@ -57,6 +57,7 @@ class AmiClient:
         self.events: asyncio.Queue[ev.AmiEvent] = asyncio.Queue(queue_size)
         self.connected = asyncio.Event()
         self.logins = 0  # how many times the link came up; tests and status use it
+        self.on_link: list = []  # called with True when the link comes up, False when it is lost
         self.forgetable_actions = _Everything()
         self.awaiting_actions: deque = deque()
         self._protocol: WholeMessageProtocol | None = None
@@ -106,6 +107,7 @@ class AmiClient:
             self.logins += 1
             self.connected.set()
             log.info("AMI connected to %s:%s (Asterisk Call Manager %s)", self.host, self.port, protocol.version)
+            self._announce(True)
             await self._resync()
             await self._watch()
         finally:
@@ -117,6 +119,15 @@ class AmiClient:
                 protocol.close()
             if logged_in and not self._closing:  # a refused login is reported once by run()
                 log.warning("AMI link to %s:%s lost; reconnecting", self.host, self.port)
+            if logged_in:
+                self._announce(False)
+
+    def _announce(self, up: bool) -> None:
+        for listener in self.on_link:
+            try:
+                listener(up)
+            except Exception:  # a listener's bug must not take the link down
+                log.exception("AMI link listener failed")
 
     def _attach(self, protocol: WholeMessageProtocol) -> None:
         protocol.factory = self

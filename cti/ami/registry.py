@@ -35,6 +35,7 @@ class ChannelInfo:
     cause: int | None = None
     cause_txt: str = ""
     state: str = ""
+    node: str = ""  # the Asterisk node whose AMI announced it (cti.ami.nodes)
     ended: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -52,6 +53,7 @@ class CallRegistry:
         # Called with every AttendedTransfer event (consult transfers).
         self.on_attended_transfer: list[Callable[[ev.AttendedTransfer], None]] = []
         self._answered_peer: dict[str, str] = {}  # uniqueid of a Dial's caller -> uniqueid of who answered
+        self._node = ""  # the node of the event being applied
 
     def get(self, uniqueid: str) -> ChannelInfo | None:
         return self.channels.get(uniqueid)
@@ -78,16 +80,21 @@ class CallRegistry:
         peer = self.channels.get(self._answered_peer.get(caller_uniqueid, ""))
         return peer.uniqueid if peer is not None and peer.ended_at is None else None
 
-    def apply(self, event: ev.AmiEvent) -> None:
+    def nodes_of_channel(self, channel: str) -> set[str]:
+        """The nodes on which a channel of that name is live (channel names are per node)."""
+        return {c.node for c in self.channels.values() if c.channel == channel and c.ended_at is None}
+
+    def apply(self, event: ev.AmiEvent, node: str = "") -> None:
         handler = getattr(self, "_on_" + type(event).__name__, None)
         if handler is not None:
+            self._node = node
             handler(event)
 
-    async def consume(self, queue: asyncio.Queue) -> None:
-        """The one task that reads the AMI event queue."""
+    async def consume(self, queue: asyncio.Queue, node: str = "") -> None:
+        """The one task that reads one node's AMI event queue (events tagged with the node)."""
         while True:
             event = await queue.get()
-            self.apply(event)
+            self.apply(event, node)
 
     async def wait_ended(self, uniqueid: str, timeout: float) -> ChannelInfo:
         info = self._ensure(uniqueid)
@@ -110,6 +117,7 @@ class CallRegistry:
 
     def _update(self, event: ev.ChannelEvent) -> ChannelInfo:
         info = self._ensure(event.uniqueid, event.linkedid, event.channel)
+        info.node = info.node or self._node
         info.caller = event.caller or info.caller
         info.caller_name = event.caller_name or info.caller_name
         info.state = event.state or info.state
@@ -149,8 +157,8 @@ class CallRegistry:
             listener(event)
 
     def _on_ChannelsListed(self, event: ev.ChannelsListed) -> None:
-        for info in self.live:
-            if info.uniqueid not in event.uniqueids and info.created_at is not None:
+        for info in self.live:  # of the node that listed its channels
+            if info.node == self._node and info.uniqueid not in event.uniqueids and info.created_at is not None:
                 self.lost_hangups += 1
                 log.info("channel %s ended while AMI was away; closing it", info.channel or info.uniqueid)
                 info.cause_txt = "lost while AMI was disconnected"

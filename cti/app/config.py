@@ -61,6 +61,29 @@ class AmiConfig(_Section):
         return self
 
 
+NodeName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$")]
+
+
+class NodeConfig(_Section):
+    """One Asterisk server under this engine (docs/nodes.md). Its AMI user and timeouts are the
+    ``ami:`` section's unless given here."""
+
+    name: NodeName  # agents say `node: NAME` in acd.yaml; CDRs say which node carried a call
+    systemname: Annotated[str, Field(pattern=r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,59})?$")] | None = None
+    host: Host
+    port: Port = 5038
+    username: Host | None = None
+    secret: Annotated[str, Field(min_length=1)] | None = None
+    trunk: NodeName | None = None  # the PJSIP endpoint on the OTHER nodes that reaches this one
+
+    def system_name(self) -> str:
+        """Asterisk's asterisk.conf ``systemname`` (uniqueids start with it): ``name`` unless set."""
+        return self.name if self.systemname is None else self.systemname
+
+    def trunk_endpoint(self) -> str:
+        return self.trunk or f"hotline-node-{self.name}"
+
+
 class AgiConfig(_Section):
     host: Host = "127.0.0.1"
     port: Port = 4573
@@ -208,6 +231,7 @@ class HotlineConfig(_Section):
 
     engine: EngineConfig = Field(default_factory=EngineConfig)
     ami: AmiConfig
+    asterisk: list[NodeConfig] = []  # several Asterisk servers under one engine; [] = the one of `ami:`
     agi: AgiConfig = Field(default_factory=AgiConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
@@ -230,6 +254,18 @@ class HotlineConfig(_Section):
                              "both engines must share one database, which holds the lease with its own clock "
                              "and row locks; SQLite is a local file a standby elsewhere cannot share")
         return ha
+
+    @field_validator("asterisk")
+    @classmethod
+    def _nodes_tell_apart(cls, nodes: list[NodeConfig]) -> list[NodeConfig]:
+        for what, key in (("name", lambda n: n.name), ("systemname", NodeConfig.system_name),
+                          ("AMI address", lambda n: f"{n.host}:{n.port}")):
+            seen = [key(n) for n in nodes]
+            twice = sorted({k for k in seen if seen.count(k) > 1})
+            if twice:
+                raise ValueError(f"two Asterisk nodes have the same {what} {twice[0]!r}: give each its own "
+                                 "(the systemname is what tells their calls apart, docs/nodes.md)")
+        return nodes
 
     @classmethod
     def default(cls) -> HotlineConfig:

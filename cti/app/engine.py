@@ -25,9 +25,9 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from cti.agi import CallSession, FastAgiServer
-from cti.ami import AmiClient
 from cti.calls.admission import Admission, AdmissionLimits
 from cti.calls.inbound import InboundCalls
+from cti.app.asterisk_nodes import agent_node_issues, make_nodes
 from cti.app.config import HotlineConfig
 from cti.ami.registry import CallRegistry
 from acd.config import load_acd_config, to_specs
@@ -42,6 +42,7 @@ from cti.services.metrics import EngineMetrics
 from cti.calls.consult import Consults
 from cti.app.control import Commands, ControlServer
 from cti.calls.desk import DeskActions
+from common.yamlconf import ConfigError
 from cti.store.customers import CustomerDirectory, create_and_seed
 from cti.store import CdrWriter, create_schema, latest_agent_states, make_engine
 from cti.store.lease import create_lease_table, schema_lock
@@ -73,29 +74,32 @@ class Engine:
         self.tables_ready = False
         self.cdrs = CdrWriter(self.db, Path(config.database.spool_dir) / "cdr.jsonl",
                               batch_size=config.database.batch_size)
-        a = config.ami
-        self.ami = AmiClient(a.host, a.port, a.username, a.secret, connect_timeout=a.connect_timeout,
-                             action_timeout=a.action_timeout, ping_interval=a.ping_interval,
-                             reconnect_min=a.reconnect_min, reconnect_max=a.reconnect_max)
         self.registry = CallRegistry()
+        self.nodes = make_nodes(config, self.registry)  # one AMI link per Asterisk node (docs/nodes.md)
+        self.ami = self.nodes.default
         acd_config = load_acd_config(Path(config.acd.config))
+        if issues := agent_node_issues(acd_config, Path(config.acd.config), self.nodes.topology):
+            raise ConfigError(issues)
         queues, agents = to_specs(acd_config)
         self.acd = AcdService(Router(queues, agents), self.cdrs)
+        self.acd.use_topology(self.nodes.topology)
+        self.nodes.on_link.append(self.acd.node_link)
         self.flows = FlowLibrary(Path(config.ivr.flows_dir), Path(config.ivr.sounds_dir),
                                  queues=self.acd.queue_names)
         self.acd_watcher = AcdConfigWatcher(Path(config.acd.config), self.acd)
+        self.acd_watcher.checks.append(lambda c, path: agent_node_issues(c, path, self.nodes.topology))
         self.registry.on_dial_answered.append(self.acd.on_dial_answered)
         d = config.dialer
-        self.dialer = DialerService(Path(d.campaigns_dir), self.db, self.ami, self.acd, self.cdrs, interval=d.interval)
+        self.dialer = DialerService(Path(d.campaigns_dir), self.db, self.nodes, self.acd, self.cdrs, interval=d.interval)
         self.registry.on_originate_response.append(self.dialer.on_originate_response)
         self.recorder = make_recorder(self, config)
         self.outbound = OutboundCalls(self.dialer, self.acd, Path(config.ivr.sounds_dir), safe_harbor_s=d.safe_harbor_s,
                                       recorder=self.recorder)
-        self.consults = Consults(self.acd, self.ami, self.registry, max_wait_s=config.acd.consult_wait_s)
+        self.consults = Consults(self.acd, self.nodes, self.registry, max_wait_s=config.acd.consult_wait_s)
         self.commands = Commands(self.acd, self.dialer, DeskActions(
-            self.acd, self.dialer, self.ami, self.registry, config.dialer.callback_campaign, self.consults,
+            self.acd, self.dialer, self.nodes, self.registry, config.dialer.callback_campaign, self.consults,
             self.recorder))
-        self.monitor = MonitorService(self.acd, self.ami, self.registry, self.cdrs,
+        self.monitor = MonitorService(self.acd, self.nodes, self.registry, self.cdrs,
                                       to_supervisors(acd_config.supervisors), relay=self.acd.notifier.relay)
         self.acd_watcher.on_config.append(lambda c: self.monitor.reload(to_supervisors(c.supervisors)))
         self.commands.supervise = SuperviseCommands(self.monitor)
@@ -114,7 +118,7 @@ class Engine:
         self.dialer.survey_flows = self.flows.current  # a survey campaign whose flow is missing will not start
         call_records = FencedRecords(self.cdrs, lambda: self.ha.fence) if self.ha else self.cdrs
         self.calls = InboundCalls(self.flows.current, Path(config.ivr.sounds_dir).resolve(), self.registry,
-                                  call_records, ami_up=self.ami.connected.is_set, acd=self.acd,
+                                  call_records, ami_up=self.nodes.connected.is_set, acd=self.acd,
                                   directory=self.directory, book_callback=self._book_callback,
                                   recorder=self.recorder, surveys=self.surveys)
         self.calls.ended_listeners.append(lambda cdr: self.consults.on_call_ended(cdr.call_id))
@@ -136,6 +140,7 @@ class Engine:
         if self.ha is not None and not self.ha.may_act():
             log.warning("call %s handed back to the dialplan: this engine does not hold the lease", session.uniqueid)
             return
+        session.node = self.nodes.node_of(session.uniqueid)
         if session.script.startswith("dialer/"):
             await self.outbound.handle(session)
         elif session.script.startswith("consult/"):
@@ -164,8 +169,7 @@ class Engine:
             if self.ha is not None and not await take_over(self, tg):
                 return
             background = [
-                tg.create_task(self.ami.run(), name="ami-link"),
-                tg.create_task(self.registry.consume(self.ami.events), name="ami-events"),
+                *[tg.create_task(coro, name=name) for name, coro in self.nodes.tasks()],
                 writer,
                 tg.create_task(self.flows.watch(), name="ivr-reload"),
                 tg.create_task(self.acd.run_ticks(self.config.acd.tick_interval), name="acd-ticks"),
@@ -255,7 +259,7 @@ class Engine:
     async def _close_cti_and_ami(self) -> None:
         if self.mqtt:
             await self.mqtt.close(5.0)
-        await self.ami.close()
+        await self.nodes.close()
 
 
 def _safe_url(url: str) -> str:

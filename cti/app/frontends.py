@@ -27,7 +27,7 @@ def make_recorder(engine: Engine, config: HotlineConfig) -> Recorder:
     def channel_of(call_id: str) -> str | None:
         info = engine.registry.get(call_id)
         return info.channel if info and info.channel else None
-    return Recorder(r.engine_dir(), r.asterisk_dir, engine.ami, engine.cdrs, settle_timeout_s=r.settle_timeout_s,
+    return Recorder(r.engine_dir(), r.asterisk_dir, engine.nodes, engine.cdrs, settle_timeout_s=r.settle_timeout_s,
                     channel_of=channel_of)
 
 

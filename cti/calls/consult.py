@@ -173,6 +173,7 @@ class Consults:
         consult.step(E.ARRIVE)
         consult.task = Task(id=call.uniqueid, queue=consult.queue, priority=PRIORITY, enqueued_at=self.acd.now(),
                             language=consult.call.language, kind="consult", pinned_agent=consult.colleague,
+                            node=call.node,
                             attributes={**consult.call.attributes, "consult": consult.id, "consult_of": consult.call.id,
                                         "consulted_by": consult.by, "consulted_from_queue": consult.call.queue})
         self._by_leg_task[call.uniqueid] = consult

@@ -108,7 +108,7 @@ class InboundCalls:
         self._cdrs.submit(CdrRecord(
             call_id=call.uniqueid or f"agi-{id(call)}", direction="inbound", caller=strip_controls(call.caller),
             caller_name=strip_controls(call.env.get("calleridname", "")), dialed=strip_controls(call.dialed),
-            started_at=now, ended_at=now, disposition=REFUSED, ivr_exit=reason))
+            started_at=now, ended_at=now, disposition=REFUSED, ivr_exit=reason, asterisk_node=call.node or None))
 
     async def _runner(self, call: CallSession, facts: CallFacts) -> FlowRunner | None:
         """The call's IVR walk, queueing through the call's own `QueueStay`; None: no such flow."""
@@ -201,6 +201,7 @@ class InboundCalls:
             hangup_cause_txt=info.cause_txt if info else None,
             digits="".join(outcome.digits) if outcome else None,
             ivr_exit=ivr_exit(outcome.visits, facts.disposition, facts.queue_name is not None) if outcome else None,
+            asterisk_node=call.node or None,
         )
         self._cdrs.submit(record)
         for visit in _visit_records(record, outcome):

@@ -118,7 +118,7 @@ class OutboundCalls:
         return (await call.get_variable("AMDSTATUS") or "NOTSURE", await call.get_variable("AMDCAUSE") or "")
 
     async def _to_agent(self, call: CallSession, attempt: Attempt, campaign) -> QueueOutcome:
-        task = Task(id=call.uniqueid, queue=campaign.queue, priority=TOP_PRIORITY, enqueued_at=self.acd.now(),
+        task = Task(id=call.uniqueid, queue=campaign.queue, priority=TOP_PRIORITY, enqueued_at=self.acd.now(), node=call.node,
                     attributes={"campaign": campaign.name, "number": attempt.lead.number, "name": attempt.lead.name,
                                 **attempt.lead.data})
         spec = self.acd.queue(campaign.queue)

@@ -98,7 +98,7 @@ class QueueCall:
         if spec is None:
             raise UnknownQueue(command.queue)
         task = Task(id=call.uniqueid, queue=command.queue, priority=command.priority, enqueued_at=acd.now(),
-                    language=variables.get("language", "en"), attributes=dict(variables))
+                    language=variables.get("language", "en"), attributes=dict(variables), node=call.node)
         announce.offer_callback_key = command.callback_key if book_callback else ""
         return cls(acd, call, task, spec, announce, callback_key=command.callback_key, book_callback=book_callback,
                    recorder=recorder)
@@ -219,10 +219,12 @@ class QueueCall:
         agent = self.acd.agent(reservation.agent_id)
         ring_s = max(5, int(self.spec.ring_timeout_s) - 2)
         wait_s = self.waited()
-        log.info("call %s offered to agent %s (%s) after %.1f s", self.task.id, agent.id, agent.interface, wait_s)
+        target, via = self.acd.dial_target(agent, self.task.node)  # via: the trunk to his Asterisk node
+        log.info("call %s offered to agent %s (%s%s) after %.1f s", self.task.id, agent.id, agent.interface,
+                 f" via {target}" if via else "", wait_s)
         await self._arm_recording()
         try:
-            outcome = await self.call.dial(agent.interface, ring_s, DIAL_OPTIONS + self._whisper())
+            outcome = await self.call.dial(target, ring_s, DIAL_OPTIONS + self._whisper() + via)
         except CallerHungUp:
             if inbox.answered.is_set():
                 self._connected(reservation, wait_s, None)

@@ -26,6 +26,7 @@ from acd.events import REFUSAL_EVENT, AcdEventSink, AgentStateChanged, CallQueue
 from acd.inbox import InboxEvent, Offered, Refused, TimedOut, Withdrawn
 from acd.models import Agent, AgentState, Reservation, Task
 from acd.router import Decision, Router
+from cti.ami.nodes import Topology
 from cti.services.acd_notifier import AcdNotifier, RecordSink
 from cti.services.acd_queries import AcdQueries
 from cti.services.inbox import Inbox
@@ -55,6 +56,24 @@ class AcdService(AcdQueries):
         self.connected_by: dict[str, str] = {}  # agent id -> id of the call whose Dial reached his phone
         # (router operation, seconds it took to decide): the routing-time histogram (cti.services.metrics)
         self.decision_observers: list[Callable[[str, float], None]] = []
+        self.topology: Topology | None = None  # several Asterisk nodes (docs/nodes.md); None: one
+
+    # -- Asterisk nodes ------------------------------------------------------------------
+    def use_topology(self, topology: Topology) -> None:
+        self.topology = topology
+        self.router.set_default_node(topology.default)
+
+    def dial_target(self, agent: Agent, caller_node: str) -> tuple[str, str]:
+        """(what the caller's Dial takes, extra Dial options) to ring ``agent`` from the caller's
+        node: his own interface on the same node, the trunk to his node otherwise."""
+        if self.topology is None:
+            return agent.interface, ""
+        return self.topology.dial(agent.interface, agent.node, caller_node)
+
+    def node_link(self, node: str, up: bool) -> None:
+        """AMI hook: an Asterisk node was lost or is back (cti.ami.nodes.AmiNodes.on_link)."""
+        if self.topology is not None and self.topology.several:
+            self._apply(self._timed("node", self.router.node_available, node, up, self.now()))
 
     # -- time ----------------------------------------------------------------------------
     def now(self) -> float:

@@ -21,6 +21,8 @@ class AcdConfigWatcher:
         self.path, self.acd = path, acd
         self.on_change = on_change or (lambda issues: None)
         self.on_config: list[Callable[[AcdConfig], None]] = []  # the new file, once applied (supervisors)
+        # checks against the rest of the engine (agents' Asterisk nodes): any issue rejects the file
+        self.checks: list[Callable[[AcdConfig, Path], list[ConfigIssue]]] = []
         self._mtime = self._stat()
         self.reloads = 0
 
@@ -38,6 +40,9 @@ class AcdConfigWatcher:
         self._mtime = mtime
         try:
             config = load_acd_config(self.path)
+            issues = [issue for check in self.checks for issue in check(config, self.path)]
+            if issues:
+                raise ConfigError(issues)
             queues, agents = to_specs(config)
         except ConfigError as exc:
             log.error("%s rejected; the running ACD configuration is kept:\n%s", self.path, exc)

@@ -90,11 +90,13 @@ class MonitorService:
         now = self._wall()
         session = Session(str(uuid.uuid4()), sup.id, agent_id, call_id, mode, now, via=via)
         self.sessions[sup.id] = self._by_id[session.id] = session
+        info = self.registry.get(leg)
+        on_node = {"node": info.node} if info is not None and info.node else {}  # ChanSpy sees its own node only
         try:
             await self.ami.originate(
                 sup.interface, context=self.context, exten=str(mode), caller_id=f'"Monitor {agent_id}" <{agent_id}>',
                 timeout_s=self.ring_timeout_s, channel_id=session.id, action_id=session.id,
-                variables={"HOTLINE_SPY_TARGET": leg, "HOTLINE_SPY_SESSION": session.id})
+                variables={"HOTLINE_SPY_TARGET": leg, "HOTLINE_SPY_SESSION": session.id}, **on_node)
         except AmiError as exc:
             self._end(session, SessionEvent.FAILED)
             raise MonitorRefused("originate-failed", f"could not ring {sup.interface}: {exc}") from None

@@ -78,6 +78,7 @@ class CdrRecord(Record):
     digits: str | None = None
     engine_node: str | None = None
     ivr_exit: str | None = None
+    asterisk_node: str | None = None  # the Asterisk node that carried the call (several nodes: docs/nodes.md)
     id: int | None = None
 
     def _validate(self) -> None:

@@ -84,6 +84,7 @@ cdr = Table(
     Column("digits", Text),
     Column("engine_node", String(80)),
     Column("ivr_exit", String(32)),  # how the call left the IVR (ivr.struggle.IvrExit); added in a later version
+    Column("asterisk_node", String(60)),  # which Asterisk node carried the call (docs/nodes.md); added later
     Index("ix_cdr_started_at", "started_at"),
     Index("ix_cdr_caller", "caller"),
 )

@@ -68,6 +68,7 @@ class FakeCall:
                                     "calleridname": "", "extension": dialed, **(env or {})}
         self.dials: list[DialOutcome | Act] = list(dials)
         self.variables: dict[str, str] = dict(variables or {})
+        self.node = ""  # the Asterisk node (CallSession.node)
         self.clock = clock
         self.patience = patience
         self.actions: list[tuple[Any, ...]] = []

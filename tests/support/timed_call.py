@@ -51,6 +51,7 @@ class TimedCall:
     def __init__(self, clock: Clock, uniqueid: str = "1700000000.1", *, variables: dict[str, str] | None = None,
                  talk_s: int = 30, ring_s: int = 2, on_answer: Callable[[str], None] | None = None) -> None:
         self.clock, self.uniqueid = clock, uniqueid
+        self.node = ""  # the Asterisk node (CallSession.node)
         self.caller, self.dialed, self.script, self.env = "+8613800000000", "10000", "ivr/main", {}
         self.variables = dict(variables or {})
         self.talk_s, self.ring_s, self.on_answer = talk_s, ring_s, on_answer

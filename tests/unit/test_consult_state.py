@@ -68,6 +68,7 @@ class LegSession:
     def __init__(self, consult_id: str, consults: Consults, seen: list[str]) -> None:
         self.script, self.uniqueid, self.env = f"consult/{consult_id}", "1700000000.9", {"channel": "Local/x;2"}
         self.consults, self.seen = consults, seen
+        self.node = ""  # the Asterisk node (CallSession.node)
 
     async def answer(self) -> None: ...
     async def music_on(self) -> None: ...

@@ -32,6 +32,7 @@ class StuckLeg:
 
     def __init__(self, consult_id: str, consults: Consults) -> None:
         self.script, self.uniqueid, self.env = f"consult/{consult_id}", "1700000000.9", {"channel": LEG}
+        self.node = ""  # the Asterisk node (CallSession.node)
         self.consults, self._gone = consults, asyncio.Event()
 
     def end(self) -> None:
