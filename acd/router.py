@@ -106,6 +106,11 @@ class Router(ConfigMixin, MatchingMixin, TimersMixin, QueriesMixin):
                     spec = self._queues[line[0]]
                     self._heap(line, self._node_of(agent)).push(self._strategy_key(spec, agent), token, agent.id)
 
+    @property
+    def lost_nodes(self) -> frozenset[str]:
+        """The Asterisk nodes whose agents are offered nothing (their link is down)."""
+        return frozenset(self._down_nodes)
+
     def node_available(self, node: str, up: bool, now: float) -> Decision:
         """The engine lost (``up`` False) or regained its link to an Asterisk node. Agents on a lost
         node are offered nothing; when it is back, its READY agents take waiting calls at once."""

@@ -217,7 +217,8 @@ class Commands:
 
 def _agent_view(agent, now: float) -> dict[str, Any]:
     return {"id": agent.id, "name": agent.name, "interface": agent.interface, "state": str(agent.state),
-            "reason": agent.pause_reason, "since_s": round(max(0.0, now - agent.state_since), 1)}
+            "reason": agent.pause_reason, "since_s": round(max(0.0, now - agent.state_since), 1),
+            **({"node": agent.node} if agent.node else {})}  # his Asterisk node (docs/nodes.md)
 
 
 def _jsonable(obj: Any) -> Any:
