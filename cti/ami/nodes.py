@@ -102,6 +102,10 @@ class AmiNodes:
         """The default node's link (the metrics and call records of a one-node engine read it)."""
         return self.default.connected
 
+    def links(self) -> dict[str, bool]:
+        """Each node's AMI link: up or not (the metrics' hotline_asterisk_node_up)."""
+        return {name: client.connected.is_set() for name, client in self.clients.items()}
+
     def up(self, node: str) -> bool:
         client = self.clients.get(self.topology.normal(node))
         return client is not None and client.connected.is_set()

@@ -129,7 +129,7 @@ class Engine:
         self.agi = FastAgiServer(self._on_call, g.host, g.port, header_timeout=g.header_timeout,
                                  max_sessions=g.max_sessions, command_timeout=g.command_timeout)
         self.admission = Admission(AdmissionLimits(g.max_calls, g.max_new_calls_per_s, g.new_calls_burst))
-        self.metrics = EngineMetrics(self.acd, agi=self.agi, ami=self.ami, records=self.cdrs, dialer=self.dialer,
+        self.metrics = EngineMetrics(self.acd, agi=self.agi, ami=self.nodes, records=self.cdrs, dialer=self.dialer,
                                      alerts=self.alerts, recordings=self.recorder)  # render serves GET /metrics
         self.acd.notifier.on_event.append(self.metrics.on_acd_event)
         self.acd.decision_observers.append(self.metrics.on_decision)

@@ -145,6 +145,13 @@ class _LiveCollector(Collector):
         if self.ami is not None:
             yield GaugeMetricFamily("hotline_ami_connected", "1 while the AMI link is up and logged in",
                                     value=1 if self.ami.connected.is_set() else 0)
+            links = getattr(self.ami, "links", None)  # several Asterisk nodes (cti.ami.nodes.AmiNodes)
+            if links is not None and len(links()) > 1:
+                family = GaugeMetricFamily("hotline_asterisk_node_up", "1 while the AMI link to the Asterisk node "
+                                           "is up (its agents are offered calls)", labels=["node"])
+                for node, up in links().items():
+                    family.add_metric([node], 1 if up else 0)
+                yield family
 
     def _records(self) -> Iterator[Metric]:
         if self.records is None:

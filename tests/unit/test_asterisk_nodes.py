@@ -189,3 +189,19 @@ def test_an_agent_on_an_unknown_node_is_reported_with_its_line_and_a_suggestion(
     assert "did you mean 'pbx-a'" in issues[0].hint or "did you mean 'pbx-b'" in issues[0].hint
     one = agent_node_issues(load_acd_config(acd), acd, Topology([Node("", "", "")]))
     assert len(one) == 2 and "no asterisk: list" in one[0].hint
+
+
+def test_the_metrics_show_each_nodes_link() -> None:
+    from cti.services.metrics import EngineMetrics
+
+    class NoAcd:
+        def queue_names(self):
+            return []
+
+        def agents(self):
+            return []
+    nodes, a, b, _ = two_nodes()
+    b.connected.clear()
+    text = EngineMetrics(NoAcd(), ami=nodes).render()[0].decode()
+    assert 'hotline_asterisk_node_up{node="pbx-a"} 1.0' in text
+    assert 'hotline_asterisk_node_up{node="pbx-b"} 0.0' in text
