@@ -17,7 +17,11 @@ import pytest
 from cti.ami import AmiClient
 from cti.ami import events as ev
 from cti.ops.sandbox import AMI_SECRET
+from tests.support import sipp
+from tests.support.sipp import HangUp, Pause
 from tests.support.until import until
+
+pytestmark = pytest.mark.integration
 
 NODE_HOST = {"a": "127.0.0.1", "b": "127.0.0.3"}
 PEER = {"a": "pbx-b", "b": "pbx-a"}
@@ -77,6 +81,17 @@ async def test_node_b_has_its_own_ami_systemname_and_prefixed_uniqueids(nodes, n
     await until(lambda: len(b.of(ev.Newchannel, "Local/1091@agent-sim")) == 2, 10, message="both Local halves on B")
     assert all(e.uniqueid.startswith("pbx-b-") for e in b.of(ev.Newchannel, "Local/1091@agent-sim"))
     assert "127.0.0.3:5060" in node_b.cli("pjsip show transports")
+
+
+async def test_a_sip_caller_from_127_0_0_2_lands_in_node_bs_hotline_context(nodes, tmp_path):
+    """No engine runs here: node B hands the call to FastAGI, finds nobody, and falls back, as node A does."""
+    _, b = nodes
+    result = await sipp.call(tmp_path, [Pause(2500), HangUp()], caller="5551077", target="127.0.0.3:5060")
+    assert result.ok, result.stderr
+    arrived = b.of(ev.Newchannel, "PJSIP/caller-")
+    assert [(e.context, e.exten) for e in arrived if e.uniqueid.startswith("pbx-b-")] == [("hotline", "10000")]
+    await until(lambda: [e for e in b.seen if isinstance(e, ev.UserEvent) and e.name == "HotlineFallback"], 10,
+                message="node B's fallback user event")
 
 
 @pytest.mark.parametrize("caller_node, agent_node", [("b", "a"), ("a", "b")])
