@@ -109,7 +109,26 @@ class Responder:
 
     @property
     def pid(self) -> int:
-        """Node A's Asterisk (node B, when running, lives in the same chroot)."""
+        return self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Asterisk:
+    def __init__(self, box: Sandbox) -> None:
+        self.box = box
+        self.log = box.root / "var/log/asterisk/messages.log"
+
+    @property
+    def pid(self) -> int:
+        """Node A's Asterisk (node B, when running, lives in the same chroot: docs/nodes.md)."""
         pid = self.box.node("a").pid
         if pid is None:
             raise BenchError(f"no Asterisk process running in {self.box.root}")
