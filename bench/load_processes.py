@@ -128,16 +128,11 @@ class Asterisk:
 
     @property
     def pid(self) -> int:
-        """The chroot's Asterisk, found by its root directory (its /var/run is the host's /run)."""
-        for proc in Path("/proc").iterdir():
-            if proc.name.isdigit() and (proc / "comm").exists():
-                try:
-                    if (proc / "comm").read_text().strip() == "asterisk" and \
-                            os.readlink(proc / "root") == str(self.box.root):
-                        return int(proc.name)
-                except OSError:
-                    continue
-        raise BenchError(f"no Asterisk process running in {self.box.root}")
+        """Node A's Asterisk (node B, when running, lives in the same chroot: docs/nodes.md)."""
+        pid = self.box.node("a").pid
+        if pid is None:
+            raise BenchError(f"no Asterisk process running in {self.box.root}")
+        return pid
 
     def channels(self) -> int:
         out = self.box.cli("core show channels count")

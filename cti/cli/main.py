@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sandbox = sub.add_parser("sandbox", help="local Asterisk 22 for demos and tests")
     sandbox.add_argument("action", choices=["up", "down", "status", "restart"])
+    sandbox.add_argument("--nodes", type=int, default=1, choices=[1, 2],
+                         help="up/restart: also run node B (pbx-b on 127.0.0.3) for multi-node tests (docs/nodes.md)")
     sandbox.set_defaults(func=_sandbox)
 
     agents = sub.add_parser("agents", help="agent control of the running engine")
@@ -135,13 +137,18 @@ def _sandbox(args: argparse.Namespace) -> int:
     try:
         if args.action == "restart":
             box.down()
-            status = box.up()
+            status = box.up(nodes=args.nodes)
+        elif args.action == "up":
+            status = box.up(nodes=args.nodes)
         else:
-            status = {"up": box.up, "down": box.down, "status": box.status}[args.action]()
+            status = {"down": box.down, "status": box.status}[args.action]()
+        nodes = box.describe_nodes()
     except SandboxError as exc:
         print(f"hotline sandbox {args.action}: {exc}", file=sys.stderr)
         return 1
     print(status.describe())
+    for line in nodes if len(nodes) > 1 else []:
+        print(line)
     return 0 if args.action == "down" or status.running else 3
 
 

@@ -8,6 +8,10 @@ forked inside it. The chroot shares the host network: AMI, SIP and FastAGI meet 
 
 Every step is idempotent: `up` on a running sandbox rewrites the configs and reloads them.
 When a system Asterisk is already installed and running, it is used instead and left alone.
+
+Multi-node tests (docs/nodes.md): `up(nodes=2)` also runs node B ("pbx-b", 127.0.0.3), a second
+Asterisk process in the same chroot with configs of its own; cti/ops/sandbox_node.py runs each
+node's process. `down` stops both; `node("b")` is node B's handle (up, status, cli, kill, pid).
 """
 
 from __future__ import annotations
@@ -18,30 +22,25 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from common.sandbox_paths import sandbox_root
+from cti.ops.sandbox_node import NODES, START_ONLY, Node, NodeSpec, NodeStatus, placeholders
+from cti.ops.sandbox_wait import SandboxError
+
+__all__ = ["AMI_SECRET", "START_ONLY", "Sandbox", "SandboxError", "SandboxNode", "Status", "hosts_file",
+           "mounts_under"]
 
 REPO = Path(__file__).resolve().parents[2]  # cti/ops/sandbox.py -> the repository
 CONF_DIR = REPO / "asterisk-conf"
 SOUNDS_DIR = REPO / "sounds"
 PACKAGES = "asterisk,asterisk-modules,asterisk-moh-opsound-wav,asterisk-core-sounds-en-wav"
 AMI_SECRET = "hotline-sandbox-secret"
-# Read by Asterisk at start only: a change needs a restart, not a reload (which modules load; the
-# stasis taskpool and declined message types; asterisk.conf's maxcalls and threads).
-START_ONLY = frozenset({"modules.conf", "stasis.conf", "asterisk.conf"})
 OWNED_DIRS = ("etc/asterisk", "var/lib/asterisk", "var/log/asterisk", "var/spool/asterisk",
               "usr/share/asterisk", "var/cache/asterisk")
-
-
-class SandboxError(RuntimeError):
-    """The sandbox could not be brought to the asked state; the message says how to fix it."""
-
-    error_id = "sandbox-failed"
 
 
 def default_root() -> Path:
@@ -64,55 +63,61 @@ class Status:
 
 
 class Sandbox:
-    """Owns one chroot with Asterisk 22 in it."""
+    """Owns one chroot with Asterisk 22 in it, and the nodes (Asterisk processes) running from it."""
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = root or default_root()
+        values = {key: node_values(spec) for key, spec in NODES.items()}
+        self._nodes = {key: SandboxNode(self, Node(self.root, spec, CONF_DIR, values[key]))
+                       for key, spec in NODES.items()}
 
     # -- queries -------------------------------------------------------------------------
     def status(self) -> Status:
+        """Node A's state, as before nodes existed (`describe_nodes` adds the others)."""
         system = _system_asterisk_version()
         if system:
             return Status("system", True, system)
-        version = self._cli("core show version", check=False)
-        running = version.startswith("Asterisk")
-        return Status("sandbox" if self.built else "absent", running, version.strip(), self.root)
+        node = self._nodes["a"].status()
+        return Status("sandbox" if self.built else "absent", node.running, node.version, self.root)
+
+    def describe_nodes(self) -> list[str]:
+        """One line per node whose configs were ever written (node B only after `up --nodes 2`)."""
+        return [n.status().describe() for n in self._nodes.values() if self.built and n.node.configured]
 
     @property
     def built(self) -> bool:
         return (self.root / "usr/sbin/asterisk").exists()
 
+    def node(self, key: str) -> SandboxNode:
+        if key not in self._nodes:
+            raise SandboxError(f"no sandbox node {key!r}; nodes are {', '.join(self._nodes)}")
+        return self._nodes[key]
+
     # -- commands ------------------------------------------------------------------------
-    def up(self, timeout: float = 60.0) -> Status:
+    def up(self, timeout: float = 60.0, nodes: int = 1) -> Status:
+        """Node A, and node B too when nodes=2."""
+        if not 1 <= nodes <= len(self._nodes):
+            raise SandboxError(f"the sandbox runs 1 to {len(self._nodes)} nodes, not {nodes}")
         if _system_asterisk_version():
             return self.status()
         with self._lock():  # two `up`s at once (make run beside make test) take turns: one builds
-            return self._up(timeout)
-
-    def _up(self, timeout: float) -> Status:
-        if not self.built:
-            self._build()
-        changed = self._write_configs()
-        self._sync_sounds()
-        if self.status().running and changed & START_ONLY:
-            self.down()  # these files are read at start only
-        if self.status().running:
-            if changed:  # Asterisk 22.10 keeps a manager-topic subscription per reload (docs/performance.md)
-                self._cli("core reload")
-                self._cli("dialplan reload")
-        else:
-            self._start(timeout)
+            self._prepare()
+            self._sync_sounds()
+            for key in list(self._nodes)[:nodes]:
+                self._nodes[key].node.bring_up(timeout)
         return self.status()
 
     def down(self, timeout: float = 20.0) -> Status:
+        """Stops every node (node B first: it never outlives node A)."""
         if not self.built or _system_asterisk_version():
             return self.status()
-        if self._cli("core stop now", check=False) or self._pid():
-            _wait(lambda: self._pid() is None, timeout, "Asterisk to stop", self._kill)
+        with self._lock():
+            for handle in reversed(self._nodes.values()):
+                handle.node.down(timeout)
         return self.status()
 
     def cli(self, command: str) -> str:
-        return self._cli(command)
+        return self._nodes["a"].cli(command)
 
     # -- steps ---------------------------------------------------------------------------
     @contextmanager
@@ -125,6 +130,11 @@ class Sandbox:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _prepare(self) -> None:
+        if not self.built:
+            self._build()
+        self._write_hosts()
 
     def _build(self) -> None:
         _ensure_tool("mmdebstrap", "mmdebstrap")
@@ -142,23 +152,6 @@ class Sandbox:
             if (tmp / rel).exists():
                 subprocess.run(["chown", "-R", "root:root", str(tmp / rel)], check=True)
         tmp.rename(self.root)
-
-    def _write_configs(self) -> set[str]:
-        """Write our configs; returns the names of the files whose content changed."""
-        etc = self.root / "etc/asterisk"
-        values = {"@AMI_SECRET@": AMI_SECRET, "@SOUNDS@": str(SOUNDS_DIR), "@SIP_BIND@": "127.0.0.1:5060"}
-        changed: set[str] = set()
-        for src in sorted(CONF_DIR.glob("*.conf")):
-            text = src.read_text()
-            for key, value in values.items():
-                text = text.replace(key, value)
-            target = etc / src.name
-            if not target.exists() or target.read_text(errors="replace") != text:
-                changed.add(src.name)
-                target.write_text(text)
-        (self.root / "var/run/asterisk").mkdir(parents=True, exist_ok=True)
-        self._write_hosts()
-        return changed
 
     def _write_hosts(self) -> None:
         """The chroot has no /etc/hosts of its own, so Asterisk's lookups of this machine's name go
@@ -178,41 +171,44 @@ class Sandbox:
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(SOUNDS_DIR, target)
 
-    def _start(self, timeout: float) -> None:
-        log = self.root / "var/log/asterisk/sandbox-console.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "ab") as out:
-            subprocess.Popen(["chroot", str(self.root), "/usr/sbin/asterisk", "-f", "-n"],
-                             stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
-        _wait(lambda: self.status().running, timeout, "Asterisk to boot")
-        self._cli("core waitfullybooted", check=False)
 
-    def _pid(self) -> int | None:
-        pidfile = self.root / "var/run/asterisk/asterisk.pid"
-        try:
-            pid = int(pidfile.read_text().strip())
-            os.kill(pid, 0)
-        except (OSError, ValueError):
-            return None
-        return pid
+class SandboxNode:
+    """A node as tests and the CLI see it: `up` takes the sandbox lock and builds the chroot if
+    needed (node B alone needs node A's sounds only if no `up` ever copied them)."""
 
-    def _kill(self) -> None:
-        pid = self._pid()
-        if pid:
-            os.kill(pid, 9)
+    def __init__(self, box: Sandbox, node: Node) -> None:
+        self.box, self.node = box, node
 
-    def _cli(self, command: str, check: bool = True) -> str:
-        if not self.built:
-            if check:
-                raise SandboxError("the sandbox is not built; run `hotline sandbox up`")
-            return ""
-        result = subprocess.run(["chroot", str(self.root), "/usr/sbin/asterisk", "-rx", command],
-                                capture_output=True, text=True, timeout=30)
-        if result.returncode != 0 or "Unable to connect" in result.stdout + result.stderr:
-            if check:
-                raise SandboxError(f"asterisk -rx {command!r} failed: {result.stdout}{result.stderr}")
-            return ""
-        return result.stdout
+    @property
+    def pid(self) -> int | None:
+        return self.node.pid
+
+    def up(self, timeout: float = 60.0) -> NodeStatus:
+        if _system_asterisk_version():
+            raise SandboxError("a system Asterisk runs here: the sandbox's nodes are not used")
+        with self.box._lock():
+            self.box._prepare()
+            if not (self.box.root / str(SOUNDS_DIR).lstrip("/")).exists():
+                self.box._sync_sounds()
+            return self.node.bring_up(timeout)
+
+    def status(self) -> NodeStatus:
+        return self.node.status()
+
+    def cli(self, command: str) -> str:
+        return self.node.cli(command)
+
+    def kill(self) -> None:
+        self.node.kill()
+
+    def down(self, timeout: float = 20.0) -> NodeStatus:
+        with self.box._lock():
+            return self.node.down(timeout)
+
+
+def node_values(spec: NodeSpec) -> dict[str, str]:
+    """The placeholders of asterisk-conf/*.conf for one node."""
+    return placeholders(spec, AMI_SECRET, str(SOUNDS_DIR))
 
 
 def hosts_file(hostname: str) -> str:
@@ -269,17 +265,3 @@ def _ensure_tool(tool: str, package: str) -> None:
     subprocess.run(["apt-get", "update", "-qq"], check=False)
     subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True,
                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-
-
-def _wait(predicate, timeout: float, what: str, on_timeout=None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    if on_timeout:
-        on_timeout()
-        if predicate():
-            return
-    raise SandboxError(f"timed out after {timeout:.0f} s waiting for {what}; "
-                       "see var/log/asterisk/ in the sandbox for Asterisk's own log")

@@ -11,7 +11,7 @@ import pytest
 from cti.ami import AmiClient
 from cti.app.engine import Engine
 from cti.app.config import load_config
-from cti.ops.sandbox import AMI_SECRET, Sandbox
+from cti.ops.sandbox import AMI_SECRET, Sandbox, SandboxNode
 from cti.store import fetch_cdrs
 from tests.support import sipp
 from tests.support.mosquitto import Mosquitto, anonymous_config, free_port
@@ -44,6 +44,24 @@ def sandbox() -> Sandbox:
     status = box.up()
     assert status.running, f"Asterisk sandbox did not start: {status.describe()}"
     return box
+
+
+@pytest.fixture(scope="session")
+def sandbox_b(sandbox) -> SandboxNode:
+    """Node A AND node B ("pbx-b", SIP and AMI on 127.0.0.3) up; the node-B handle (docs/nodes.md).
+    A test that may find node B killed by an earlier one asks for `node_b` instead."""
+    status = sandbox.up(nodes=2)
+    node = sandbox.node("b")
+    assert status.running and node.status().running, f"sandbox nodes did not start: {sandbox.describe_nodes()}"
+    return node
+
+
+@pytest.fixture
+def node_b(sandbox_b) -> SandboxNode:
+    """Node B, brought back first if a test killed it (`node_b.kill()`: a node lost mid-call)."""
+    if not sandbox_b.status().running:
+        assert sandbox_b.up().running, "node B did not come back"
+    return sandbox_b
 
 
 def engine_config(tmp_path: Path, url: str | None = None, acd: str | None = None,

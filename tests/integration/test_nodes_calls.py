@@ -93,7 +93,7 @@ async def test_a_caller_on_node_b_is_answered_by_an_agent_on_node_a_when_none_is
         agent(running, "1003", "login", "ready")
         async with Observer(NODE_A) as on_a, Observer(NODE_B) as on_b:
             # 1. both ready: the caller on B gets Carol, on B, though Alice has waited longer
-            first = await sipp.call(tmp_path, [*PRESS_0, AwaitHangup(40000)], caller="5552001", to=f"{NODE_B}:5060")
+            first = await sipp.call(tmp_path, [*PRESS_0, AwaitHangup(40000)], caller="5552001", target=f"{NODE_B}:5060")
             assert first.ok, first.stderr
             row = await running.cdr(caller="5552001")
             assert (row.asterisk_node, row.agent, row.disposition) == ("pbx-b", "1003", "completed")
@@ -105,7 +105,7 @@ async def test_a_caller_on_node_b_is_answered_by_an_agent_on_node_a_when_none_is
                         message="Carol back from wrap-up")
             agent(running, "1003", "pause")
             second = await sipp.call(tmp_path, [*PRESS_0, AwaitHangup(40000)], caller="5552002",
-                                     to=f"{NODE_B}:5060")
+                                     target=f"{NODE_B}:5060")
             assert second.ok, second.stderr
             row = await running.cdr(caller="5552002")
             assert (row.asterisk_node, row.queue, row.agent, row.disposition) == ("pbx-b", "billing", "1001",
@@ -130,7 +130,7 @@ async def test_losing_node_b_mid_call_loses_only_its_calls_while_node_a_goes_on(
             # caller X on A talks to Alice on A; caller Y on B talks to Carol on B (each his node's agent)
             x = asyncio.create_task(sipp.call(tmp_path, [*PRESS_0, Pause(20000), HangUp()], caller="5553001"))
             y = asyncio.create_task(sipp.call(tmp_path, [*PRESS_0, Pause(20000), HangUp()], caller="5553002",
-                                              to=f"{NODE_B}:5060", timeout_s=40))
+                                              target=f"{NODE_B}:5060", timeout_s=40))
             await until(lambda: str(engine.acd.router.agent("1001").state) == "on_call"
                         and str(engine.acd.router.agent("1003").state) == "on_call", 20,
                         message="both callers talking to their node's agent")

@@ -216,16 +216,16 @@ def kill_leftovers() -> None:
 
 
 async def call(workdir: Path, steps: list[Step], *, dialed: str = "10000", caller: str = "5551000",
-               timeout_s: float = 90.0, codec: str = "PCMU", to: str = "127.0.0.1:5060") -> SippResult:
-    """Place one call from 127.0.0.2 to the Asterisk at ``to`` (node B of the sandbox: 127.0.0.3:5060)
-    and wait for the scenario to finish."""
+               timeout_s: float = 90.0, codec: str = "PCMU", target: str = "127.0.0.1:5060") -> SippResult:
+    """Place one call from 127.0.0.2 and wait for the scenario to finish. `target`: the node's SIP
+    address (sandbox node B: 127.0.0.3:5060)."""
     if not shutil.which("sipp"):
         raise AssertionError("sipp is not installed: run scripts/ensure-system.sh test")
     path = workdir / f"caller-{caller}-{next(_ports)}.xml"
     path.write_text(scenario(steps, caller, codec=codec))
     port = next(_ports)
     proc = await asyncio.create_subprocess_exec(
-        "sipp", to, "-sf", str(path), "-s", dialed, "-i", "127.0.0.2", "-p", str(port),
+        "sipp", target, "-sf", str(path), "-s", dialed, "-i", "127.0.0.2", "-p", str(port),
         "-mi", "127.0.0.2", "-mp", str(20000 + 2 * (port % 1000)), "-m", "1", "-nostdin",
         "-timeout", f"{int(timeout_s)}s", "-timeout_error", "-trace_err", "-error_file", str(path) + ".err",
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
