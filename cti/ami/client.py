@@ -119,7 +119,7 @@ class AmiClient:
                 protocol.close()
             if logged_in and not self._closing:  # a refused login is reported once by run()
                 log.warning("AMI link to %s:%s lost; reconnecting", self.host, self.port)
-            if logged_in:
+            if logged_in and not self._closing:
                 self._announce(False)
 
     def _announce(self, up: bool) -> None:

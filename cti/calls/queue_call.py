@@ -225,9 +225,10 @@ class QueueCall:
         await self._arm_recording()
         try:
             outcome = await self.call.dial(target, ring_s, DIAL_OPTIONS + self._whisper() + via)
-        except CallerHungUp:
+        except CallerHungUp:  # mid-Dial: Dial's ANSWEREDTIME is lost with the channel; the ACD saw the answer
             if inbox.answered.is_set():
-                self._connected(reservation, wait_s, None)
+                talk_s = self.acd.now() - inbox.answered_at if inbox.answered_at is not None else None
+                self._connected(reservation, wait_s, None if talk_s is None else round(talk_s, 1))
             raise
         if outcome.status == "ANSWER":
             self.acd.answered(reservation)  # no-op when AMI already reported it

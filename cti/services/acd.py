@@ -120,6 +120,7 @@ class AcdService(AcdQueries):
                         reservation.task_id)
             return
         inbox.accepted_reservation = reservation.id
+        inbox.answered_at = self.now()
         inbox.answered.set()
         self.last_call[reservation.agent_id] = inbox.task
         self._holders[inbox.task.id] = (reservation.agent_id, inbox.task.queue)

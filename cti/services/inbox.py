@@ -15,3 +15,4 @@ class Inbox:
     events: asyncio.Queue[InboxEvent] = field(default_factory=asyncio.Queue)
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     accepted_reservation: str = ""
+    answered_at: float | None = None  # when the agent picked up (the ACD clock): talk time of a caller who hangs up

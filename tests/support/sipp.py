@@ -7,6 +7,7 @@ Callers come from 127.0.0.2, which pjsip.conf identifies as the `caller` endpoin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import atexit
 import itertools
 import shutil
@@ -238,6 +239,8 @@ async def call(workdir: Path, steps: list[Step], *, dialed: str = "10000", calle
         out, err = await proc.communicate()
     except BaseException:  # the test failed or was cancelled: no SIPp may outlive it and hold its port
         _kill(proc)
+        with contextlib.suppress(BaseException):  # reaped now, not by a closed event loop later
+            await asyncio.wait_for(proc.wait(), 5)
         raise
     finally:
         _live.discard(proc)
