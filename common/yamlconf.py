@@ -53,8 +53,11 @@ def _load(file: str) -> tuple[Any, Marks, list[ConfigIssue]]:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = True  # reported by us, all at once, from the node graph
     try:
-        issues = _duplicate_issues(file, yaml.compose(text))
-        loaded = yaml.load(text)
+        root = yaml.compose(text)
+        issues = _duplicate_issues(file, root)
+        # Construct from the node graph already composed: `yaml.load(text)` would scan and compose
+        # the whole text a second time (about half of every config load, e.g. of an engine start).
+        loaded = yaml.constructor.construct_document(root) if root is not None else None
         data = _to_plain(loaded, set())
     # ruamel raises plain Python errors (even assert) for a few malformed inputs: still syntax.
     except (YAMLError, RecursionError, ValueError, TypeError, AttributeError, IndexError,
