@@ -32,9 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 ACD_YAML = REPO / "tests/integration/data/acd.yaml"  # 1001 = Local/1001@agent-sim, queue billing
 PORTS = {"a": 4573, "b": 4574}  # HOTLINE_AGI and HOTLINE_AGI_2 of asterisk-conf/extensions.conf
 WAITING = ["5552001", "5552002", "5552003"]
-# A short lease keeps the tests quick; the timing assertions are stated in these figures, and the
-# config validator's rule (two renewals fit within lease_s - margin_s) holds: 2 * 1 <= 4 - 1.
-LEASE_S, RENEW_S, MARGIN_S = 4.0, 1.0, 1.0
+LEASE_S, RENEW_S, MARGIN_S = 4.0, 1.0, 1.0  # short, for quick tests (defaults 10, 2, 2); the validator allows it
 
 
 @asynccontextmanager
@@ -156,9 +154,7 @@ async def test_sigkill_of_the_active_engine_while_calls_wait_standby_takes_over(
             await a.control({"cmd": "agent.login", "agent": "1001"})
             await a.control({"cmd": "agent.pause", "agent": "1001", "reason": "lunch"})
 
-            # Three callers press 0 and wait in billing (the only billing agent is paused). They stay on
-            # the line (in A's queue, then in the fallback) until B has taken over and served a new call
-            # (about 20 s, measured), then hang up: the test waits for their SIPp to end.
+            # Three callers press 0 and wait in billing (its only agent is paused) until after B's takeover.
             waiting = [asyncio.create_task(sipp.call(tmp_path, [Pause(1500), Dtmf("0"), Pause(25000), HangUp()],
                                                      caller=c, timeout_s=70)) for c in WAITING]
             enqueued: list = []
@@ -180,9 +176,8 @@ async def test_sigkill_of_the_active_engine_while_calls_wait_standby_takes_over(
             # B takes over when A's lease lapses by the database's clock.
             ready = await b.logged("engine ready", 20)
             takeover_s = ready - killed
-            print(f"\ntakeover: B ready {takeover_s:.1f} s after SIGKILL of A (lease_s {LEASE_S}, renew_every_s {RENEW_S})")
-            # not before A's last lease could lapse (lease - renew - 1 s slack), nor long after it did
-            assert LEASE_S - RENEW_S - 1.0 <= takeover_s <= LEASE_S + RENEW_S + 3.0, takeover_s
+            print(f"\ntakeover: B ready {takeover_s:.1f} s after SIGKILL of A (lease {LEASE_S} s, renew {RENEW_S} s)")
+            assert LEASE_S - RENEW_S - 1.0 <= takeover_s <= LEASE_S + RENEW_S + 3.0, takeover_s  # A's lease lapsed
             await b.logged("takeover: b is the active engine at epoch 2", 1)
             row = await read_lease(db)
             assert (row.holder, row.epoch) == ("b", 2)
@@ -265,8 +260,6 @@ async def test_an_engine_that_finds_another_epoch_stops_acting_at_once_and_exits
             await a.logged("engine ready", 30)
             await a.control({"cmd": "agent.login", "agent": "1001"})
             await a.control({"cmd": "agent.pause", "agent": "1001", "reason": "lunch"})
-            # The caller stays on the line well past the loss (which comes ~5 s in), then hangs up in
-            # the fallback queue: the test waits for its SIPp to end.
             caller = asyncio.create_task(sipp.call(tmp_path, [Pause(1500), Dtmf("0"), Pause(15000), HangUp()],
                                                    caller="5552200", timeout_s=60))
             enqueued: list = []
