@@ -6,7 +6,8 @@ ruamel.yaml's round-trip loader because it remembers where each key and value si
 those positions in a flat ``{path: NodeMarks}`` table, hand plain Python data to pydantic, and
 map each pydantic error ``loc`` back through the table (as Home Assistant's
 ``config.py::find_annotation`` does). Duplicate keys are found on the composed node graph, so
-every duplicate is reported together with the schema errors.
+every duplicate is reported together with the schema errors. The last few parses are kept by
+(file, text), so reading an unchanged file again (an engine start reads some twice) costs a copy.
 
 The issue types live in `common.configissues` and the translation of pydantic errors into
 operator-ready issues in `common.yamlhints`; both are re-exported here.
@@ -14,7 +15,9 @@ operator-ready issues in `common.yamlhints`; both are re-exported here.
 
 from __future__ import annotations
 
+import copy
 import datetime
+import functools
 from collections.abc import Mapping, Set
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,12 +52,23 @@ def load_yaml_with_marks(path: str | Path) -> tuple[Any, Marks]:
 
 def _load(file: str) -> tuple[Any, Marks, list[ConfigIssue]]:
     """Parse, returning duplicate-key issues instead of raising so schema issues can join them."""
-    text = _read(file)
+    data, marks, issues = _parse(file, _read(file))
+    return copy.deepcopy(data), dict(marks), list(issues)  # callers may change what they are given
+
+
+@functools.lru_cache(maxsize=64)
+def _parse(file: str, text: str) -> tuple[Any, Marks, list[ConfigIssue]]:
+    """The parse of one file's text, kept for as long as the text is unchanged: an engine start
+    reads each flow and the ACD file twice (loader, then cross-checks), and ruamel's round-trip
+    parse is most of what a start costs. A changed file is new text, hence a new parse."""
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = True  # reported by us, all at once, from the node graph
     try:
-        issues = _duplicate_issues(file, yaml.compose(text))
-        loaded = yaml.load(text)
+        root = yaml.compose(text)
+        issues = _duplicate_issues(file, root)
+        # Construct from the node graph already composed: `yaml.load(text)` would scan and compose
+        # the whole text a second time (about half of every config load, e.g. of an engine start).
+        loaded = yaml.constructor.construct_document(root) if root is not None else None
         data = _to_plain(loaded, set())
     # ruamel raises plain Python errors (even assert) for a few malformed inputs: still syntax.
     except (YAMLError, RecursionError, ValueError, TypeError, AttributeError, IndexError,

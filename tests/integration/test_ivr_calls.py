@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from pathlib import Path
@@ -21,8 +22,9 @@ def played(caplog, call_id: str) -> list[str]:
 
 async def test_gold_and_normal_callers_hear_different_welcomes(engine, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="hotline.ivr")
-    for caller in ("5559001", "5559003"):  # seeded: gold, normal
-        result = await sipp.call(tmp_path, [Pause(1500), Dtmf("1"), AwaitHangup(30000)], caller=caller)
+    results = await asyncio.gather(*(sipp.call(tmp_path, [Pause(1500), Dtmf("1"), AwaitHangup(30000)], caller=caller)
+                                     for caller in ("5559001", "5559003")))  # seeded: gold, normal; at once
+    for result in results:
         assert result.ok, result.stderr
     gold, normal = await engine.cdr(caller="5559001"), await engine.cdr(caller="5559003")
     assert gold.ivr_path == "by_case>by_tier>welcome_gold>menu>billing>goodbye>done"

@@ -73,9 +73,9 @@ async def test_zero_at_the_selfservice_account_question_reaches_an_agent(hotline
 
 
 async def test_report_counts_the_struggle_per_question(hotline, tmp_path, capsys):
-    served = await sipp.call(tmp_path, [Pause(3500), Dtmf("1"), AwaitHangup(30000)], caller="5551603")
-    struggled = await sipp.call(tmp_path, [Pause(3500), Dtmf("7"), Pause(2500), Dtmf("8"), AwaitHangup(60000)],
-                                caller="5551604")
+    served, struggled = await asyncio.gather(  # two callers at once
+        sipp.call(tmp_path, [Pause(3500), Dtmf("1"), AwaitHangup(30000)], caller="5551603"),
+        sipp.call(tmp_path, [Pause(3500), Dtmf("7"), Pause(2500), Dtmf("8"), AwaitHangup(60000)], caller="5551604"))
     assert served.ok and struggled.ok
     await hotline.cdr(caller="5551603")
     await hotline.cdr(caller="5551604")

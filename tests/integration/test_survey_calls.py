@@ -62,7 +62,14 @@ async def test_caller_rates_the_agent_after_the_agent_hangs_up_and_a_silent_call
     # 0 to the agent at ~1.5 s; the agent talks 4 s and hangs up; the survey's first prompt (6.4 s)
     # starts about 6.5 s in (measured) and waits 5 s after it: a key at ~11.5 s lands mid-question.
     rater = [*PRESS_0, Pause(8500), Dtmf("4", "info"), Pause(3000), Dtmf("1", "info"), AwaitHangup(60000)]
-    result = await sipp.call(tmp_path, rater, caller="5551201")
+    rating = asyncio.create_task(sipp.call(tmp_path, rater, caller="5551201"))
+    # The silent caller's call overlaps the rater's (both surveys run at once): Alice takes the
+    # rater, and only then is Bob ready for the silent caller.
+    await until(lambda: str(hotline.engine.acd.router.agent("1001").state) != "ready", 15,
+                message="Alice offered the rater's call")
+    ready(hotline, "1002")
+    silent = await sipp.call(tmp_path, [*PRESS_0, AwaitHangup(90000)], caller="5551202")
+    result = await rating
     assert result.ok, result.stderr
     rated = await hotline.cdr(caller="5551201")
     assert (rated.queue, rated.agent, rated.disposition) == ("billing", "1001", "completed")
@@ -73,19 +80,20 @@ async def test_caller_rates_the_agent_after_the_agent_hangs_up_and_a_silent_call
 
     await until(lambda: str(hotline.engine.acd.router.agent("1001").state) == "ready", 15,
                 message="the agent back to ready after wrap-up (the survey does not hold him)")
-    silent = await sipp.call(tmp_path, [*PRESS_0, AwaitHangup(90000)], caller="5551202")
     assert silent.ok, silent.stderr
     quiet = await hotline.cdr(caller="5551202")
+    assert (quiet.queue, quiet.agent, quiet.disposition) == ("billing", "1002", "completed")
     assert "csat:rating(no_answer)>csat:heard_rating>csat:goodbye" in quiet.ivr_path, quiet.ivr_path
-    assert await answers(hotline, quiet.call_id) == {"csat": ("no_answer", None, 5, "1001", "billing", "csat")}
+    assert await answers(hotline, quiet.call_id) == {"csat": ("no_answer", None, 5, "1002", "billing", "csat")}
 
     report = await build_report(hotline.engine.db, ReportOptions())
     by_agent = {(r["key"], r["question"]): r for r in report["csat"]["by_agent"]}
-    alice = by_agent[("1001", "csat")]
-    assert (alice["offered"], alice["answered"], alice["no_answer"], alice["response_pct"], alice["mean_score"],
-            alice["csat_pct"]) == (2, 1, 1, 50.0, 4.0, 100.0)
+    figures = ("offered", "answered", "no_answer", "response_pct", "mean_score", "csat_pct")
+    assert tuple(by_agent[("1001", "csat")][f] for f in figures) == (1, 1, 0, 100.0, 4.0, 100.0)
+    assert tuple(by_agent[("1002", "csat")][f] for f in figures) == (1, 0, 1, 0.0, None, None)
     billing = {(r["key"], r["question"]): r for r in report["csat"]["by_queue"]}[("billing", "csat")]
-    assert (billing["offered"], billing["response_pct"]) == (2, 50.0)
+    assert (billing["offered"], billing["answered"], billing["no_answer"], billing["response_pct"],
+            billing["mean_score"], billing["csat_pct"]) == (2, 1, 1, 50.0, 4.0, 100.0)
     text = to_table(report)
     assert re.search(r"^billing\s+csat\s+5\s+2\s+1\s+1\s+0\s+0\s+50\.0\s+4\.0\s+100\.0$", text, re.M), text
     starts = [r.created for r in caplog.records if r.getMessage().startswith("call ") and " from '" in r.getMessage()]

@@ -192,3 +192,16 @@ def test_random_yaml_structures_only_ever_raise_config_error(tree: object, flow:
     import json
 
     _validate_text(json.dumps(tree) if flow else _dump(tree).lstrip("\n"))
+
+
+def test_a_file_loaded_again_after_an_edit_gives_the_new_text_and_callers_cannot_change_a_kept_parse(
+        tmp_path: Path) -> None:
+    path = write(tmp_path, "a:\n  b: [1, 2]\n", "kept.yaml")
+    data, marks = load_yaml_with_marks(path)
+    data["a"]["b"].append(3)
+    marks.clear()
+    again, marks_again = load_yaml_with_marks(path)
+    assert again == {"a": {"b": [1, 2]}} and marks_again[("a", "b")].value.line == 2
+    write(tmp_path, "a:\n  b: [1, 2]\n  c: x\n", "kept.yaml")
+    edited, marks_edited = load_yaml_with_marks(path)
+    assert edited == {"a": {"b": [1, 2], "c": "x"}} and marks_edited[("a", "c")].key.line == 3
