@@ -102,6 +102,11 @@ class AmiNodes:
         """The default node's link (the metrics and call records of a one-node engine read it)."""
         return self.default.connected
 
+    def describe(self) -> str:
+        """For the start-up log line: ``127.0.0.1:5038`` or ``pbx-a=127.0.0.1:5038, pbx-b=...``."""
+        return ", ".join(f"{name}={c.host}:{c.port}" if name else f"{c.host}:{c.port}"
+                         for name, c in self.clients.items())
+
     def links(self) -> dict[str, bool]:
         """Each node's AMI link: up or not (the metrics' hotline_asterisk_node_up)."""
         return {name: client.connected.is_set() for name, client in self.clients.items()}

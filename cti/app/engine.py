@@ -11,6 +11,10 @@ cases from the records and start everything above. If it loses the lease it stop
 (cti/app/standby_role.py: no FastAGI intake, live calls handed back to the dialplan, no ACD ticks, no
 dialer), flushes its records and exits with EXIT_LEASE_LOST for its supervisor to restart it,
 as a standby. A clean stop releases the lease last, after the records are flushed.
+
+With several Asterisk nodes (`asterisk:`, docs/nodes.md) there is one AMI link and one event
+consumer per node (cti/ami/nodes.py); the services get `self.nodes`, which sends each action to
+the node that has the channel, and `self.ami` is the first node's link.
 """
 
 from __future__ import annotations
@@ -185,8 +189,8 @@ class Engine:
             self._acting = [t for t in background if t.get_name() in ("acd-ticks", "dialer-pacing", "case-ticks")]
             await self.control.start()
             await self.agi.start()
-            log.info("engine ready: FastAGI %s:%d, AMI %s:%d, database %s, flows %s, web %s",
-                     self.config.agi.host, self.agi.port, self.config.ami.host, self.config.ami.port,
+            log.info("engine ready: FastAGI %s:%d, AMI %s, database %s, flows %s, web %s",
+                     self.config.agi.host, self.agi.port, self.nodes.describe(),
                      _safe_url(self.config.database.url), ", ".join(sorted(self.flows.flows)) or "none",
                      f"http://{self.config.http.host}:{self.config.http.port}/desk" if self.web else "off")
             self.ready.set()

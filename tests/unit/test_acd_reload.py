@@ -62,3 +62,19 @@ def test_supervisors_reload_with_the_acd_and_a_bad_one_keeps_the_old_scopes(tmp_
     assert scopes[-1]["sup1"].queues == ("billing",)
     _touch(path, path.read_text().replace("queues: [billing]", "queues: [biling]", 1), 3)
     assert watcher.check() is False and len(scopes) == 1  # rejected: nobody told, the old scopes stay
+
+
+def test_an_agent_moved_to_an_unknown_asterisk_node_is_rejected_and_one_moved_to_a_known_node_applies(tmp_path):
+    from cti.ami.nodes import Node, Topology
+    from cti.app.asterisk_nodes import agent_node_issues
+
+    path, acd, watcher, seen = _setup(tmp_path)
+    topology = Topology([Node("pbx-a", "", "hotline-node-pbx-a"), Node("pbx-b", "pbx-b", "hotline-node-pbx-b")])
+    watcher.checks.append(lambda config, file: agent_node_issues(config, file, topology))
+    text = path.read_text()
+    _touch(path, text.replace("    interface: PJSIP/1001\n", "    interface: PJSIP/1001\n    node: pbx-c\n", 1), 2)
+    assert watcher.check() is False
+    assert "unknown Asterisk node 'pbx-c'" in str(seen[0][0]) and acd.agent("1001").node == ""
+    _touch(path, text.replace("    interface: PJSIP/1001\n", "    interface: PJSIP/1001\n    node: pbx-b\n", 1), 3)
+    assert watcher.check() is True
+    assert acd.agent("1001").node == "pbx-b"
