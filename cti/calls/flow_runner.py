@@ -177,7 +177,7 @@ class FlowRunner:
             # Asterisk picks its number/date words by the channel's language.
             await call.set_variable("CHANNEL(language)", self.walk.language)
             self._channel_language = self.walk.language
-        log.info("call %s flow %s node %s says %s %s", call.uniqueid, self.walk.flow.name, self.walk.node,
+        log.debug("call %s flow %s node %s says %s %s", call.uniqueid, self.walk.flow.name, self.walk.node,
                  command.kind, command.value)
         for part in say_parts(command.kind, command.value, self.walk.language):
             if part.how == "prompt":
@@ -192,7 +192,7 @@ class FlowRunner:
 
     def _heard(self, call: MediaSession, prompt: str) -> None:
         self.outcome.prompts.append(prompt)
-        log.info("call %s flow %s node %s plays %s", call.uniqueid, self.walk.flow.name, self.walk.node, prompt)
+        log.debug("call %s flow %s node %s plays %s", call.uniqueid, self.walk.flow.name, self.walk.node, prompt)
 
     # -- services ------------------------------------------------------------------------------
     async def _lookup(self, call: MediaSession, command: Lookup) -> Mapping[str, object] | LookupFailure | None:
