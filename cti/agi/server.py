@@ -169,7 +169,7 @@ class FastAgiServer:
         return request
 
     async def _run_handler(self, session: CallSession, peer: str) -> None:
-        log.info("call %s from %r to %r (%s) via %s", session.uniqueid, session.caller, session.dialed,
+        log.debug("call %s from %r to %r (%s) via %s", session.uniqueid, session.caller, session.dialed,
                  session.script, peer)
         try:
             await self._handler(session)

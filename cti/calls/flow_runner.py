@@ -19,6 +19,7 @@ engine that has not wired a service yet:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -92,7 +93,7 @@ class FlowRunner:
                  http_get: HttpGet = get_json, clock: Callable[[], datetime] | None = None) -> None:
         self.flow = flow
         self.sounds_dir = sounds_dir
-        self._sounds_root = str(sounds_dir.resolve())  # once: resolving stats every folder on the way
+        self._sounds_root = _resolved(sounds_dir)
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.walk = Walk(flow, variables=dict(variables or {}), now=self.clock())
         self.queue_handler = queue_handler
@@ -177,7 +178,7 @@ class FlowRunner:
             # Asterisk picks its number/date words by the channel's language.
             await call.set_variable("CHANNEL(language)", self.walk.language)
             self._channel_language = self.walk.language
-        log.info("call %s flow %s node %s says %s %s", call.uniqueid, self.walk.flow.name, self.walk.node,
+        log.debug("call %s flow %s node %s says %s %s", call.uniqueid, self.walk.flow.name, self.walk.node,
                  command.kind, command.value)
         for part in say_parts(command.kind, command.value, self.walk.language):
             if part.how == "prompt":
@@ -192,7 +193,7 @@ class FlowRunner:
 
     def _heard(self, call: MediaSession, prompt: str) -> None:
         self.outcome.prompts.append(prompt)
-        log.info("call %s flow %s node %s plays %s", call.uniqueid, self.walk.flow.name, self.walk.node, prompt)
+        log.debug("call %s flow %s node %s plays %s", call.uniqueid, self.walk.flow.name, self.walk.node, prompt)
 
     # -- services ------------------------------------------------------------------------------
     async def _lookup(self, call: MediaSession, command: Lookup) -> Mapping[str, object] | LookupFailure | None:
@@ -249,3 +250,10 @@ class FlowRunner:
         if found is None:
             log.error("flow %s: goto flow %r, which is not being served", self.flow.name, name)
         return found
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(sounds_dir: Path) -> str:
+    """The sounds folder as an absolute path, once per folder (not per call): `Path.resolve()` stats
+    every folder on the way (~10 `lstat` a call, ~4 % of the engine's CPU per call)."""
+    return str(sounds_dir.resolve())

@@ -33,6 +33,7 @@ async def test_sigterm_mid_call_lets_the_call_finish_and_writes_its_cdr(sandbox,
     db = tmp_path / "cdr.db"
     config = tmp_path / "hotline.yaml"
     config.write_text(
+        f"engine: {{log_level: DEBUG}}\n"  # the prompts a call plays are DEBUG lines
         f"ami: {{secret: hotline-sandbox-secret}}\n"
         f"database: {{url: 'sqlite+aiosqlite:///{db}', spool_dir: '{tmp_path / 'spool'}'}}\n"
         f"ivr: {{flows_dir: '{REPO / 'config/ivr'}', sounds_dir: '{REPO / 'sounds'}'}}\n"

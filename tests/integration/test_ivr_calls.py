@@ -21,7 +21,7 @@ def played(caplog, call_id: str) -> list[str]:
 
 
 async def test_gold_and_normal_callers_hear_different_welcomes(engine, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="hotline.ivr")
+    caplog.set_level(logging.DEBUG, logger="hotline.ivr")  # prompts played: DEBUG lines
     results = await asyncio.gather(*(sipp.call(tmp_path, [Pause(1500), Dtmf("1"), AwaitHangup(30000)], caller=caller)
                                      for caller in ("5559001", "5559003")))  # seeded: gold, normal; at once
     for result in results:
@@ -34,7 +34,7 @@ async def test_gold_and_normal_callers_hear_different_welcomes(engine, tmp_path,
 
 
 async def test_silent_caller_hears_the_menu_twice_then_cannot_hear_and_is_hung_up(engine, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="hotline.ivr")
+    caplog.set_level(logging.DEBUG, logger="hotline.ivr")  # prompts played: DEBUG lines
     result = await sipp.call(tmp_path, [AwaitHangup(60000)], caller="5551201")
     assert result.ok, result.stderr
     row = await engine.cdr(caller="5551201")
@@ -47,7 +47,7 @@ async def test_silent_caller_hears_the_menu_twice_then_cannot_hear_and_is_hung_u
 
 async def test_invalid_keys_twice_are_told_an_agent_will_help_and_hear_the_queue_is_closed_when_nobody_is_in(
         engine, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="hotline.ivr")
+    caplog.set_level(logging.DEBUG, logger="hotline.ivr")  # prompts played: DEBUG lines
     # both keys come while the (6 s) menu prompt or the retry plays: two wrong answers, two attempts
     result = await sipp.call(tmp_path, [Pause(3500), Dtmf("7"), Pause(2500), Dtmf("8"), AwaitHangup(40000)],
                              caller="5551202")
@@ -60,7 +60,7 @@ async def test_invalid_keys_twice_are_told_an_agent_will_help_and_hear_the_queue
 
 
 async def test_self_service_reads_the_known_callers_balance(engine, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="hotline.ivr")
+    caplog.set_level(logging.DEBUG, logger="hotline.ivr")  # prompts played: DEBUG lines
     result = await sipp.call(tmp_path, [AwaitHangup(40000)], dialed="10001", caller="5559001")  # Li Wei, 1234.50
     assert result.ok, result.stderr
     row = await engine.cdr(caller="5559001")

@@ -267,3 +267,20 @@ def test_quote_forced_and_empty() -> None:
     assert quote("") == '""'
     assert quote("abc") == "abc"
     assert quote("abc", force=True) == '"abc"'
+
+
+def test_the_control_character_check_is_exactly_unicode_category_cc() -> None:
+    import sys
+    import unicodedata
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # surrogates cannot be in a str from a caller
+        refused = unicodedata.category(char) == "Cc"
+        try:
+            quote(f"a{char}b")
+        except UnsafeValueError:
+            assert refused, hex(code)
+        else:
+            assert not refused, hex(code)

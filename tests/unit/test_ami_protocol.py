@@ -12,6 +12,7 @@ import dataclasses
 import logging
 from collections import deque
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from panoramisk.actions import Action
@@ -222,3 +223,53 @@ def test_complete_messages_adding_up_past_the_cap_are_not_a_runaway_peer(monkeyp
 
     assert not transport.aborted
     assert len(factory.events) == 200
+
+
+# ---------------------------------------------------------------- the short path for plain events
+
+def _messages(data: bytes) -> list[str]:
+    return [m.decode().strip() for m in data.split(b"\r\n\r\n") if m.strip() and b"Event: " in m]
+
+
+def test_plain_events_translate_exactly_as_panoramisks_message_does():
+    from panoramisk.message import Message
+
+    transfer = message("Event: AttendedTransfer", "Result: Success", "OrigTransfererChannel: PJSIP/1001-1",
+                       "TransfereeUniqueid: 1700000000.1", "TransferTargetChannel: PJSIP/1002-2")
+    dial = message("Event: DialEnd", "Uniqueid: 1700000000.1", "DestUniqueid: 1700000000.2",
+                   "DestChannel: PJSIP/1001-2", "DialStatus: ANSWER")
+    texts = _messages(TRANSCRIPT) + _messages((transfer + dial).encode())
+    assert len(texts) == 8
+    for text in texts:
+        fields = ami_protocol.plain_event(text)
+        assert fields is not None, text
+        assert shape_or_none(ev.translate(fields)) == shape_or_none(ev.translate(Message.from_line(text))), text
+
+
+def shape_or_none(event):
+    return None if event is None else shape(event)
+
+
+def test_plain_event_headers_are_found_in_any_case():
+    fields = ami_protocol.plain_event(message("Event: Hangup", *CHANNEL, "Cause: 16").strip())
+    assert (fields["uniqueid"], fields.get("UNIQUEID"), fields["Uniqueid"]) == ("1700000000.1",) * 3
+    assert "cause" in fields and "Cause-txt" not in fields and fields.get("Cause-txt", "") == ""
+
+
+@pytest.mark.parametrize("lines", [
+    ("Event: CoreShowChannel", "ActionID: resync-1", *CHANNEL),  # belongs to a waiting event-list action
+    ("Event: Newchannel", "CommandID: c-1", *CHANNEL),
+    ("Event: Shutdown", "Shutdown: Cleanly", "Restart: True"),  # panoramisk also drops the link
+    ("Event: VarSet", "Variable: A", "Variable: B"),  # a repeated header becomes panoramisk's list
+    ("Response: Success", "Message: pong"),
+])
+def test_messages_panoramisk_must_see_take_the_long_path(lines):
+    assert ami_protocol.plain_event(message(*lines).strip()) is None
+
+
+def test_shutdown_still_drops_the_link_and_is_translated():
+    protocol, transport, factory = connect()
+    protocol.data_received(b"Asterisk Call Manager/11.0.0\r\n"
+                           + message("Event: Shutdown", "Shutdown: Cleanly", "Restart: True").encode())
+    assert [shape(e) for e in factory.events] == [("Shutdown", {"restart": True})]
+    assert factory.lost and transport.closed

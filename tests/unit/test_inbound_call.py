@@ -6,6 +6,7 @@ phone, and the call's one CDR says what happened. Only InboundCalls' constructor
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,16 @@ async def test_caller_hanging_up_mid_prompt_ends_as_caller_hangup_at_that_node(f
     assert ("set", "HOTLINE_DONE", "1") not in call.actions  # nothing more was sent to a dead channel
     assert call.actions[-1] == ("play", "en/billing")
 
+
+@pytest.mark.parametrize(("steps", "ending"), [(["1"], "completed at node done"),
+                                               (["1", HANGUP], "caller_hangup at node billing")])
+async def test_a_call_logs_one_info_line_when_it_ends(flows, caplog, steps, ending) -> None:
+    caplog.set_level(logging.INFO, logger="hotline")
+    centre = Centre(flows)
+    call = centre.call(steps, caller="5551234", dialed="10000")
+    await centre.serve(call)
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert lines == [f"call {call.uniqueid} from '5551234' to '10000' (ivr/main) ended: {ending}"]
 
 async def test_unknown_script_is_left_to_the_dialplan_fallback_without_touching_the_channel(flows) -> None:
     centre = Centre(flows)

@@ -234,3 +234,15 @@ def test_http_lookup_node_maps_json_into_variables_and_says_the_balance() -> Non
     outcome, call, runner = asyncio.run(go())
     assert outcome.disposition == "completed" and runner.walk.variables["balance"] == "42.75"
     assert ("say_number", 42) in call.actions and ("say_number", 75) in call.actions
+
+
+def test_the_sounds_folder_is_resolved_once_not_per_call(tmp_path, monkeypatch) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    flow = make({"start": {"type": "play", "prompts": ["welcome"], "next": "done"}})
+    resolves: list[Path] = []
+    original = Path.resolve
+    monkeypatch.setattr(Path, "resolve", lambda self, *a, **k: resolves.append(self) or original(self, *a, **k))
+    runners = [FlowRunner(flow, tmp_path / "link") for _ in range(5)]
+    assert {r.prompt_path("welcome") for r in runners} == {f"{tmp_path / 'real'}/en/welcome"}
+    assert len(resolves) == 1
