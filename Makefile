@@ -34,7 +34,7 @@ test: venv
 	@scripts/ensure-system.sh test
 	$(PY) scripts/make_sounds.py
 	$(HOTLINE) sandbox up
-	$(PY) -m pytest -q -p no:cacheprovider --durations=25
+	PY=$(PY) scripts/run-tests.sh
 
 unit: venv
 	$(PY) -m pytest -q tests/unit
