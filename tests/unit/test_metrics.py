@@ -96,7 +96,7 @@ def test_every_metric_rendered_and_every_one_the_dashboard_uses_is_documented() 
     clock = FakeClock()
     acd = AcdService(Router(*load_acd(REPO / "config/acd.yaml")), RecordingSink(), clock=clock)
     full = EngineMetrics(acd, agi=SimpleNamespace(active_sessions=0, sessions_total=0, sessions_refused=0),
-                         ami=SimpleNamespace(connected=asyncio.Event()),
+                         ami=SimpleNamespace(connected=asyncio.Event(), links=lambda: {"pbx-a": True, "pbx-b": False}),
                          records=SimpleNamespace(spool=SimpleNamespace(pending_bytes=lambda: 0), queued=0,
                                                  stats=SimpleNamespace(written=0, spooled=0, replayed=0, rejected=0)),
                          dialer=SimpleNamespace(runs={}), alerts=AlertService(acd),
