@@ -28,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.load_processes import engine_config, port_open, wait_for  # noqa: E402
 from bench.load_stats import cpu_ticks  # noqa: E402
 
 PORT = 14573
@@ -35,25 +36,15 @@ TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def write_config(workdir: Path, log_level: str, extra: dict | None = None) -> Path:
-    config = {
-        "engine": {"log_level": log_level},
-        "ami": {"port": 1, "secret": "none", "reconnect_min": 30.0, "reconnect_max": 60.0},
-        "agi": {"port": PORT},
-        "database": {"url": f"sqlite+aiosqlite:///{workdir}/cdr.db", "spool_dir": str(workdir / "spool")},
-        "ivr": {"flows_dir": str(REPO / "config/ivr"), "sounds_dir": str(REPO / "sounds")},
-        "acd": {"config": str(REPO / "config/acd.yaml")},
-        "dialer": {"campaigns_dir": str(REPO / "config/campaigns")},
-        "cases": {"config": str(REPO / "config/cases.yaml")},
-        "control": {"socket": str(workdir / "hotline.sock")},
-        "mqtt": {"topic_prefix": f"replay{os.getpid()}", "client_id": f"hotline-replay-{os.getpid()}"},
-        "http": {"enabled": False},
-        "recordings": {"asterisk_root": ""},
-    }
+    """The load bench's engine config (bench/load_processes.py), without an AMI link (a closed port:
+    CDRs do not wait for Hangup events), on the replay's own FastAGI port and MQTT topics."""
+    overrides = {"log_level": log_level, "ami": {"port": 1, "secret": "none", "reconnect_min": 30.0,
+                                                 "reconnect_max": 60.0},
+                 "agi": {"port": PORT},
+                 "mqtt": {"topic_prefix": f"replay{os.getpid()}", "client_id": f"hotline-replay-{os.getpid()}"}}
     for section, values in (extra or {}).items():
-        config.setdefault(section, {}).update(values)
-    path = workdir / "hotline.yaml"
-    path.write_text(json.dumps(config))
-    return path
+        overrides.setdefault(section, {}).update(values)
+    return engine_config(workdir, overrides)
 
 
 async def one_call(n: int) -> None:
@@ -88,16 +79,11 @@ async def drive(calls: int, concurrency: int) -> float:
 
 
 def _wait_port(proc: subprocess.Popen, log: Path) -> None:
-    import socket
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         if proc.poll() is not None:
             raise SystemExit(f"engine exited: {log.read_text()[-2000:]}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", PORT)) == 0:
-                return
-        time.sleep(0.2)
-    raise SystemExit("engine did not listen")
+        return port_open(PORT)
+    wait_for(listening, 30, "the engine to listen")
 
 
 def main() -> int:
