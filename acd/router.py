@@ -101,10 +101,7 @@ class Router(ConfigMixin, MatchingMixin, TimersMixin, QueriesMixin):
         self._heaps = {}
         for agent in self._agents.values():
             if agent.state is S.READY and agent.id not in self._res_of_agent:
-                token = self._ready_token[agent.id] = next(self._tokens)
-                for line in self._agent_lines(agent):
-                    spec = self._queues[line[0]]
-                    self._heap(line, self._node_of(agent)).push(self._strategy_key(spec, agent), token, agent.id)
+                self._park_ready(agent)
 
     @property
     def lost_nodes(self) -> frozenset[str]:

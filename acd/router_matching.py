@@ -56,6 +56,10 @@ class MatchingMixin(RouterBase):
             self._lines.remove(best[1])
             self._reserve(self._tasks[best[1]], agent, now, d)
             return
+        self._park_ready(agent)
+
+    def _park_ready(self, agent: Agent) -> None:
+        """File a READY agent in the ready heaps of his lines, on his node (a fresh token)."""
         token = self._ready_token[agent.id] = next(self._tokens)
         for line in self._agent_lines(agent):
             spec = self._queues[line[0]]
