@@ -8,7 +8,6 @@ order) are checked here against the same line marks, each with a did-you-mean wh
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +18,7 @@ from acd.alert_config import AlertDefaults, QueueAlerts, alert_issues, rules_for
 from acd.models import Agent, EscalationStep, QueueSpec
 from acd.supervision import Supervisor
 from acd.supervisor_config import SupervisorConfig, supervisor_issues, to_supervisors
+from common.configissues import did_you_mean
 from common.recording import RecordMode
 from common.yamlconf import ConfigError, ConfigIssue, Marks, Position, load_yaml_with_marks, validate
 
@@ -216,16 +216,9 @@ def _queue_issues(config: AcdConfig, name: str, queue: QueueConfig, at: _Locator
 
 def _unknown(at: _Locator, path: tuple[Any, ...], kind: str, value: str, known: list[str], owner: str,
              *, key: bool = True) -> ConfigIssue:
-    guess = _guess(value, known)
+    guess = did_you_mean(value, known)
     hint = f"did you mean {guess!r}?" if guess else (
         f"use one of: {', '.join(known)}" if known else "declare it first")
     if kind == "skill":
         hint += " (or add it to the top-level 'skills' list)"
     return at.issue(path, f"{owner} uses unknown {kind} {value!r}", hint, key=key)
-
-
-def _guess(word: str, choices: list[str]) -> str | None:
-    folded = {c.lower(): c for c in choices}
-    match = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
-    return folded[match[0]] if match else None
-

@@ -1,8 +1,11 @@
 """What a configuration problem is: one `ConfigIssue` per problem (file:line:col: what; fix),
-all of a file's issues in one `ConfigError`, and the positions (`Marks`) they point at."""
+all of a file's issues in one `ConfigError`, the positions (`Marks`) they point at, and the
+did-you-mean guess their hints offer."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 PathKey = tuple[Any, ...]
@@ -45,6 +48,13 @@ class NodeMarks(NamedTuple):
 
 Marks = dict[PathKey, NodeMarks]
 _START = Position(1, 1)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """The closest choice ignoring case, since 'info' for 'INFO' is the commonest slip."""
+    folded = {c.lower(): c for c in choices}
+    match = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
+    return folded[match[0]] if match else None
 
 
 def issue(file: str, pos: Position, message: str, hint: str) -> ConfigIssue:

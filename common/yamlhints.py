@@ -4,7 +4,6 @@ pydantic's loc tuples), with a fix: did-you-mean for unknown keys and choices, b
 
 from __future__ import annotations
 
-import difflib
 import enum
 import types
 import typing
@@ -13,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import ErrorDetails
 
-from common.configissues import ConfigIssue, Marks, PathKey, issue
+from common.configissues import ConfigIssue, Marks, PathKey, did_you_mean, issue
 
 
 def schema_issue(file: str, data: Any, marks: Marks, model: type[BaseModel],
@@ -96,15 +95,8 @@ def _choices_at(model: type[BaseModel], path: PathKey) -> list[str]:
     return []
 
 
-def _did_you_mean(word: str, choices: list[str]) -> str | None:
-    """Closest choice ignoring case, since 'info' for 'INFO' is the commonest slip."""
-    folded = {c.lower(): c for c in choices}
-    match = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
-    return folded[match[0]] if match else None
-
-
 def _key_hint(key: str, allowed: list[str]) -> str:
-    guess = _did_you_mean(key, allowed)
+    guess = did_you_mean(key, allowed)
     if guess:
         return f"did you mean {guess!r}?"
     return f"remove it; allowed keys: {', '.join(allowed)}" if allowed else "remove it"
@@ -127,7 +119,7 @@ _BOUNDS = {"greater_than": "above {gt}", "greater_than_equal": "at least {ge}",
 
 def _value_hint(err: ErrorDetails, value: Any, choices: list[str]) -> str:
     if choices:
-        guess, allowed = _did_you_mean(str(value), choices), f"allowed: {', '.join(choices)}"
+        guess, allowed = did_you_mean(str(value), choices), f"allowed: {', '.join(choices)}"
         return f"did you mean {guess!r}? {allowed}" if guess else f"use one of the {allowed}"
     if err["type"] in _BOUNDS:
         return "use a value " + _BOUNDS[err["type"]].format(**(err.get("ctx") or {}))

@@ -4,7 +4,6 @@ agent's ``node:`` in acd.yaml names one of them."""
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from acd.config import AcdConfig
@@ -12,6 +11,7 @@ from cti.ami import AmiClient
 from cti.ami.nodes import AmiNodes, Node, Topology
 from cti.ami.registry import CallRegistry
 from cti.app.config import HotlineConfig
+from common.configissues import did_you_mean
 from common.yamlconf import ConfigIssue, Position, load_yaml_with_marks
 
 
@@ -40,8 +40,8 @@ def agent_node_issues(acd: AcdConfig, path: Path, topology: Topology) -> list[Co
     for i, agent in wrong:
         mark = marks.get(("agents", i, "node"))
         pos = mark.value if mark else Position(1, 1)
-        near = difflib.get_close_matches(agent.node, known, n=1)
-        hint = (f"did you mean {near[0]!r}? " if near else "") + (
+        near = did_you_mean(agent.node, known)
+        hint = (f"did you mean {near!r}? " if near else "") + (
             f"the nodes are {', '.join(known)} (hotline.yaml asterisk:)" if known else
             "hotline.yaml has no asterisk: list of nodes; remove node: or add the nodes (docs/nodes.md)")
         issues.append(ConfigIssue(str(path), pos.line, pos.col, f"agent {agent.id}: unknown Asterisk node "
